@@ -1,0 +1,120 @@
+/* cb_config.h - every build-time size and limit of the core.
+ * Each is an #ifndef default that a board or the build may override with -D;
+ * the line beside it says what it bounds and what happens at the limit.
+ * Run-time settings (cb_settings.h) may lower these, never raise them. */
+#ifndef CB_CONFIG_H
+#define CB_CONFIG_H
+
+/* Connections served at once; one more gets 503 busy and is closed (SPEC 2). */
+#ifndef CB_CFG_MAX_CONN
+#define CB_CFG_MAX_CONN 64
+#endif
+
+/* Request line bytes (method, target, version); longer gets 414. */
+#ifndef CB_CFG_HTTP_LINE_MAX
+#define CB_CFG_HTTP_LINE_MAX 2048
+#endif
+
+/* All header bytes after the request line; more gets 431. */
+#ifndef CB_CFG_HTTP_HEADERS_MAX
+#define CB_CFG_HTTP_HEADERS_MAX 8192
+#endif
+
+/* Header fields per request; more gets 431. */
+#ifndef CB_CFG_HTTP_MAX_FIELDS
+#define CB_CFG_HTTP_MAX_FIELDS 64
+#endif
+
+/* Body bytes a request may carry (decoded, for chunked); more gets 413.
+ * The run-time body limit may be set lower, never higher. */
+#ifndef CB_CFG_BODY_MAX
+#define CB_CFG_BODY_MAX 16384
+#endif
+
+/* Bytes of one response held for a connection; responses are small JSON. */
+#ifndef CB_CFG_RESP_MAX
+#define CB_CFG_RESP_MAX 1024
+#endif
+
+/* Bytes received but not yet parsed, per connection (pipelining read-ahead).
+ * When full, the loop stops reading that socket until the parser catches up. */
+#ifndef CB_CFG_RX_MAX
+#define CB_CFG_RX_MAX 4096
+#endif
+
+/* JSON tokens in one body; more gets 400 invalid_json. */
+#ifndef CB_CFG_JSON_MAX_TOKENS
+#define CB_CFG_JSON_MAX_TOKENS 256
+#endif
+
+/* Object/array nesting in a body; deeper gets 400 invalid_json. */
+#ifndef CB_CFG_JSON_MAX_DEPTH
+#define CB_CFG_JSON_MAX_DEPTH 16
+#endif
+
+/* Events remembered for duplicate detection (SPEC 5: at least 1,024);
+ * the oldest is forgotten when full. */
+#ifndef CB_CFG_DEDUPE_MAX
+#define CB_CFG_DEDUPE_MAX 1024
+#endif
+
+/* Unacknowledged messages held in RAM for the display (SPEC 8); the rest stay
+ * in the journal and move up as older ones are acknowledged. */
+#ifndef CB_CFG_INBOX_SHOWN
+#define CB_CFG_INBOX_SHOWN 64
+#endif
+
+/* Unacknowledged messages tracked in all (shown + waiting in the journal);
+ * past it, new events get 503 storage_unavailable (InstaLeap retries). */
+#ifndef CB_CFG_UNACKED_MAX
+#define CB_CFG_UNACKED_MAX 1024
+#endif
+
+/* Bytes of message text kept in RAM per shown message (the display scrolls
+ * this much; the full text stays in the journal and the signal log). */
+#ifndef CB_CFG_SHOWN_TEXT_MAX
+#define CB_CFG_SHOWN_TEXT_MAX 256
+#endif
+
+/* Bytes kept of a job id / client id / sender code in RAM (the end of a
+ * longer job id is kept: that is the part the display shows). */
+#ifndef CB_CFG_ID_MAX
+#define CB_CFG_ID_MAX 64
+#endif
+#ifndef CB_CFG_SENDER_MAX
+#define CB_CFG_SENDER_MAX 16
+#endif
+
+/* Largest display the core can drive (SPEC 4: 2x16 default, 4x20 option). */
+#ifndef CB_CFG_DISPLAY_ROWS_MAX
+#define CB_CFG_DISPLAY_ROWS_MAX 4
+#endif
+#ifndef CB_CFG_DISPLAY_COLS_MAX
+#define CB_CFG_DISPLAY_COLS_MAX 20
+#endif
+
+/* Sender codes with their own label and buzzer pattern in the settings. */
+#ifndef CB_CFG_SENDERS_MAX
+#define CB_CFG_SENDERS_MAX 8
+#endif
+
+/* Sources (peer addresses) tracked by the auth-failure rate limiter;
+ * when full the least recently seen is replaced. */
+#ifndef CB_CFG_RATE_SOURCES
+#define CB_CFG_RATE_SOURCES 64
+#endif
+
+/* Length of a secret, token, credential or configured string. */
+#ifndef CB_CFG_SECRET_MAX
+#define CB_CFG_SECRET_MAX 128
+#endif
+#ifndef CB_CFG_STR_MAX
+#define CB_CFG_STR_MAX 128
+#endif
+
+/* Bytes of one journal record payload (an event with its full text). */
+#ifndef CB_CFG_RECORD_MAX
+#define CB_CFG_RECORD_MAX (CB_CFG_BODY_MAX + 256)
+#endif
+
+#endif

@@ -1,0 +1,110 @@
+/* cb_http.h - incremental, bounded HTTP/1.1 request reader (RFC 9112) and
+ * response writer. Sans-IO: the server feeds it the bytes a connection
+ * received; it copies the head and the (de-chunked) body into its own fixed
+ * buffers and says when a request is complete or what the error is. */
+#ifndef CB_HTTP_H
+#define CB_HTTP_H
+
+#include "cb_config.h"
+#include "cb_span.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    CB_HTTP_GET,
+    CB_HTTP_HEAD,
+    CB_HTTP_POST,
+    CB_HTTP_PUT,
+    CB_HTTP_DELETE,
+    CB_HTTP_OPTIONS,
+    CB_HTTP_PATCH,
+    CB_HTTP_TRACE,
+    CB_HTTP_CONNECT,
+    CB_HTTP_UNKNOWN /* a syntactically valid token we do not know: 501 */
+} cb_http_method_t;
+
+typedef struct {
+    cb_span_t name;  /* as received (compare with cb_span_ieq) */
+    cb_span_t value; /* OWS trimmed */
+} cb_http_field_t;
+
+typedef struct {
+    cb_http_method_t method;
+    cb_span_t method_str;
+    cb_span_t target;  /* request-target as sent */
+    cb_span_t path;    /* origin-form path, or the path of an absolute-form target */
+    cb_span_t query;   /* after '?', absent if none */
+    int version_minor; /* 0 or 1 (HTTP/1.x) */
+    cb_http_field_t fields[CB_CFG_HTTP_MAX_FIELDS];
+    size_t nfields;
+    bool keep_alive;      /* after this request (version, Connection header) */
+    bool expect_continue; /* "Expect: 100-continue" was sent */
+    const uint8_t *body;  /* de-chunked body, in the reader's buffer */
+    size_t body_len;
+} cb_http_request_t;
+
+typedef enum {
+    CB_HTTP_EV_NONE = 0, /* all given bytes consumed, need more */
+    CB_HTTP_EV_HEAD,     /* head complete and valid, body not read yet: the server
+                            may answer 100 Continue (expect_continue) or reject now;
+                            feed again to read the body */
+    CB_HTTP_EV_REQUEST,  /* request complete: req is valid until reset */
+    CB_HTTP_EV_ERROR,    /* framing error: err_* set; answer, then close */
+} cb_http_ev_t;
+
+typedef struct {
+    /* public after an event */
+    cb_http_request_t req;
+    int err_status;          /* 400, 411, 413, 414, 431, 501, 505, 417 */
+    const char *err_code;    /* "bad_request", "length_required", ... (SPEC 2) */
+    const char *err_message; /* one human sentence, static, no input echoed */
+
+    /* private */
+    int state;
+    uint32_t body_limit;
+    size_t head_len;
+    size_t line_len;
+    uint64_t content_length; /* remaining or chunk remaining */
+    bool chunked;
+    bool has_length;
+    size_t body_len;
+    int chunk_state;
+    size_t chunk_line_len;
+    char head[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
+    uint8_t body[CB_CFG_BODY_MAX];
+} cb_http_reader_t;
+
+/* Prepares a reader; body_limit (<= CB_CFG_BODY_MAX) bounds the body. */
+void cb_http_reader_init(cb_http_reader_t *r, uint32_t body_limit);
+
+/* Readies the reader for the next request on a keep-alive connection. */
+void cb_http_reader_reset(cb_http_reader_t *r);
+
+/* Feeds up to len received bytes. Returns the number of bytes consumed (it
+ * stops right after a complete request or a head, so pipelined bytes stay
+ * with the caller) and sets *ev. After CB_HTTP_EV_ERROR the reader stays in
+ * error until reset. */
+size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len,
+                           cb_http_ev_t *ev);
+
+/* True once the first byte of a request has arrived and until it completes
+ * (the server then applies the request timeout instead of the idle one). */
+bool cb_http_reader_in_request(const cb_http_reader_t *r);
+
+/* Value of the first field with this name (case-insensitive), or an absent
+ * span. count_out, when not NULL, gets how many fields have the name. */
+cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *count_out);
+
+/* Standard reason phrase for a status ("Not Found"). */
+const char *cb_http_reason(int status);
+
+/* Writes a complete response head and body into out. extra_fields is zero or
+ * more "Name: value\r\n" lines (or NULL). Adds Content-Length, Content-Type
+ * (when body_len > 0 or ctype given), and "Connection: close" when close.
+ * Returns bytes written, or CB_ERR_NOMEM if it does not fit in cap. */
+int cb_http_write_response(char *out, size_t cap, int status, const char *extra_fields,
+                           const char *ctype, const char *body, size_t body_len, bool close);
+
+#endif

@@ -1,0 +1,172 @@
+/* cb_jsonw.c - bounded JSON writer; see cb_jsonw.h. */
+#include "cb_jsonw.h"
+#include "cb_err.h"
+
+#include <string.h>
+
+static void put(cb_jsonw_t *w, const char *s, size_t n)
+{
+    if (w->overflow)
+        return;
+    if (w->cap == 0 || n > w->cap - 1 - w->len) {
+        w->overflow = true;
+        return;
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
+}
+
+static void sep(cb_jsonw_t *w)
+{
+    if (w->need_comma)
+        put(w, ",", 1);
+    w->need_comma = true;
+}
+
+void cb_jsonw_init(cb_jsonw_t *w, char *buf, size_t cap)
+{
+    w->buf = buf;
+    w->cap = cap;
+    w->len = 0;
+    w->overflow = (cap == 0);
+    w->need_comma = false;
+    if (cap)
+        buf[0] = '\0';
+}
+
+void cb_jsonw_obj_begin(cb_jsonw_t *w)
+{
+    sep(w);
+    put(w, "{", 1);
+    w->need_comma = false;
+}
+
+void cb_jsonw_obj_end(cb_jsonw_t *w)
+{
+    put(w, "}", 1);
+    w->need_comma = true;
+}
+
+void cb_jsonw_arr_begin(cb_jsonw_t *w)
+{
+    sep(w);
+    put(w, "[", 1);
+    w->need_comma = false;
+}
+
+void cb_jsonw_arr_end(cb_jsonw_t *w)
+{
+    put(w, "]", 1);
+    w->need_comma = true;
+}
+
+static void raw_str(cb_jsonw_t *w, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    put(w, "\"", 1);
+    size_t run = 0; /* bytes copied as they are, flushed in one put */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[6];
+        if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 15];
+        } else {
+            run++;
+            continue;
+        }
+        put(w, s + i - run, run);
+        run = 0;
+        if (esc)
+            put(w, esc, strlen(esc));
+        else
+            put(w, u, 6);
+    }
+    put(w, s + len - run, run);
+    put(w, "\"", 1);
+}
+
+void cb_jsonw_key(cb_jsonw_t *w, const char *key)
+{
+    sep(w);
+    raw_str(w, key, strlen(key));
+    put(w, ":", 1);
+    w->need_comma = false;
+}
+
+void cb_jsonw_str(cb_jsonw_t *w, const char *s, size_t len)
+{
+    sep(w);
+    raw_str(w, s ? s : "", s ? len : 0);
+}
+
+void cb_jsonw_cstr(cb_jsonw_t *w, const char *s)
+{
+    cb_jsonw_str(w, s, s ? strlen(s) : 0);
+}
+
+void cb_jsonw_u64(cb_jsonw_t *w, uint64_t v)
+{
+    char d[20];
+    size_t n = 0;
+    do {
+        d[sizeof d - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sep(w);
+    put(w, d + sizeof d - n, n);
+}
+
+void cb_jsonw_i64(cb_jsonw_t *w, int64_t v)
+{
+    if (v >= 0) {
+        cb_jsonw_u64(w, (uint64_t)v);
+        return;
+    }
+    sep(w);
+    put(w, "-", 1);
+    w->need_comma = false;
+    cb_jsonw_u64(w, (uint64_t)(-(v + 1)) + 1);
+}
+
+void cb_jsonw_bool(cb_jsonw_t *w, bool v)
+{
+    sep(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void cb_jsonw_kv_str(cb_jsonw_t *w, const char *key, const char *s, size_t len)
+{
+    cb_jsonw_key(w, key);
+    cb_jsonw_str(w, s, len);
+}
+
+void cb_jsonw_kv_cstr(cb_jsonw_t *w, const char *key, const char *s)
+{
+    cb_jsonw_key(w, key);
+    cb_jsonw_cstr(w, s);
+}
+
+void cb_jsonw_kv_u64(cb_jsonw_t *w, const char *key, uint64_t v)
+{
+    cb_jsonw_key(w, key);
+    cb_jsonw_u64(w, v);
+}
+
+int cb_jsonw_finish(const cb_jsonw_t *w)
+{
+    return w->overflow ? CB_ERR_NOMEM : (int)w->len;
+}
