@@ -1,0 +1,17 @@
+/* cb_loop.h - THE loop: single-threaded poll() over BSD-style sockets,
+ * compiled against the host's sockets or lwIP's (cb_sock_compat.h). Accepts
+ * connections, feeds cb_server, group-commits once per turn, writes without
+ * blocking, runs cb_server_tick. Shared by the simulator and lwIP builds. */
+#ifndef CB_LOOP_H
+#define CB_LOOP_H
+
+#include <stdbool.h>
+
+/* Binds listen ("ADDR:PORT", port 0 = ephemeral), then calls on_listening
+ * with the bound "ADDR:PORT" text (the simulator prints its banner there),
+ * then serves until *stop becomes true. Returns 0, or -1 if it cannot bind
+ * (logged). cb_server_start must have been called. */
+int cb_loop_run(const char *listen, void (*on_listening)(const char *bound),
+                volatile bool *stop);
+
+#endif
