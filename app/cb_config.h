@@ -31,9 +31,9 @@
 #define CB_CFG_BODY_MAX 16384
 #endif
 
-/* Bytes of one response held for a connection; responses are small JSON. */
+/* Bytes of response held per connection; the /metrics page is the largest. */
 #ifndef CB_CFG_RESP_MAX
-#define CB_CFG_RESP_MAX 1024
+#define CB_CFG_RESP_MAX 4096
 #endif
 
 /* Bytes received but not yet parsed, per connection (pipelining read-ahead).
@@ -115,6 +115,13 @@
 /* Bytes of one journal record payload (an event with its full text). */
 #ifndef CB_CFG_RECORD_MAX
 #define CB_CFG_RECORD_MAX (CB_CFG_BODY_MAX + 256)
+#endif
+
+/* Bytes of journal records appended in one loop turn before their group
+ * commit (their payloads are kept to signal them once durable). When the next
+ * record does not fit, the server commits early. */
+#ifndef CB_CFG_COMMIT_ARENA
+#define CB_CFG_COMMIT_ARENA (2 * CB_CFG_RECORD_MAX + 4096)
 #endif
 
 #endif

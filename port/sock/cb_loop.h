@@ -7,11 +7,11 @@
 
 #include <stdbool.h>
 
-/* Binds listen ("ADDR:PORT", port 0 = ephemeral), then calls on_listening
+/* Binds addr ("ADDR:PORT", port 0 = ephemeral), then calls on_listening
  * with the bound "ADDR:PORT" text (the simulator prints its banner there),
  * then serves until *stop becomes true. Returns 0, or -1 if it cannot bind
  * (logged). cb_server_start must have been called. */
-int cb_loop_run(const char *listen, void (*on_listening)(const char *bound),
+int cb_loop_run(const char *addr, void (*on_listening)(const char *bound),
                 volatile bool *stop);
 
 #endif

@@ -16,7 +16,7 @@ void fake_port_reset(void)
     memset(&fake_port, 0, sizeof fake_port);
     memset(s_log, 0, sizeof s_log);
     fake_port.now_ms = 1000000;
-    fake_port.wall_ms = 1764331200000LL; /* 2026-11-28T12:00:00Z */
+    fake_port.wall_ms = 1795867200000LL; /* 2026-11-28T12:00:00Z */
     fake_port.wall_trusted = true;
     fake_port.rng_state = 0x12345678u;
 }
@@ -100,6 +100,7 @@ void cb_port_signal_log(const char *json, size_t len)
 {
     if (fake_port.nsignals >= FAKE_SIGNALS_MAX)
         return;
+    fake_port.signal_len[fake_port.nsignals] = len;
     char *dst = fake_port.signals[fake_port.nsignals++];
     if (len >= FAKE_SIGNAL_LEN)
         len = FAKE_SIGNAL_LEN - 1;

@@ -1,0 +1,314 @@
+/* cb_inbox.c - duplicate set, unacknowledged list and shown-message cache;
+ * see cb_inbox.h. All tables static, sized by cb_config.h. */
+#include "cb_inbox.h"
+#include "cb_crypto.h"
+#include "cb_err.h"
+
+#include <string.h>
+
+/* Open-addressing index over the dedupe ring: twice the entries, power of 2. */
+#define HASH_SIZE 2048u
+_Static_assert(HASH_SIZE >= 2 * CB_CFG_DEDUPE_MAX && (HASH_SIZE & (HASH_SIZE - 1)) == 0,
+               "dedupe hash must be a power of two, at least twice the ring");
+_Static_assert(CB_CFG_DEDUPE_MAX < 65535, "hash slots hold ring index + 1 in 16 bits");
+
+enum { ENT_FREE = 0, ENT_PENDING, ENT_DURABLE };
+
+typedef struct {
+    uint8_t key[CB_DUPKEY_LEN];
+    uint32_t seq;
+    uint8_t state;
+} dedupe_ent_t;
+
+static struct {
+    dedupe_ent_t ring[CB_CFG_DEDUPE_MAX];
+    size_t head, count; /* ring: oldest at head, count slots used (holes included) */
+    uint16_t hash[HASH_SIZE];
+    uint32_t unacked[CB_CFG_UNACKED_MAX]; /* ascending */
+    size_t nunacked, unacked_hwm;
+    cb_inbox_msg_t cache[CB_CFG_INBOX_SHOWN];
+} s_inbox;
+
+void cb_inbox_init(void)
+{
+    memset(&s_inbox, 0, sizeof s_inbox);
+}
+
+void cb_inbox_key(const cb_event_t *ev, cb_span_t v3_ts, uint8_t key[CB_DUPKEY_LEN])
+{
+    const cb_span_t *f[] = {&ev->id,        &ev->created_at, &ev->type,   &v3_ts,
+                            &ev->timestamp, &ev->client_id,  &ev->sender, &ev->job_id};
+    enum { N = sizeof f / sizeof f[0] };
+    /* each field as presence byte + 4-byte length + bytes, so that no two
+     * different field tuples hash the same input */
+    uint8_t pre[N][5];
+    cb_span_t parts[2 * N];
+    for (size_t i = 0; i < N; i++) {
+        pre[i][0] = f[i]->p ? 1 : 0;
+        uint32_t len = f[i]->p ? (uint32_t)f[i]->len : 0;
+        memcpy(&pre[i][1], &len, 4);
+        parts[2 * i] = cb_span((const char *)pre[i], 5);
+        parts[2 * i + 1] = f[i]->p ? *f[i] : cb_span("", 0);
+    }
+    uint8_t full[CB_SHA256_LEN];
+    cb_sha256(parts, 2 * N, full);
+    memcpy(key, full, CB_DUPKEY_LEN);
+}
+
+static size_t home(const uint8_t *key)
+{
+    uint32_t h;
+    memcpy(&h, key, 4); /* the key is a hash already */
+    return h & (HASH_SIZE - 1);
+}
+
+/* Hash slot holding ring index of key, or HASH_SIZE if absent. */
+static size_t find_slot(const uint8_t *key)
+{
+    for (size_t i = home(key), n = 0; n < HASH_SIZE; i = (i + 1) & (HASH_SIZE - 1), n++) {
+        uint16_t v = s_inbox.hash[i];
+        if (!v)
+            return HASH_SIZE;
+        if (memcmp(s_inbox.ring[v - 1].key, key, CB_DUPKEY_LEN) == 0)
+            return i;
+    }
+    return HASH_SIZE;
+}
+
+/* Linear-probing deletion by backward shift (no tombstones). */
+static void hash_delete(size_t i)
+{
+    size_t j = i;
+    s_inbox.hash[i] = 0;
+    for (;;) {
+        j = (j + 1) & (HASH_SIZE - 1);
+        uint16_t v = s_inbox.hash[j];
+        if (!v)
+            return;
+        size_t k = home(s_inbox.ring[v - 1].key);
+        bool stays = (i <= j) ? (i < k && k <= j) : (i < k || k <= j);
+        if (stays)
+            continue;
+        s_inbox.hash[i] = v;
+        s_inbox.hash[j] = 0;
+        i = j;
+    }
+}
+
+cb_seen_t cb_inbox_seen(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
+{
+    size_t slot = find_slot(key);
+    if (slot == HASH_SIZE)
+        return CB_SEEN_NO;
+    const dedupe_ent_t *e = &s_inbox.ring[s_inbox.hash[slot] - 1];
+    if (seq)
+        *seq = e->seq;
+    return e->state == ENT_DURABLE ? CB_SEEN_DURABLE : CB_SEEN_PENDING;
+}
+
+void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool durable)
+{
+    size_t slot = find_slot(key);
+    if (slot != HASH_SIZE) { /* already known (replay of a SEEN then EVENT) */
+        dedupe_ent_t *e = &s_inbox.ring[s_inbox.hash[slot] - 1];
+        e->seq = seq;
+        e->state = durable ? ENT_DURABLE : ENT_PENDING;
+        return;
+    }
+    if (s_inbox.count == CB_CFG_DEDUPE_MAX) { /* forget the oldest */
+        dedupe_ent_t *old = &s_inbox.ring[s_inbox.head];
+        if (old->state != ENT_FREE)
+            hash_delete(find_slot(old->key));
+        s_inbox.head = (s_inbox.head + 1) % CB_CFG_DEDUPE_MAX;
+        s_inbox.count--;
+    }
+    size_t idx = (s_inbox.head + s_inbox.count++) % CB_CFG_DEDUPE_MAX;
+    dedupe_ent_t *e = &s_inbox.ring[idx];
+    memcpy(e->key, key, CB_DUPKEY_LEN);
+    e->seq = seq;
+    e->state = durable ? ENT_DURABLE : ENT_PENDING;
+    size_t i = home(key);
+    while (s_inbox.hash[i])
+        i = (i + 1) & (HASH_SIZE - 1);
+    s_inbox.hash[i] = (uint16_t)(idx + 1);
+}
+
+void cb_inbox_mark_durable(const uint8_t key[CB_DUPKEY_LEN])
+{
+    size_t slot = find_slot(key);
+    if (slot != HASH_SIZE)
+        s_inbox.ring[s_inbox.hash[slot] - 1].state = ENT_DURABLE;
+}
+
+void cb_inbox_forget(const uint8_t key[CB_DUPKEY_LEN])
+{
+    size_t slot = find_slot(key);
+    if (slot == HASH_SIZE)
+        return;
+    s_inbox.ring[s_inbox.hash[slot] - 1].state = ENT_FREE; /* a hole in the ring */
+    hash_delete(slot);
+}
+
+int cb_inbox_remembered(size_t pos, uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
+{
+    if (pos >= s_inbox.count)
+        return -1;
+    const dedupe_ent_t *e = &s_inbox.ring[(s_inbox.head + pos) % CB_CFG_DEDUPE_MAX];
+    if (e->state != ENT_DURABLE)
+        return 0;
+    memcpy(key, e->key, CB_DUPKEY_LEN);
+    *seq = e->seq;
+    return 1;
+}
+
+/* ---- unacknowledged list ---- */
+
+/* Index of seq in the ascending list, or where it would go. */
+static size_t lower_bound(uint32_t seq)
+{
+    size_t lo = 0, hi = s_inbox.nunacked;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s_inbox.unacked[mid] < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static cb_inbox_msg_t *cache_find(uint32_t seq)
+{
+    for (size_t i = 0; i < CB_CFG_INBOX_SHOWN; i++)
+        if (s_inbox.cache[i].used && s_inbox.cache[i].seq == seq)
+            return &s_inbox.cache[i];
+    return NULL;
+}
+
+/* Copies at most cap-1 bytes of s without cutting a UTF-8 sequence. */
+static void copy_head(char *dst, size_t cap, cb_span_t s)
+{
+    size_t n = s.p ? s.len : 0;
+    if (n > cap - 1) {
+        n = cap - 1;
+        while (n && ((unsigned char)s.p[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(dst, s.p, n);
+    dst[n] = '\0';
+}
+
+/* Copies the last cap-1 bytes of s (the end of a job id is what staff use). */
+static void copy_tail(char *dst, size_t cap, cb_span_t s)
+{
+    size_t n = s.p ? s.len : 0;
+    size_t from = n > cap - 1 ? n - (cap - 1) : 0;
+    while (from < n && ((unsigned char)s.p[from] & 0xC0) == 0x80)
+        from++;
+    if (n - from)
+        memcpy(dst, s.p + from, n - from);
+    dst[n - from] = '\0';
+}
+
+void cb_inbox_cache_put(const cb_record_event_t *r)
+{
+    size_t idx = lower_bound(r->seq);
+    if (idx >= s_inbox.nunacked || s_inbox.unacked[idx] != r->seq || idx >= CB_CFG_INBOX_SHOWN)
+        return;
+    if (cache_find(r->seq))
+        return;
+    for (size_t i = 0; i < CB_CFG_INBOX_SHOWN; i++) {
+        cb_inbox_msg_t *m = &s_inbox.cache[i];
+        if (m->used)
+            continue;
+        m->used = true;
+        m->seq = r->seq;
+        copy_head(m->sender, sizeof m->sender, r->ev.sender);
+        copy_tail(m->job_id, sizeof m->job_id, r->ev.job_id);
+        copy_head(m->client_id, sizeof m->client_id, r->ev.client_id);
+        copy_head(m->text, sizeof m->text, r->ev.text);
+        return;
+    }
+}
+
+bool cb_inbox_has_room(void)
+{
+    return s_inbox.nunacked < CB_CFG_UNACKED_MAX;
+}
+
+int cb_inbox_add(const cb_record_event_t *r)
+{
+    if (!cb_inbox_has_room())
+        return CB_ERR_NOMEM;
+    size_t idx = lower_bound(r->seq);
+    if (idx < s_inbox.nunacked && s_inbox.unacked[idx] == r->seq)
+        return CB_OK; /* replayed twice: already waiting */
+    memmove(&s_inbox.unacked[idx + 1], &s_inbox.unacked[idx],
+            (s_inbox.nunacked - idx) * sizeof s_inbox.unacked[0]);
+    s_inbox.unacked[idx] = r->seq;
+    s_inbox.nunacked++;
+    if (s_inbox.nunacked > s_inbox.unacked_hwm)
+        s_inbox.unacked_hwm = s_inbox.nunacked;
+    /* an older arrival (replay order) may push the newest out of the window */
+    if (s_inbox.nunacked > CB_CFG_INBOX_SHOWN) {
+        cb_inbox_msg_t *out = cache_find(s_inbox.unacked[CB_CFG_INBOX_SHOWN]);
+        if (out)
+            out->used = false;
+    }
+    cb_inbox_cache_put(r);
+    return CB_OK;
+}
+
+int cb_inbox_ack(uint32_t seq)
+{
+    size_t idx = lower_bound(seq);
+    if (idx >= s_inbox.nunacked || s_inbox.unacked[idx] != seq)
+        return CB_ERR_NOT_FOUND;
+    memmove(&s_inbox.unacked[idx], &s_inbox.unacked[idx + 1],
+            (s_inbox.nunacked - idx - 1) * sizeof s_inbox.unacked[0]);
+    s_inbox.nunacked--;
+    cb_inbox_msg_t *m = cache_find(seq);
+    if (m)
+        m->used = false;
+    return CB_OK;
+}
+
+unsigned cb_inbox_unacked(void)
+{
+    return (unsigned)s_inbox.nunacked;
+}
+
+unsigned cb_inbox_unacked_hwm(void)
+{
+    return (unsigned)s_inbox.unacked_hwm;
+}
+
+bool cb_inbox_unacked_at(size_t i, uint32_t *seq)
+{
+    if (i >= s_inbox.nunacked)
+        return false;
+    *seq = s_inbox.unacked[i];
+    return true;
+}
+
+const cb_inbox_msg_t *cb_inbox_cached(uint32_t seq)
+{
+    return cache_find(seq);
+}
+
+bool cb_inbox_wants(uint32_t seq)
+{
+    size_t idx = lower_bound(seq);
+    return idx < s_inbox.nunacked && s_inbox.unacked[idx] == seq && idx < CB_CFG_INBOX_SHOWN &&
+           !cache_find(seq);
+}
+
+bool cb_inbox_missing_any(void)
+{
+    size_t n = s_inbox.nunacked < CB_CFG_INBOX_SHOWN ? s_inbox.nunacked : CB_CFG_INBOX_SHOWN;
+    for (size_t i = 0; i < n; i++)
+        if (!cache_find(s_inbox.unacked[i]))
+            return true;
+    return false;
+}

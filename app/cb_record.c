@@ -1,0 +1,77 @@
+/* cb_record.c - journal payload encoding; see cb_record.h. */
+#include "cb_record.h"
+#include "cb_err.h"
+
+#include <string.h>
+
+void cb_record_put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+uint32_t cb_record_get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The event's fields in journal order; the order is the format. */
+#define NFIELDS 8
+static cb_span_t *field(cb_event_t *ev, int i)
+{
+    cb_span_t *f[NFIELDS] = {&ev->sender,     &ev->job_id, &ev->client_id, &ev->created_at,
+                             &ev->text,       &ev->id,     &ev->type,      &ev->timestamp};
+    return f[i];
+}
+
+int cb_record_event_encode(const cb_record_event_t *r, uint8_t *buf, size_t cap)
+{
+    cb_event_t ev = r->ev;
+    size_t n = 4 + CB_DUPKEY_LEN;
+    if (cap < n)
+        return CB_ERR_TOO_LARGE;
+    cb_record_put_u32(buf, r->seq);
+    memcpy(buf + 4, r->key, CB_DUPKEY_LEN);
+    for (int i = 0; i < NFIELDS; i++) {
+        const cb_span_t *s = field(&ev, i);
+        /* absent: length 0xFFFFFFFF, so "" and absent stay distinct */
+        uint32_t len = s->p ? (uint32_t)s->len : UINT32_MAX;
+        size_t body = s->p ? s->len : 0;
+        if (cap - n < 4 || cap - n - 4 < body)
+            return CB_ERR_TOO_LARGE;
+        cb_record_put_u32(buf + n, len);
+        if (body)
+            memcpy(buf + n + 4, s->p, body);
+        n += 4 + body;
+    }
+    return (int)n;
+}
+
+int cb_record_event_decode(const uint8_t *buf, size_t len, cb_record_event_t *r)
+{
+    size_t n = 4 + CB_DUPKEY_LEN;
+    memset(r, 0, sizeof *r);
+    if (len < n)
+        return CB_ERR_CORRUPT;
+    r->seq = cb_record_get_u32(buf);
+    memcpy(r->key, buf + 4, CB_DUPKEY_LEN);
+    for (int i = 0; i < NFIELDS; i++) {
+        if (len - n < 4)
+            return CB_ERR_CORRUPT;
+        uint32_t flen = cb_record_get_u32(buf + n);
+        n += 4;
+        cb_span_t *s = field(&r->ev, i);
+        if (flen == UINT32_MAX) {
+            *s = CB_SPAN_NONE;
+            continue;
+        }
+        if (flen > len - n)
+            return CB_ERR_CORRUPT;
+        /* an empty present field still needs a non-NULL pointer */
+        *s = cb_span((const char *)buf + n, flen);
+        n += flen;
+    }
+    return n == len ? CB_OK : CB_ERR_CORRUPT;
+}

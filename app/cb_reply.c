@@ -1,0 +1,66 @@
+/* cb_reply.c - writing responses into a connection's output buffer, and the
+ * JSON error shape every error uses (SPEC 2). */
+#include "cb_err.h"
+#include "cb_jsonw.h"
+#include "cb_port.h"
+#include "cb_server_int.h"
+
+#include <string.h>
+
+void cb_reply(cb_conn_t *c, int status, const char *extra, const char *json, size_t len,
+              bool close)
+{
+    close = close || !c->keep_alive || c->closing;
+    char *out = c->out + c->out_len;
+    size_t cap = sizeof c->out - c->out_len;
+    int n = cb_http_write_response(out, cap, status, extra, json ? "application/json" : NULL,
+                                   json, len, close);
+    if (n < 0) { /* cannot happen with the sizes in cb_config.h; never send half */
+        cb_port_log(CB_LOG_ERROR, "reply: %d response does not fit", status);
+        n = cb_http_write_response(out, cap, 500, NULL, NULL, NULL, 0, true);
+        close = true;
+        if (n < 0)
+            n = 0;
+    }
+    if (c->head_only) { /* HEAD: the same head, no body */
+        const char *end = NULL;
+        for (int i = 0; i + 3 < n; i++)
+            if (memcmp(out + i, "\r\n\r\n", 4) == 0) {
+                end = out + i + 4;
+                break;
+            }
+        if (end)
+            n = (int)(end - out);
+    }
+    c->out_len += (size_t)n;
+    if (close)
+        c->closing = true;
+    cb_metrics.responses_by_class[status / 100 % 6]++;
+}
+
+void cb_reply_error(cb_conn_t *c, int status, const char *code, const char *message,
+                    const char *field, const char *extra, bool close)
+{
+    char body[256];
+    cb_jsonw_t w;
+    cb_jsonw_init(&w, body, sizeof body);
+    cb_jsonw_obj_begin(&w);
+    cb_jsonw_kv_cstr(&w, "error", code);
+    cb_jsonw_kv_cstr(&w, "message", message);
+    if (field)
+        cb_jsonw_kv_cstr(&w, "field", field);
+    cb_jsonw_obj_end(&w);
+    cb_reply(c, status, extra, body, w.len, close);
+}
+
+void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq)
+{
+    char body[64];
+    cb_jsonw_t w;
+    cb_jsonw_init(&w, body, sizeof body);
+    cb_jsonw_obj_begin(&w);
+    cb_jsonw_kv_cstr(&w, "status", status);
+    cb_jsonw_kv_u64(&w, "seq", seq);
+    cb_jsonw_obj_end(&w);
+    cb_reply(c, 200, NULL, body, w.len, false);
+}

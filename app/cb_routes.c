@@ -1,0 +1,174 @@
+/* cb_routes.c - the router (SPEC 2): which path takes which method, and the
+ * small endpoints: /healthz, /metrics, POST /ack. The webhook and the token
+ * endpoint have files of their own. */
+#include "cb_crypto.h"
+#include "cb_err.h"
+#include "cb_inbox.h"
+#include "cb_json.h"
+#include "cb_jsonw.h"
+#include "cb_port.h"
+#include "cb_server_int.h"
+#include "cb_token_endpoint.h"
+#include "cb_webhook_auth.h"
+
+#include <string.h>
+
+typedef enum { R_NONE, R_WEBHOOK, R_TOKEN, R_HEALTHZ, R_METRICS, R_ACK } route_t;
+
+static route_t route_of(const cb_settings_t *s, cb_span_t path)
+{
+    if (cb_span_eq(path, s->webhook_path))
+        return R_WEBHOOK;
+    if (cb_span_eq(path, "/healthz"))
+        return R_HEALTHZ;
+    if (cb_span_eq(path, "/metrics"))
+        return R_METRICS;
+    if (s->auth == CB_AUTH_DYNAMIC && cb_span_eq(path, s->token_path))
+        return R_TOKEN;
+    if (s->admin_token[0] && cb_span_eq(path, "/ack"))
+        return R_ACK;
+    return R_NONE;
+}
+
+/* Writes the error for a method/path that cannot be served; false if none. */
+static bool refuse(cb_conn_t *c, const cb_http_request_t *req, route_t r, bool close)
+{
+    if (req->method == CB_HTTP_UNKNOWN) {
+        cb_reply_error(c, 501, "not_implemented", "The method is not implemented.", NULL, NULL,
+                       close);
+        return true;
+    }
+    if (r == R_NONE) {
+        cb_reply_error(c, 404, "not_found", "There is nothing at this path.", NULL, NULL, close);
+        return true;
+    }
+    bool get_like = (r == R_HEALTHZ || r == R_METRICS);
+    bool ok = get_like ? (req->method == CB_HTTP_GET || req->method == CB_HTTP_HEAD)
+                       : req->method == CB_HTTP_POST;
+    if (!ok) {
+        cb_reply_error(c, 405, "method_not_allowed", "The method is not allowed on this path.",
+                       NULL, get_like ? "Allow: GET, HEAD\r\n" : "Allow: POST\r\n", close);
+        return true;
+    }
+    return false;
+}
+
+bool cb_routes_precheck(cb_conn_t *c, const cb_http_request_t *req)
+{
+    /* the body will not be read: close after the answer */
+    return !refuse(c, req, route_of(cb_server_settings(), req->path), true);
+}
+
+static void healthz(cb_conn_t *c)
+{
+    char body[256];
+    const char *reason = NULL;
+    bool ok = cb_ledger_healthy(&reason);
+    cb_jsonw_t w;
+    cb_jsonw_init(&w, body, sizeof body);
+    cb_jsonw_obj_begin(&w);
+    cb_jsonw_kv_cstr(&w, "status", ok ? "ok" : "degraded");
+    if (!ok)
+        cb_jsonw_kv_cstr(&w, "reason", reason ? reason : "storage unavailable");
+    cb_jsonw_kv_u64(&w, "uptime_s", cb_server_uptime_s());
+    cb_jsonw_kv_u64(&w, "unacked", cb_inbox_unacked());
+    cb_jsonw_obj_end(&w);
+    cb_reply(c, 200, NULL, body, w.len, false);
+}
+
+static void metrics(cb_conn_t *c)
+{
+    static char body[CB_CFG_RESP_MAX - 256]; /* one request at a time */
+    int n = cb_metrics_render(body, sizeof body, cb_inbox_unacked(), cb_inbox_unacked_hwm(),
+                              cb_ledger_journal_bytes(), cb_server_uptime_s());
+    if (n < 0) {
+        cb_reply_error(c, 500, "internal", "The metrics do not fit the response buffer.", NULL,
+                       NULL, false);
+        return;
+    }
+    /* cb_reply would label it JSON: write the head by hand through the writer */
+    char *out = c->out + c->out_len;
+    int len = cb_http_write_response(out, sizeof c->out - c->out_len, 200, NULL,
+                                     "text/plain; version=0.0.4", body, (size_t)n,
+                                     !c->keep_alive);
+    if (len < 0)
+        return;
+    if (c->head_only) {
+        char *end = strstr(out, "\r\n\r\n");
+        if (end)
+            len = (int)(end + 4 - out);
+    }
+    c->out_len += (size_t)len;
+    if (!c->keep_alive)
+        c->closing = true;
+    cb_metrics.responses_by_class[2]++;
+}
+
+/* POST /ack with "Authorization: Bearer <admin token>"; body empty or
+ * {"seq":N}. */
+static void ack(cb_conn_t *c, const cb_http_request_t *req)
+{
+    const cb_settings_t *s = cb_server_settings();
+    if (!cb_webhook_auth_bearer(c, req, s->admin_token))
+        return;
+    uint32_t seq = 0;
+    if (req->body_len) {
+        static cb_json_tok_t toks[16];
+        const char *text = (const char *)req->body;
+        int n = cb_json_parse(text, req->body_len, toks, 16, NULL);
+        int v = n > 0 ? cb_json_get(text, toks, n, 0, "seq") : -1;
+        unsigned long long u = 0;
+        if (v < 0 || toks[v].type != CB_JSON_PRIMITIVE ||
+            cb_span_to_u64(cb_span(text + toks[v].start, (size_t)(toks[v].end - toks[v].start)),
+                           UINT32_MAX, &u) != CB_OK ||
+            u == 0) {
+            cb_reply_error(c, 400, "invalid_json", "The body must be {\"seq\":N} or empty.",
+                           NULL, NULL, false);
+            return;
+        }
+        seq = (uint32_t)u;
+    }
+    uint32_t acked;
+    if (cb_ledger_ack(seq, &acked) != CB_OK) {
+        cb_reply_error(c, 404, "not_found",
+                       seq ? "That message is not waiting." : "No message is waiting.", NULL, NULL,
+                       false);
+        return;
+    }
+    char body[96];
+    cb_jsonw_t w;
+    cb_jsonw_init(&w, body, sizeof body);
+    cb_jsonw_obj_begin(&w);
+    cb_jsonw_kv_cstr(&w, "status", "acknowledged");
+    cb_jsonw_kv_u64(&w, "seq", acked);
+    cb_jsonw_kv_u64(&w, "unacked", cb_inbox_unacked());
+    cb_jsonw_obj_end(&w);
+    cb_reply(c, 200, NULL, body, w.len, false);
+}
+
+void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req)
+{
+    route_t r = route_of(cb_server_settings(), req->path);
+    c->head_only = (req->method == CB_HTTP_HEAD);
+    if (refuse(c, req, r, false))
+        return;
+    switch (r) {
+    case R_WEBHOOK:
+        cb_webhook_handle(c, cb_server_conn_id(c), req);
+        break;
+    case R_TOKEN:
+        cb_token_endpoint_handle(c, req);
+        break;
+    case R_HEALTHZ:
+        healthz(c);
+        break;
+    case R_METRICS:
+        metrics(c);
+        break;
+    case R_ACK:
+        ack(c, req);
+        break;
+    case R_NONE:
+        break;
+    }
+}

@@ -1,0 +1,288 @@
+/* cb_server.c - connections as state machines over the HTTP reader: bytes
+ * in, one request at a time, responses out; timeouts; the group commit hook
+ * for the loop. See cb_server.h for the loop's side of the contract. */
+#include "cb_server.h"
+#include "cb_err.h"
+#include "cb_port.h"
+#include "cb_ratelimit.h"
+#include "cb_server_int.h"
+#include "cb_signal.h"
+
+#include <string.h>
+
+static struct {
+    const cb_settings_t *settings;
+    uint64_t start_ms;
+    cb_conn_t conns[CB_CFG_MAX_CONN];
+    uint32_t gen;
+} s_server;
+
+#define BUSY_BODY "{\"error\":\"busy\",\"message\":\"Too many connections; retry later.\"}"
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define BUSY_BODY_LEN 63
+_Static_assert(sizeof BUSY_BODY - 1 == BUSY_BODY_LEN, "busy body length");
+static const char k_busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                             "Content-Type: application/json\r\n"
+                             "Content-Length: " STR(BUSY_BODY_LEN) "\r\n"
+                             "Retry-After: 1\r\n"
+                             "Connection: close\r\n\r\n" BUSY_BODY;
+
+const cb_settings_t *cb_server_settings(void)
+{
+    return s_server.settings;
+}
+
+uint64_t cb_server_uptime_s(void)
+{
+    return (cb_port_now_ms() - s_server.start_ms) / 1000;
+}
+
+int cb_server_conn_id(const cb_conn_t *c)
+{
+    return (int)(c - s_server.conns);
+}
+
+cb_conn_t *cb_server_conn_get(int id, uint32_t gen)
+{
+    if (id < 0 || id >= CB_CFG_MAX_CONN)
+        return NULL;
+    cb_conn_t *c = &s_server.conns[id];
+    return (c->used && c->gen == gen) ? c : NULL;
+}
+
+int cb_server_start(const cb_settings_t *s)
+{
+    memset(&s_server, 0, sizeof s_server);
+    memset(&cb_metrics, 0, sizeof cb_metrics);
+    s_server.settings = s;
+    s_server.start_ms = cb_port_now_ms();
+    cb_signal_init(s, s_server.start_ms);
+    cb_ratelimit_init(s->rate_limit_failures, s->rate_limit_block_s);
+    return cb_ledger_start();
+}
+
+const char *cb_server_busy_response(size_t *len)
+{
+    *len = sizeof k_busy - 1;
+    return k_busy;
+}
+
+int cb_server_conn_open(const char *peer)
+{
+    const cb_settings_t *s = s_server.settings;
+    uint32_t cap = s->max_conn < CB_CFG_MAX_CONN ? s->max_conn : CB_CFG_MAX_CONN;
+    if (cb_metrics.conns_open >= cap) {
+        cb_metrics.connections_rejected++;
+        return CB_ERR_BUSY;
+    }
+    for (int i = 0; i < CB_CFG_MAX_CONN; i++) {
+        cb_conn_t *c = &s_server.conns[i];
+        if (c->used)
+            continue;
+        c->used = true;
+        c->closing = c->held = c->head_only = false;
+        c->keep_alive = true;
+        c->gen = ++s_server.gen;
+        c->req_start_ms = 0;
+        c->last_ms = cb_port_now_ms();
+        c->out_len = c->out_sent = 0;
+        size_t n = strlen(peer);
+        if (n >= sizeof c->peer)
+            n = sizeof c->peer - 1;
+        memcpy(c->peer, peer, n);
+        c->peer[n] = '\0';
+        cb_http_reader_init(&c->rd, s->body_limit);
+        cb_metrics.connections_accepted++;
+        if (++cb_metrics.conns_open > cb_metrics.conns_hwm)
+            cb_metrics.conns_hwm = cb_metrics.conns_open;
+        return i;
+    }
+    cb_metrics.connections_rejected++;
+    return CB_ERR_BUSY;
+}
+
+static cb_conn_t *conn(int id)
+{
+    if (id < 0 || id >= CB_CFG_MAX_CONN || !s_server.conns[id].used)
+        return NULL;
+    return &s_server.conns[id];
+}
+
+static bool output_pending(const cb_conn_t *c)
+{
+    return c->out_sent < c->out_len;
+}
+
+static void on_head(cb_conn_t *c)
+{
+    const cb_http_request_t *req = &c->rd.req;
+    if (!req->expect_continue)
+        return;
+    if (!cb_routes_precheck(c, req))
+        return;
+    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    memcpy(c->out + c->out_len, cont, sizeof cont - 1);
+    c->out_len += sizeof cont - 1;
+    cb_metrics.responses_by_class[1]++;
+}
+
+size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
+{
+    cb_conn_t *c = conn(id);
+    if (!c || c->closing)
+        return len; /* discarded: nothing more will be answered */
+    uint64_t now = cb_port_now_ms();
+    size_t used = 0;
+    if (len)
+        c->last_ms = now;
+    /* At most one response in flight: the next pipelined request waits until
+     * this one is sent, so answers leave in order and buffers stay bounded. */
+    while (!c->held && !c->closing && !output_pending(c)) {
+        cb_http_ev_t ev;
+        size_t n = cb_http_reader_feed(&c->rd, data + used, len - used, &ev);
+        used += n;
+        if (!c->req_start_ms && cb_http_reader_in_request(&c->rd))
+            c->req_start_ms = now;
+        if (ev == CB_HTTP_EV_HEAD) {
+            c->keep_alive = c->rd.req.keep_alive;
+            on_head(c);
+            continue;
+        }
+        if (ev == CB_HTTP_EV_REQUEST) {
+            cb_metrics.requests++;
+            c->keep_alive = c->rd.req.keep_alive;
+            cb_routes_handle(c, &c->rd.req);
+            cb_http_reader_reset(&c->rd);
+            c->req_start_ms = 0;
+            c->head_only = false;
+            continue;
+        }
+        if (ev == CB_HTTP_EV_ERROR) {
+            cb_reply_error(c, c->rd.err_status, c->rd.err_code, c->rd.err_message, NULL, NULL,
+                           true);
+            return len;
+        }
+        break; /* CB_HTTP_EV_NONE: everything consumed */
+    }
+    return c->closing ? len : used;
+}
+
+void cb_server_conn_eof(int id)
+{
+    cb_conn_t *c = conn(id);
+    if (c && !c->held)
+        c->closing = true; /* answered what was complete; a partial request is dropped */
+}
+
+size_t cb_server_conn_output(int id, const uint8_t **out)
+{
+    cb_conn_t *c = conn(id);
+    if (!c || !output_pending(c)) {
+        *out = NULL;
+        return 0;
+    }
+    *out = (const uint8_t *)c->out + c->out_sent;
+    return c->out_len - c->out_sent;
+}
+
+void cb_server_conn_sent(int id, size_t n)
+{
+    cb_conn_t *c = conn(id);
+    if (!c)
+        return;
+    c->out_sent += n;
+    c->last_ms = cb_port_now_ms();
+    if (c->out_sent >= c->out_len)
+        c->out_sent = c->out_len = 0;
+}
+
+bool cb_server_conn_closing(int id)
+{
+    cb_conn_t *c = conn(id);
+    return !c || (c->closing && !c->held);
+}
+
+void cb_server_conn_close(int id)
+{
+    cb_conn_t *c = conn(id);
+    if (!c)
+        return;
+    c->used = false;
+    cb_metrics.conns_open--;
+}
+
+bool cb_server_commit_pending(void)
+{
+    return cb_ledger_pending();
+}
+
+void cb_server_commit(void)
+{
+    cb_ledger_commit();
+}
+
+void cb_server_button(void)
+{
+    uint32_t seq;
+    if (cb_ledger_ack(0, &seq) != CB_OK)
+        cb_port_log(CB_LOG_INFO, "button: nothing to acknowledge");
+}
+
+/* Request timeout: 408 then close. Idle keep-alive: close silently. A peer
+ * that does not read its response within the request timeout is dropped. */
+static uint32_t check_timeouts(uint64_t now)
+{
+    const cb_settings_t *s = s_server.settings;
+    uint64_t next = 1000;
+    for (int i = 0; i < CB_CFG_MAX_CONN; i++) {
+        cb_conn_t *c = &s_server.conns[i];
+        if (!c->used || c->held)
+            continue;
+        uint64_t deadline;
+        if (output_pending(c)) {
+            deadline = c->last_ms + s->request_timeout_ms;
+            if (now >= deadline) {
+                c->out_len = c->out_sent = 0;
+                c->closing = true;
+                cb_metrics.connections_timed_out++;
+                continue;
+            }
+        } else if (c->closing) {
+            continue;
+        } else if (c->req_start_ms) {
+            deadline = c->req_start_ms + s->request_timeout_ms;
+            if (now >= deadline) {
+                cb_metrics.connections_timed_out++;
+                cb_reply_error(c, 408, "timeout", "The request did not arrive in time.", NULL,
+                               NULL, true);
+                continue;
+            }
+        } else {
+            deadline = c->last_ms + s->idle_timeout_ms;
+            if (now >= deadline) {
+                c->closing = true;
+                cb_metrics.connections_timed_out++;
+                continue;
+            }
+        }
+        if (deadline - now < next)
+            next = deadline - now;
+    }
+    return (uint32_t)next;
+}
+
+uint32_t cb_server_tick(void)
+{
+    uint64_t now = cb_port_now_ms();
+    while (cb_port_button_pressed())
+        cb_server_button();
+    uint32_t next = check_timeouts(now);
+    uint32_t sig = cb_signal_tick(now);
+    return sig < next ? sig : next;
+}
+
+void cb_server_stop(void)
+{
+    cb_ledger_commit();
+}

@@ -1,0 +1,66 @@
+/* cb_token_endpoint.c - POST <token path> (dynamic mode, SPEC 3): client
+ * credentials in, a self-contained HMAC-signed token out. */
+#include "cb_token_endpoint.h"
+#include "cb_auth_token.h"
+#include "cb_crypto.h"
+#include "cb_err.h"
+#include "cb_form.h"
+#include "cb_jsonw.h"
+#include "cb_port.h"
+#include "cb_ratelimit.h"
+#include "cb_webhook_auth.h"
+
+void cb_token_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req)
+{
+    const cb_settings_t *s = cb_server_settings();
+    static cb_form_creds_t creds; /* holds a secret: wiped below */
+    if (cb_webhook_auth_blocked(c, req))
+        return;
+    cb_form_fields_t fields = {s->client_id_field, s->client_secret_field};
+    const char *why = NULL;
+    int rc = cb_form_credentials(cb_http_field(req, "Content-Type", NULL),
+                                 cb_http_field(req, "Authorization", NULL),
+                                 (const char *)req->body, req->body_len, &fields, &creds, &why);
+    bool ok = rc == CB_OK &&
+              cb_auth_token_equal(cb_span(creds.id, creds.id_len), cb_span_str(s->client_id)) &
+                  cb_auth_token_equal(cb_span(creds.secret, creds.secret_len),
+                                      cb_span_str(s->client_secret));
+    cb_zeroize(&creds, sizeof creds);
+    if (!ok) {
+        cb_metrics.auth_failures[CB_AUTHF_INVALID_CLIENT]++;
+        cb_ratelimit_fail(cb_span_str(c->peer), cb_port_now_ms());
+        cb_reply_error(c, 401, "invalid_client",
+                       rc == CB_OK || rc == CB_ERR_AUTH_MISSING || !why
+                           ? "The client credentials are not valid."
+                           : why,
+                       NULL, "WWW-Authenticate: Basic realm=\"chatbell\"\r\n", false);
+        return;
+    }
+    const uint8_t *key;
+    size_t klen;
+    int64_t now_ms;
+    char token[CB_AUTH_TOKEN_TEXT_CAP];
+    rc = cb_ledger_device_key(&key, &klen);
+    if (rc == CB_OK)
+        rc = cb_port_wall_ms(&now_ms);
+    if (rc == CB_OK)
+        rc = cb_auth_token_issue(key, cb_span_str(s->client_id), (uint64_t)now_ms / 1000,
+                                 s->token_ttl_s, token, sizeof token, NULL);
+    if (rc < 0) {
+        cb_reply_error(c, 503, "storage_unavailable",
+                       "No token can be issued now (device key or clock unavailable).", NULL,
+                       "Retry-After: 5\r\n", false);
+        return;
+    }
+    char body[160];
+    cb_jsonw_t w;
+    cb_jsonw_init(&w, body, sizeof body);
+    cb_jsonw_obj_begin(&w);
+    cb_jsonw_kv_cstr(&w, "access_token", token);
+    cb_jsonw_kv_cstr(&w, "token_type", "Bearer");
+    cb_jsonw_kv_u64(&w, "expires_in", s->token_ttl_s);
+    cb_jsonw_obj_end(&w);
+    cb_reply(c, 200, "Cache-Control: no-store\r\n", body, w.len, false);
+    cb_zeroize(body, sizeof body);
+    cb_zeroize(token, sizeof token);
+}

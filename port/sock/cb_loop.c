@@ -1,0 +1,332 @@
+/* cb_loop.c - THE loop (cb_loop.h): one thread, one poll() per turn over the
+ * listener and every connection. Each turn: accept, read and feed, one group
+ * commit, write without blocking, close, tick. Nothing here blocks except
+ * poll() itself and the commit's one flush. */
+/* POSIX 2008 for the host build (the lwIP build ignores it) */
+#define _POSIX_C_SOURCE 200809L
+#include "cb_loop.h"
+#include "cb_config.h"
+#include "cb_port.h"
+#include "cb_server.h"
+#include "cb_sock_compat.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Connections being served, plus room for ones that are only draining
+ * (answered, shut down for writing, reading the peer's leftovers so that
+ * close() does not reset the connection before the answer arrives). */
+#define SLOTS (2 * CB_CFG_MAX_CONN)
+#define DRAIN_MS 1000u
+#define ACCEPTS_PER_TURN 16
+
+typedef struct {
+    int fd;     /* -1: free */
+    int id;     /* server connection id, -1 while draining */
+    bool eof;   /* the peer shut down its sending side */
+    uint64_t drain_until;
+    size_t rx_len;
+    uint8_t rx[CB_CFG_RX_MAX];
+} slot_t;
+
+static struct {
+    int listen_fd;
+    slot_t slots[SLOTS];
+    struct pollfd pfd[SLOTS + 1];
+    int pfd_slot[SLOTS + 1];
+} s_loop;
+
+static int set_nonblocking(int fd)
+{
+    int fl = cb_sock_fcntl(fd, F_GETFL, 0);
+    return fl < 0 ? -1 : cb_sock_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int parse_listen(const char *addr, struct sockaddr_in *sa)
+{
+    char host[64];
+    const char *colon = strrchr(addr, ':');
+    if (!colon || (size_t)(colon - addr) >= sizeof host)
+        return -1;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return -1;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (cb_sock_inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return -1;
+    return 0;
+}
+
+static int open_listener(const char *addr, char *bound, size_t cap)
+{
+    struct sockaddr_in sa;
+    if (parse_listen(addr, &sa) != 0) {
+        cb_port_log(CB_LOG_ERROR, "listen: cannot read address '%s' (want ADDR:PORT)", addr);
+        return -1;
+    }
+    int fd = cb_sock_socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    if (fd < 0) {
+        cb_port_log(CB_LOG_ERROR, "listen: socket failed (errno %d)", cb_sock_errno);
+        return -1;
+    }
+    cb_sock_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (cb_sock_bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        cb_sock_listen(fd, 128) != 0 || set_nonblocking(fd) != 0) {
+        cb_port_log(CB_LOG_ERROR, "listen: cannot listen on %s (errno %d)", addr,
+                    cb_sock_errno);
+        cb_sock_close(fd);
+        return -1;
+    }
+    socklen_t len = sizeof sa;
+    cb_sock_getsockname(fd, (struct sockaddr *)&sa, &len);
+    char ip[16];
+    cb_sock_inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+    snprintf(bound, cap, "%s:%u", ip, (unsigned)ntohs(sa.sin_port));
+    return fd;
+}
+
+static slot_t *free_slot(void)
+{
+    for (int i = 0; i < SLOTS; i++)
+        if (s_loop.slots[i].fd < 0)
+            return &s_loop.slots[i];
+    return NULL;
+}
+
+static void slot_close(slot_t *s)
+{
+    if (s->id >= 0)
+        cb_server_conn_close(s->id);
+    cb_sock_close(s->fd);
+    s->fd = -1;
+    s->id = -1;
+}
+
+/* Answered and done: stop writing, then drain what the peer still sends. */
+static void slot_drain(slot_t *s)
+{
+    if (s->id >= 0)
+        cb_server_conn_close(s->id);
+    s->id = -1;
+    cb_sock_shutdown(s->fd, SHUT_WR);
+    s->drain_until = cb_port_now_ms() + DRAIN_MS;
+    s->rx_len = 0;
+}
+
+static void accept_new(void)
+{
+    for (int n = 0; n < ACCEPTS_PER_TURN; n++) {
+        struct sockaddr_in sa;
+        socklen_t len = sizeof sa;
+        int fd = cb_sock_accept(s_loop.listen_fd, (struct sockaddr *)&sa, &len);
+        if (fd < 0)
+            return;
+        slot_t *s = free_slot();
+        if (!s || set_nonblocking(fd) != 0) {
+            cb_sock_close(fd); /* cannot even hold it to answer */
+            continue;
+        }
+        int one = 1;
+        cb_sock_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        char peer[48];
+        if (!cb_sock_inet_ntop(AF_INET, &sa.sin_addr, peer, sizeof peer))
+            strcpy(peer, "?");
+        s->fd = fd;
+        s->eof = false;
+        s->rx_len = 0;
+        s->id = cb_server_conn_open(peer);
+        if (s->id < 0) { /* over the cap: 503 busy, best effort, then close */
+            size_t blen;
+            const char *busy = cb_server_busy_response(&blen);
+            (void)cb_sock_send(fd, busy, blen, CB_SOCK_SEND_FLAGS);
+            slot_drain(s);
+        }
+    }
+}
+
+/* Offers the buffered bytes to the server; keeps what it did not take. */
+static void feed(slot_t *s)
+{
+    size_t used = cb_server_conn_feed(s->id, s->rx, s->rx_len);
+    if (used) {
+        memmove(s->rx, s->rx + used, s->rx_len - used);
+        s->rx_len -= used;
+    }
+}
+
+static void read_slot(slot_t *s)
+{
+    if (s->id < 0) { /* draining: discard */
+        uint8_t junk[512];
+        ssize_t n = cb_sock_recv(s->fd, junk, sizeof junk, 0);
+        if (n == 0 || (n < 0 && cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK))
+            slot_close(s);
+        return;
+    }
+    ssize_t n = cb_sock_recv(s->fd, s->rx + s->rx_len, sizeof s->rx - s->rx_len, 0);
+    if (n > 0) {
+        s->rx_len += (size_t)n;
+        feed(s);
+    } else if (n == 0) {
+        s->eof = true;
+        feed(s);
+        if (s->rx_len == 0) /* else the buffered requests are answered first */
+            cb_server_conn_eof(s->id);
+    } else if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK &&
+               cb_sock_errno != EINTR) {
+        slot_close(s);
+    }
+}
+
+/* Sends what is ready, re-offers buffered requests as responses drain.
+ * Returns true if anything changed. */
+static bool write_slot(slot_t *s)
+{
+    bool progress = false;
+    for (int guard = 0; guard < 64 && s->fd >= 0 && s->id >= 0; guard++) {
+        const uint8_t *out;
+        size_t len = cb_server_conn_output(s->id, &out);
+        if (len) {
+            ssize_t n = cb_sock_send(s->fd, out, len, CB_SOCK_SEND_FLAGS);
+            if (n < 0) {
+                if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK &&
+                    cb_sock_errno != EINTR)
+                    slot_close(s);
+                return progress;
+            }
+            cb_server_conn_sent(s->id, (size_t)n);
+            progress = true;
+            if ((size_t)n < len)
+                return progress; /* socket full: wait for POLLOUT */
+            continue;
+        }
+        if (cb_server_conn_closing(s->id)) {
+            slot_drain(s);
+            return true;
+        }
+        if (s->rx_len == 0 && !s->eof)
+            return progress;
+        size_t before = s->rx_len;
+        feed(s); /* the next pipelined request, now that the answer left */
+        if (cb_server_conn_output(s->id, &out) == 0) {
+            if (s->eof && s->rx_len == before)
+                cb_server_conn_eof(s->id);
+            if (s->rx_len == before && !cb_server_conn_closing(s->id))
+                return progress;
+        }
+        progress = true;
+    }
+    return progress;
+}
+
+static void write_all(void)
+{
+    for (int round = 0; round < 4; round++) {
+        if (cb_server_commit_pending())
+            cb_server_commit();
+        bool progress = false;
+        for (int i = 0; i < SLOTS; i++)
+            if (s_loop.slots[i].fd >= 0 && s_loop.slots[i].id >= 0)
+                progress |= write_slot(&s_loop.slots[i]);
+        if (!progress && !cb_server_commit_pending())
+            return;
+    }
+}
+
+static void expire_drains(uint64_t now)
+{
+    for (int i = 0; i < SLOTS; i++) {
+        slot_t *s = &s_loop.slots[i];
+        if (s->fd >= 0 && s->id < 0 && now >= s->drain_until)
+            slot_close(s);
+    }
+}
+
+static int build_pollset(void)
+{
+    int n = 0;
+    s_loop.pfd[n].fd = s_loop.listen_fd;
+    s_loop.pfd[n].events = POLLIN;
+    s_loop.pfd_slot[n++] = -1;
+    for (int i = 0; i < SLOTS; i++) {
+        slot_t *s = &s_loop.slots[i];
+        if (s->fd < 0)
+            continue;
+        short ev = 0;
+        if (s->id < 0) {
+            ev = POLLIN;
+        } else {
+            const uint8_t *out;
+            if (!s->eof && s->rx_len < sizeof s->rx)
+                ev |= POLLIN;
+            if (cb_server_conn_output(s->id, &out))
+                ev |= POLLOUT;
+        }
+        s_loop.pfd[n].fd = s->fd;
+        s_loop.pfd[n].events = ev;
+        s_loop.pfd[n].revents = 0;
+        s_loop.pfd_slot[n++] = i;
+    }
+    return n;
+}
+
+int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volatile bool *stop)
+{
+    char bound[64];
+    for (int i = 0; i < SLOTS; i++) {
+        s_loop.slots[i].fd = -1;
+        s_loop.slots[i].id = -1;
+    }
+    s_loop.listen_fd = open_listener(addr, bound, sizeof bound);
+    if (s_loop.listen_fd < 0)
+        return -1;
+    if (on_listening)
+        on_listening(bound);
+
+    uint32_t timeout = 0;
+    while (!*stop) {
+        int n = build_pollset();
+        int ready = cb_sock_poll(s_loop.pfd, (cb_nfds_t)n, (int)timeout);
+        if (ready < 0 && cb_sock_errno != EINTR) {
+            cb_port_log(CB_LOG_ERROR, "loop: poll failed (errno %d)", cb_sock_errno);
+            break;
+        }
+        for (int i = 0; ready > 0 && i < n; i++) {
+            short re = s_loop.pfd[i].revents;
+            if (!re)
+                continue;
+            if (s_loop.pfd_slot[i] < 0) {
+                accept_new();
+                continue;
+            }
+            slot_t *s = &s_loop.slots[s_loop.pfd_slot[i]];
+            if (s->fd < 0)
+                continue;
+            if (re & (POLLIN | POLLHUP | POLLERR))
+                read_slot(s);
+        }
+        /* one flush for every request of this turn, then the answers go out */
+        write_all();
+        timeout = cb_server_tick();
+        write_all();
+        expire_drains(cb_port_now_ms());
+        if (timeout > 1000)
+            timeout = 1000;
+    }
+    cb_server_stop();
+    for (int i = 0; i < SLOTS; i++)
+        if (s_loop.slots[i].fd >= 0)
+            slot_close(&s_loop.slots[i]);
+    cb_sock_close(s_loop.listen_fd);
+    return 0;
+}
