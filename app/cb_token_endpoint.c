@@ -21,10 +21,11 @@ void cb_token_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req)
     int rc = cb_form_credentials(cb_http_field(req, "Content-Type", NULL),
                                  cb_http_field(req, "Authorization", NULL),
                                  (const char *)req->body, req->body_len, &fields, &creds, &why);
-    bool ok = rc == CB_OK &&
-              cb_auth_token_equal(cb_span(creds.id, creds.id_len), cb_span_str(s->client_id)) &
-                  cb_auth_token_equal(cb_span(creds.secret, creds.secret_len),
-                                      cb_span_str(s->client_secret));
+    /* both compared whatever the first gave: no early exit on the id */
+    bool id_ok = cb_auth_token_equal(cb_span(creds.id, creds.id_len), cb_span_str(s->client_id));
+    bool secret_ok =
+        cb_auth_token_equal(cb_span(creds.secret, creds.secret_len), cb_span_str(s->client_secret));
+    bool ok = rc == CB_OK && id_ok && secret_ok;
     cb_zeroize(&creds, sizeof creds);
     if (!ok) {
         cb_metrics.auth_failures[CB_AUTHF_INVALID_CLIENT]++;

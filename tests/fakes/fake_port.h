@@ -28,6 +28,7 @@ typedef struct {
     char buzzer_last[128];
     unsigned buzzer_plays;
     char signals[FAKE_SIGNALS_MAX][FAKE_SIGNAL_LEN]; /* signal-log lines */
+    size_t signal_len[FAKE_SIGNALS_MAX]; /* length given, even when the copy is cut */
     unsigned nsignals;
     char log_last[512];
     unsigned log_lines;
