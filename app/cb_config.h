@@ -64,10 +64,11 @@
 #define CB_CFG_INBOX_SHOWN 64
 #endif
 
-/* Unacknowledged messages tracked in all (shown + waiting in the journal);
- * past it, new events get 503 storage_unavailable (InstaLeap retries). */
+/* Unacknowledged messages tracked in all (shown + waiting in the journal),
+ * 4 bytes of RAM each; past it, new events get 503 storage_unavailable
+ * (InstaLeap retries). Boards set it lower. */
 #ifndef CB_CFG_UNACKED_MAX
-#define CB_CFG_UNACKED_MAX 1024
+#define CB_CFG_UNACKED_MAX 16384
 #endif
 
 /* Bytes of message text kept in RAM per shown message (the display scrolls

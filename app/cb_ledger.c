@@ -37,8 +37,8 @@ static struct {
     uint8_t arena[CB_CFG_COMMIT_ARENA];
     size_t arena_len;
     uint8_t rec[CB_CFG_RECORD_MAX]; /* scratch for one record (replay, compaction) */
-    bool compacting;
     int compact_err;
+    uint32_t live_bytes; /* journal size right after the last compaction */
 } s_ledger;
 
 static void storage_failed(const char *what, int err)
@@ -236,6 +236,7 @@ static int compact(void)
         rc = cb_journal_compact_commit();
     cb_zeroize(buf, sizeof buf);
     if (rc == CB_OK) {
+        s_ledger.live_bytes = cb_journal_size();
         cb_metrics.journal_compactions++;
         cb_port_log(CB_LOG_INFO, "journal: compacted to %u bytes", (unsigned)cb_journal_size());
     } else {
@@ -247,8 +248,12 @@ static int compact(void)
 
 static void maybe_compact(void)
 {
+    /* Over budget, and at least half of it dead since the last compaction:
+     * when nearly everything is live (many unacknowledged messages),
+     * compacting again would only copy it. */
     const cb_settings_t *s = cb_server_settings();
-    if (s_ledger.journal_ok && s_ledger.npending == 0 && cb_journal_size() > s->journal_budget)
+    uint32_t size = s_ledger.journal_ok ? cb_journal_size() : 0;
+    if (s_ledger.npending == 0 && size > s->journal_budget && size / 2 > s_ledger.live_bytes)
         compact();
 }
 

@@ -34,8 +34,9 @@ static route_t route_of(const cb_settings_t *s, cb_span_t path)
 static bool refuse(cb_conn_t *c, const cb_http_request_t *req, route_t r, bool close)
 {
     if (req->method == CB_HTTP_UNKNOWN) {
+        /* SPEC 2 counts 501 among the framing errors: answer and close */
         cb_reply_error(c, 501, "not_implemented", "The method is not implemented.", NULL, NULL,
-                       close);
+                       true);
         return true;
     }
     if (r == R_NONE) {

@@ -16,38 +16,47 @@ typedef enum { CB_AUTH_SIGNATURE = 0, CB_AUTH_STATIC, CB_AUTH_DYNAMIC } cb_auth_
 /* The demo secret used when nothing is configured; the banner names it. */
 #define CB_DEMO_SECRET "chatbell-demo-secret"
 
+/* A configured sender code. A sender added by a setting starts with its code
+ * as label and default_pattern as pattern (a config file's default_pattern
+ * applies whatever the key order); neither is ever empty. */
 typedef struct {
-    char code[CB_CFG_SENDER_MAX];   /* "SH" */
-    char label[CB_CFG_STR_MAX];     /* "Picker" */
-    char pattern[CB_CFG_STR_MAX];   /* buzzer pattern, see cb_port_buzzer_play */
+    char code[CB_CFG_SENDER_MAX]; /* "SH" */
+    char label[CB_CFG_STR_MAX];   /* "Picker" */
+    char pattern[CB_CFG_STR_MAX]; /* buzzer pattern, see cb_port_buzzer_play */
 } cb_sender_cfg_t;
 
 typedef struct {
     /* HTTP */
-    char listen[CB_CFG_STR_MAX];        /* "127.0.0.1:8080" (ports parse it) */
-    char webhook_path[CB_CFG_STR_MAX];  /* "/webhooks/instaleap/chat" */
-    char token_path[CB_CFG_STR_MAX];    /* "/auth/token" */
-    uint32_t body_limit;                /* bytes, <= CB_CFG_BODY_MAX; default 16384 */
-    uint32_t max_conn;                  /* <= CB_CFG_MAX_CONN */
-    uint32_t request_timeout_ms;        /* headers+body must arrive within; 10000 */
-    uint32_t idle_timeout_ms;           /* keep-alive idle before close; 30000 */
+    char listen[CB_CFG_STR_MAX];       /* "127.0.0.1:8080" (ports parse it) */
+    char webhook_path[CB_CFG_STR_MAX]; /* "/webhooks/instaleap/chat" */
+    char token_path[CB_CFG_STR_MAX];   /* "/auth/token" */
+    uint32_t body_limit;               /* bytes, <= CB_CFG_BODY_MAX; default 16384 */
+    uint32_t max_conn;                 /* <= CB_CFG_MAX_CONN */
+    uint32_t request_timeout_ms;       /* headers+body must arrive within; 10000 */
+    uint32_t idle_timeout_ms;          /* keep-alive idle before close; 30000 */
 
     /* auth (SPEC 3) */
     cb_auth_mode_t auth;
     char secret[CB_CFG_SECRET_MAX];      /* signature: current secret */
     char secret_next[CB_CFG_SECRET_MAX]; /* signature: next secret ("" none) */
     bool demo_secret;                    /* secret is CB_DEMO_SECRET by default */
-    char token_header[CB_CFG_STR_MAX];   /* static: header name; dynamic: header carrying the token */
-    char token[CB_CFG_SECRET_MAX];       /* static token */
-    char client_id[CB_CFG_SECRET_MAX];   /* dynamic: expected credentials */
+    /* The header carrying the token in static and dynamic modes. "" (the
+     * default) means the mode's default, see cb_settings_token_header():
+     * static "X-Chatbell-Token" (value = the token), dynamic "Authorization"
+     * (value = "Bearer <token>"). When set (CHATBELL_TOKEN_HEADER): static
+     * compares that header's whole value with the token; dynamic takes
+     * "Bearer <token>" if the header is Authorization, else the bare token. */
+    char token_header[CB_CFG_STR_MAX];
+    char token[CB_CFG_SECRET_MAX];     /* static token */
+    char client_id[CB_CFG_SECRET_MAX]; /* dynamic: expected credentials */
     char client_secret[CB_CFG_SECRET_MAX];
     char client_id_field[CB_CFG_STR_MAX];     /* "client_id" */
     char client_secret_field[CB_CFG_STR_MAX]; /* "client_secret" */
-    uint32_t token_ttl_s;                /* 3600 */
-    char admin_token[CB_CFG_SECRET_MAX]; /* POST /ack enabled when non-empty */
-    uint32_t rate_limit_failures;        /* auth failures per minute per source before 429; 10 */
-    uint32_t rate_limit_block_s;         /* Retry-After; 60 */
-    uint32_t replay_window_s;            /* +-; 3600; 0 = off */
+    uint32_t token_ttl_s;                     /* 3600 */
+    char admin_token[CB_CFG_SECRET_MAX];      /* POST /ack enabled when non-empty */
+    uint32_t rate_limit_failures; /* auth failures per minute per source before 429; 10 */
+    uint32_t rate_limit_block_s;  /* Retry-After; 60 */
+    uint32_t replay_window_s;     /* +-; 3600; 0 = off */
 
     /* signalling (SPEC 4) */
     unsigned display_rows; /* 2 or 4 */
@@ -67,12 +76,20 @@ typedef struct {
 void cb_settings_defaults(cb_settings_t *s);
 
 /* Sets one setting by its config-file key ("secret", "display.rows",
- * "senders.SH.label", ...) from a string value. CB_OK, or CB_ERR_INVAL with
- * a sentence for the user in err (never echoing a secret value). */
+ * "senders.SH.label", ...) from a string value. Keys are the field names
+ * above, with display.rows / display.cols and senders.<CODE>.label|pattern
+ * (an unknown CODE adds a sender). Numbers are plain decimals within the
+ * setting's range, fsync is true|false|on|off, auth is a mode name; strings
+ * must fit their field (never truncated), be UTF-8 without control bytes.
+ * Setting "secret" clears demo_secret (unless it is CB_DEMO_SECRET itself).
+ * CB_OK, or CB_ERR_INVAL with "key: problem" in err (never echoing a value). */
 int cb_settings_set(cb_settings_t *s, const char *key, cb_span_t value, char *err, size_t errcap);
 
-/* Applies a JSON config file's text (read with jsmn through cb_json.h).
- * CB_OK or CB_ERR_INVAL with "key: problem" in err. */
+/* Applies a JSON config file's text (read with jsmn through cb_json.h):
+ * one object whose nested objects map to dotted keys ({"display":{"rows":4}}
+ * is display.rows). Numbers and true/false must be JSON numbers/literals,
+ * strings JSON strings. An unknown key stops it. CB_OK or CB_ERR_INVAL with
+ * "key: problem" in err; settings before the bad key may have been applied. */
 int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap);
 
 /* Checks the whole configuration for consistency (a mode's secrets present,
@@ -83,5 +100,10 @@ int cb_settings_check(const cb_settings_t *s, char *err, size_t errcap);
 const cb_sender_cfg_t *cb_settings_sender(const cb_settings_t *s, cb_span_t code);
 
 const char *cb_settings_auth_name(cb_auth_mode_t mode);
+
+/* The header name that carries the token in the configured mode: token_header,
+ * or the mode's default when it is empty ("X-Chatbell-Token" for static,
+ * "Authorization" for dynamic and signature). Never NULL. */
+const char *cb_settings_token_header(const cb_settings_t *s);
 
 #endif

@@ -38,7 +38,7 @@ int cb_span_to_u64(cb_span_t s, unsigned long long max, unsigned long long *out)
         if (s.p[i] < '0' || s.p[i] > '9')
             return CB_ERR_INVAL;
         unsigned d = (unsigned)(s.p[i] - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10)
             return CB_ERR_INVAL;
         v = v * 10 + d;
     }

@@ -21,6 +21,8 @@
 #define SLOTS (2 * CB_CFG_MAX_CONN)
 #define DRAIN_MS 1000u
 #define ACCEPTS_PER_TURN 16
+/* The button is polled each turn: this bounds how late a press is seen. */
+#define POLL_MAX_MS 100u
 
 typedef struct {
     int fd;     /* -1: free */
@@ -280,6 +282,11 @@ static int build_pollset(void)
     return n;
 }
 
+int cb_loop_init(const char *listen, char *err, size_t cap)
+{
+    return cb_sock_stack_init(listen, err, cap);
+}
+
 int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volatile bool *stop)
 {
     char bound[64];
@@ -320,8 +327,8 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         timeout = cb_server_tick();
         write_all();
         expire_drains(cb_port_now_ms());
-        if (timeout > 1000)
-            timeout = 1000;
+        if (timeout > POLL_MAX_MS)
+            timeout = POLL_MAX_MS;
     }
     cb_server_stop();
     for (int i = 0; i < SLOTS; i++)

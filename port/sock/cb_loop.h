@@ -6,6 +6,13 @@
 #define CB_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+/* Brings up the socket stack before cb_loop_run: nothing for the host's
+ * sockets; in the lwIP build (port/lwip), lwIP's tcpip thread and its TAP
+ * netif, after checking that listen ("ADDR:PORT", what cb_loop_run will be
+ * given) names an address lwIP has. 0, or -1 with one line in err. */
+int cb_loop_init(const char *listen, char *err, size_t cap);
 
 /* Binds addr ("ADDR:PORT", port 0 = ephemeral), then calls on_listening
  * with the bound "ADDR:PORT" text (the simulator prints its banner there),

@@ -1,12 +1,20 @@
 /* cb_sock_compat.h - the BSD socket calls the loop makes, mapped to the
  * host's sockets or to lwIP's socket API (CB_SOCK_LWIP). The loop spells
- * only the cb_sock_* names below. */
+ * only the cb_sock_* names below; every difference between the two builds
+ * lives here. Constants (F_GETFL, O_NONBLOCK, TCP_NODELAY, SHUT_WR, POLL*,
+ * EAGAIN) come from the headers each stack is built with: Debian's liblwip
+ * takes them from the host's libc headers, and sets the host's errno. */
 #ifndef CB_SOCK_COMPAT_H
 #define CB_SOCK_COMPAT_H
 
 #ifdef CB_SOCK_LWIP
+#include "lwip/errno.h"
 #include "lwip/inet.h"
 #include "lwip/sockets.h"
+
+/* port/lwip: the tcpip thread, the TAP netif and its static address. */
+int cb_lwip_init(const char *listen, char *err, size_t cap);
+#define cb_sock_stack_init cb_lwip_init
 
 #define cb_sock_socket lwip_socket
 #define cb_sock_bind lwip_bind
@@ -36,6 +44,8 @@ typedef nfds_t cb_nfds_t;
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The host's sockets need no bring-up. */
+#define cb_sock_stack_init(listen, err, cap) ((void)(listen), (void)(err), (void)(cap), 0)
 #define cb_sock_socket socket
 #define cb_sock_bind bind
 #define cb_sock_listen listen

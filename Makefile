@@ -1,0 +1,44 @@
+# Makefile - the front door: `make run` and `make test` (README). Everything
+# is built through the CMake presets in CMakePresets.json.
+.PHONY: run test test-dev test-asan test-fuzz build deps bench clean
+
+FUZZ_SECONDS ?= 60
+
+run:
+	@scripts/deps.sh run
+	cmake --preset dev -DCB_TESTS=OFF >/dev/null
+	cmake --build --preset dev
+	./build/dev/port/posix/chatbell $(ARGS)
+
+build:
+	@scripts/deps.sh run
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev
+
+# Every test: unit + fuzz-corpus replay + e2e + Postman (dev build), the same
+# under ASan+UBSan, then each fuzzer for FUZZ_SECONDS.
+test:
+	@scripts/deps.sh test
+	$(MAKE) --no-print-directory test-dev test-asan test-fuzz
+
+test-dev:
+	cmake --preset dev -DCB_TESTS=ON >/dev/null
+	cmake --build --preset dev
+	ctest --preset dev
+
+test-asan:
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan
+	ctest --preset asan
+
+test-fuzz:
+	cmake --preset fuzz -DCB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build --preset fuzz
+	ctest --preset fuzz -L fuzz
+
+bench:
+	@scripts/deps.sh bench
+	tests/bench/run.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,17 @@
+/* cb_posix_buzzer.c - the simulator's buzzer: the terminal bell when stdout
+ * is a TTY, and always a line "buzzer: <pattern>" on stdout. */
+#define _GNU_SOURCE
+#include "cb_posix.h"
+#include "cb_port.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+void cb_port_buzzer_play(const char *pattern)
+{
+    char line[160];
+    int n = snprintf(line, sizeof line, "%sbuzzer: %s\n", isatty(STDOUT_FILENO) ? "\a" : "",
+                     pattern ? pattern : "");
+    if (n > 0)
+        cb_posix_out_write(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}

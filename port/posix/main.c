@@ -1,0 +1,145 @@
+/* main.c - the host simulator `chatbell`: flags and settings, data dir,
+ * signal log, terminal, storage, then the core's server on the shared loop
+ * (port/sock) until SIGINT/SIGTERM. Exit 0 on a clean stop, 2 on bad usage
+ * or configuration (one line naming the key), 1 when it cannot serve. */
+#define _GNU_SOURCE
+#include "cb_err.h"
+#include "cb_loop.h"
+#include "cb_port.h"
+#include "cb_posix.h"
+#include "cb_server.h"
+#include "cb_settings.h"
+#include "cb_store_posix.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct {
+    cb_settings_t settings; /* outlives the server */
+    cb_posix_opts_t opts;
+    /* set from the signal handler; a bool store is atomic on the hosts we run */
+    volatile bool stop;
+    volatile sig_atomic_t signals;
+} s_main;
+
+static void restore_terminal(void)
+{
+    cb_posix_display_restore();
+    cb_posix_button_restore();
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    s_main.stop = true;
+    if (++s_main.signals > 1) { /* a second ^C: the loop is stuck, leave now */
+        restore_terminal();
+        _exit(1);
+    }
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* mkdir -p with mode 0700 for what it creates; the result must be a dir. */
+static int make_data_dir(const char *dir, char *err, size_t cap)
+{
+    char path[4096];
+    size_t len = strlen(dir);
+    if (len >= sizeof path) {
+        snprintf(err, cap, "data-dir: path too long");
+        return -1;
+    }
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            snprintf(err, cap, "data-dir: cannot create %s: %s", path, strerror(errno));
+            return -1;
+        }
+        path[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, cap, "data-dir: %s is not a directory", dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, cap, "data-dir: %s is not writable: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void on_listening(const char *bound)
+{
+    cb_posix_banner_print(&s_main.settings, &s_main.opts, bound);
+}
+
+int main(int argc, char **argv)
+{
+    static char err[1024];
+    cb_settings_t *s = &s_main.settings;
+
+    int rc = cb_posix_args_parse(argc, argv, &s_main.opts);
+    if (rc != CB_POSIX_RUN)
+        return rc == CB_POSIX_EXIT_OK ? 0 : 2;
+    cb_posix_log_init();
+    if (cb_posix_config_build(&s_main.opts, s, err, sizeof err) != 0 ||
+        make_data_dir(s_main.opts.data_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "chatbell: %s\n", err);
+        return 2;
+    }
+    if (s_main.opts.signal_log) {
+        int e = cb_posix_siglog_open(s_main.opts.signal_log);
+        if (e != 0) {
+            fprintf(stderr, "chatbell: signal-log: cannot open %s: %s\n", s_main.opts.signal_log,
+                    strerror(-e));
+            return 2;
+        }
+    }
+
+    install_signals();
+    cb_posix_button_init();
+    cb_posix_display_init(!s_main.opts.no_tui, s->display_rows, s->display_cols);
+    atexit(restore_terminal);
+
+    rc = cb_store_posix_init(s_main.opts.data_dir, s->journal_budget, s->fsync);
+    if (rc != CB_OK)
+        cb_port_log(CB_LOG_ERROR, "storage in %s unavailable (%s): serving degraded",
+                    s_main.opts.data_dir, cb_err_str(rc));
+    rc = cb_server_start(s);
+    if (rc != CB_OK)
+        cb_port_log(CB_LOG_ERROR, "journal unavailable (%s): webhooks get 503 until it recovers",
+                    cb_err_str(rc));
+
+    rc = cb_loop_init(s->listen, err, sizeof err); /* lwIP build: stack and TAP */
+    if (rc != 0)
+        cb_port_log(CB_LOG_ERROR, "%s", err);
+    else
+        rc = cb_loop_run(s->listen, on_listening, &s_main.stop);
+    if (rc == 0)
+        cb_port_log(CB_LOG_INFO, "stopping");
+    cb_server_stop();
+    cb_store_posix_close();
+    cb_posix_out_release(); /* if it never listened */
+    restore_terminal();
+    return rc == 0 ? 0 : 1;
+}
