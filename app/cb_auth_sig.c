@@ -1,0 +1,145 @@
+/* cb_auth_sig.c - InstaLeap webhook signatures V1 and V3 (SPEC 3, signature
+ * mode); the server calls cb_auth_sig_check once per webhook. The header
+ * syntax accepted is documented in cb_auth_sig.h. */
+#include "cb_auth_sig.h"
+#include "cb_crypto.h"
+#include "cb_err.h"
+#include "cb_hex.h"
+
+#define HEX_LEN (2 * CB_SHA256_LEN)
+
+static const cb_span_t AMP = {"&", 1};
+
+/* V1: id & created_at & type, absent fields as "". */
+static void mac_v1(const cb_event_t *ev, cb_span_t secret, uint8_t mac[CB_SHA256_LEN])
+{
+    const cb_span_t parts[5] = {ev->id, AMP, ev->created_at, AMP, ev->type};
+    cb_hmac_sha256(secret.p, secret.len, parts, 5, mac);
+}
+
+/* V3: ts & client_id & sender & job_id, absent fields as "". */
+static void mac_v3(const cb_event_t *ev, cb_span_t ts, cb_span_t secret, uint8_t mac[CB_SHA256_LEN])
+{
+    const cb_span_t parts[7] = {ts, AMP, ev->client_id, AMP, ev->sender, AMP, ev->job_id};
+    cb_hmac_sha256(secret.p, secret.len, parts, 7, mac);
+}
+
+/* Received hex (1..64 digits, either case) to 32 bytes, left-padded with zero
+ * digits first (Java's BigInteger drops leading zeros). */
+static int decode_sig(cb_span_t hex, uint8_t out[CB_SHA256_LEN])
+{
+    char padded[HEX_LEN];
+    if (!hex.p || hex.len == 0 || hex.len > HEX_LEN)
+        return CB_ERR_AUTH_INVALID;
+    size_t pad = HEX_LEN - hex.len;
+    memset(padded, '0', pad);
+    memcpy(padded + pad, hex.p, hex.len);
+    return cb_hex_decode(padded, HEX_LEN, out, CB_SHA256_LEN) == CB_OK ? CB_OK
+                                                                       : CB_ERR_AUTH_INVALID;
+}
+
+static bool has_byte(cb_span_t s, char c)
+{
+    return s.len && memchr(s.p, c, s.len) != NULL;
+}
+
+/* Splits a V3 header into its t (absent if none) and v3 hex parts. */
+static int parse_v3(cb_span_t v, cb_span_t *ts, cb_span_t *hex)
+{
+    *ts = CB_SPAN_NONE;
+    *hex = CB_SPAN_NONE;
+    if (!has_byte(v, '=') && !has_byte(v, ',')) {
+        *hex = v;
+        return CB_OK;
+    }
+    size_t i = 0;
+    while (i <= v.len) {
+        size_t j = i;
+        while (j < v.len && v.p[j] != ',')
+            j++;
+        cb_span_t item = cb_span_trim(cb_span(v.p + i, j - i));
+        const char *eq = item.len ? memchr(item.p, '=', item.len) : NULL;
+        if (!eq)
+            return CB_ERR_AUTH_INVALID; /* also catches empty items: "a,,b", trailing ',' */
+        cb_span_t key = cb_span_trim(cb_span(item.p, (size_t)(eq - item.p)));
+        cb_span_t val = cb_span_trim(cb_span(eq + 1, item.len - (size_t)(eq - item.p) - 1));
+        if (key.len == 0)
+            return CB_ERR_AUTH_INVALID;
+        cb_span_t *slot = cb_span_ieq(key, "t") ? ts : cb_span_ieq(key, "v3") ? hex : NULL;
+        if (slot) {
+            if (slot->p || val.len == 0)
+                return CB_ERR_AUTH_INVALID;
+            *slot = val;
+        }
+        i = j + 1;
+    }
+    return hex->p ? CB_OK : CB_ERR_AUTH_INVALID;
+}
+
+int cb_auth_sig_check(const cb_event_t *ev, cb_span_t v1, cb_span_t v3, const cb_span_t *secrets,
+                      size_t nsecrets, cb_span_t *signed_ts, cb_span_t *v3_ts)
+{
+    uint8_t want[CB_SHA256_LEN];
+    uint8_t got[CB_SHA256_LEN];
+    cb_span_t ts = CB_SPAN_NONE, t_hdr = CB_SPAN_NONE, hex;
+    unsigned match = 0;
+    int ret = CB_ERR_AUTH_INVALID;
+
+    if (signed_ts)
+        *signed_ts = CB_SPAN_NONE;
+    if (v3_ts)
+        *v3_ts = CB_SPAN_NONE;
+    v1 = cb_span_trim(v1);
+    v3 = cb_span_trim(v3);
+    bool use_v3 = v3.p && v3.len;
+    if (!use_v3 && !(v1.p && v1.len))
+        return CB_ERR_AUTH_MISSING;
+
+    if (use_v3) {
+        if (parse_v3(v3, &t_hdr, &hex) != CB_OK)
+            goto cleanup;
+        ts = t_hdr.p ? t_hdr : ev->timestamp.p ? ev->timestamp : ev->created_at;
+    } else {
+        hex = v1;
+        ts = ev->created_at;
+    }
+    if (decode_sig(hex, got) != CB_OK)
+        goto cleanup;
+
+    /* every configured secret is tried, no early exit; an empty one never
+     * matches (its HMAC would be public) */
+    for (size_t i = 0; secrets && i < nsecrets; i++) {
+        if (!secrets[i].p || secrets[i].len == 0)
+            continue;
+        if (use_v3)
+            mac_v3(ev, ts, secrets[i], want);
+        else
+            mac_v1(ev, secrets[i], want);
+        match |= (unsigned)cb_ct_equal(want, got, CB_SHA256_LEN);
+    }
+    if (match) {
+        ret = CB_OK;
+        if (signed_ts)
+            *signed_ts = ts;
+        if (v3_ts)
+            *v3_ts = t_hdr;
+    }
+
+cleanup:
+    cb_zeroize(want, sizeof want);
+    return ret;
+}
+
+void cb_auth_sig_v1(const cb_event_t *ev, cb_span_t secret, char hex[65])
+{
+    uint8_t mac[CB_SHA256_LEN];
+    mac_v1(ev, secret, mac);
+    cb_hex_encode(mac, sizeof mac, hex, 65);
+}
+
+void cb_auth_sig_v3(const cb_event_t *ev, cb_span_t ts, cb_span_t secret, char hex[65])
+{
+    uint8_t mac[CB_SHA256_LEN];
+    mac_v3(ev, ts, secret, mac);
+    cb_hex_encode(mac, sizeof mac, hex, 65);
+}

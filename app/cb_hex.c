@@ -1,0 +1,54 @@
+/* cb_hex.c - hex encoding and constant-time decoding for signatures and
+ * tokens (cb_hex.h); called by cb_auth_sig and cb_auth_token. */
+#include "cb_hex.h"
+#include "cb_err.h"
+
+/* 1 when 0 <= v < lim (v, lim small ints), computed without a branch so
+ * decoding a secret-derived value leaks nothing through timing. */
+static unsigned in_range(int v, int lim)
+{
+    return (((unsigned)v >> 31) ^ 1u) & ((unsigned)(v - lim) >> 31);
+}
+
+/* Nibble value of a hex digit; sets *bad when c is not one. */
+static unsigned nibble(unsigned char c, unsigned *bad)
+{
+    int d = (int)c - '0';
+    int l = (int)(c | 0x20) - 'a';
+    unsigned is_d = in_range(d, 10);
+    unsigned is_l = in_range(l, 6);
+    *bad |= (is_d | is_l) ^ 1u;
+    return ((unsigned)d & (0u - is_d)) | ((unsigned)(l + 10) & (0u - is_l));
+}
+
+static char digit(unsigned v)
+{
+    /* '0'..'9' for 0..9, 'a'..'f' for 10..15, without a table lookup */
+    return (char)('0' + v + (in_range((int)v - 10, 6) * ('a' - '0' - 10)));
+}
+
+void cb_hex_encode(const uint8_t *in, size_t n, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return;
+    if (n > (cap - 1) / 2)
+        n = (cap - 1) / 2;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digit(in[i] >> 4);
+        out[2 * i + 1] = digit(in[i] & 0x0f);
+    }
+    out[2 * n] = '\0';
+}
+
+int cb_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n)
+{
+    unsigned bad = 0;
+    if (!hex || !out || n > SIZE_MAX / 2 || hex_len != 2 * n)
+        return CB_ERR_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned hi = nibble((unsigned char)hex[2 * i], &bad);
+        unsigned lo = nibble((unsigned char)hex[2 * i + 1], &bad);
+        out[i] = (uint8_t)((hi << 4) | lo);
+    }
+    return bad ? CB_ERR_INVAL : CB_OK;
+}

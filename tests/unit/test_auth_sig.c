@@ -1,0 +1,433 @@
+/* test_auth_sig.c - unit tests for cb_auth_sig: the shared signature vectors
+ * (bodies parsed with cb_event_parse) and the header rules of SPEC 3. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cb_auth_sig.h"
+#include "cb_err.h"
+#include "vec_reader.h"
+
+#define SECRET "whsec-test"
+
+static const cb_span_t ONE_SECRET[1] = {{SECRET, sizeof SECRET - 1}};
+
+/* A hand-built event (NULL = absent field). */
+static cb_event_t ev_make(const char *id, const char *type, const char *timestamp,
+                          const char *client_id, const char *created_at, const char *sender,
+                          const char *job_id)
+{
+    cb_event_t ev;
+    ev.id = cb_span_str(id);
+    ev.type = cb_span_str(type);
+    ev.timestamp = cb_span_str(timestamp);
+    ev.client_id = cb_span_str(client_id);
+    ev.created_at = cb_span_str(created_at);
+    ev.sender = cb_span_str(sender);
+    ev.job_id = cb_span_str(job_id);
+    ev.text = cb_span_str("hello");
+    return ev;
+}
+
+static cb_event_t std_event(void)
+{
+    return ev_make("evt-1", "CHAT_MESSAGE", NULL, "acme", "2026-11-28T12:00:00.000Z", "SH",
+                   "JOB-42");
+}
+
+/* Copies form into out with every '@' replaced by hex (format strings stay
+ * literal under -Wformat=2). */
+static void fill_form(char *out, size_t cap, const char *form, const char *hex)
+{
+    size_t o = 0, hl = strlen(hex);
+    for (const char *f = form; *f && o + hl + 1 < cap; f++) {
+        if (*f == '@') {
+            memcpy(out + o, hex, hl);
+            o += hl;
+        } else {
+            out[o++] = *f;
+        }
+    }
+    out[o] = '\0';
+}
+
+static int check(const cb_event_t *ev, const char *v1, const char *v3)
+{
+    return cb_auth_sig_check(ev, cb_span_str(v1), cb_span_str(v3), ONE_SECRET, 1, NULL, NULL);
+}
+
+static void test_sig_vectors_give_expected_result(void **state)
+{
+    (void)state;
+    static vec_file_t v;
+    static cb_event_scratch_t scratch;
+    int n = vec_load(&v, CB_VECTORS_DIR, "signatures.json");
+    assert_true(n >= 11);
+    for (int i = 0; i < n; i++) {
+        const vec_case_t *c = &v.cases[i];
+        size_t body_len, secret_len, value_len;
+        const char *name = vec_get(c, "name", NULL);
+        const char *body = vec_get(c, "body", &body_len);
+        const char *secret = vec_get(c, "secret", &secret_len);
+        const char *header = vec_get(c, "header", NULL);
+        const char *value = vec_get(c, "value", &value_len);
+        const char *expect = vec_get(c, "expect", NULL);
+        assert_non_null(body);
+        assert_non_null(secret);
+        assert_non_null(header);
+        assert_non_null(value);
+        assert_non_null(expect);
+
+        cb_event_t ev;
+        const char *bad = NULL, *why = NULL;
+        int r = cb_event_parse(body, body_len, &ev, &scratch, &bad, &why);
+        if (r != CB_OK)
+            fail_msg("%s: body does not parse: %s %s", name, bad ? bad : "", why ? why : "");
+
+        bool is_v3 = strcmp(header, "InstaLeap-Signature-V3") == 0;
+        assert_true(is_v3 || strcmp(header, "InstaLeap-Signature") == 0);
+        cb_span_t val = cb_span(value, value_len);
+        cb_span_t sec = cb_span(secret, secret_len);
+        cb_span_t signed_ts, v3_ts;
+        r = cb_auth_sig_check(&ev, is_v3 ? CB_SPAN_NONE : val, is_v3 ? val : CB_SPAN_NONE, &sec, 1,
+                              &signed_ts, &v3_ts);
+        int want = strcmp(expect, "valid") == 0 ? CB_OK : CB_ERR_AUTH_INVALID;
+        if (r != want)
+            fail_msg("%s: got %d, want %d (%s)", name, r, want, expect);
+
+        /* the same header with the right secret among two also gives it */
+        cb_span_t two[2] = {cb_span_str("some-other-secret"), sec};
+        assert_int_equal(cb_auth_sig_check(&ev, is_v3 ? CB_SPAN_NONE : val,
+                                           is_v3 ? val : CB_SPAN_NONE, two, 2, NULL, NULL),
+                         want);
+    }
+}
+
+static void test_sig_missing_when_neither_header_sent(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    cb_span_t ts = cb_span_str("x"), t3 = cb_span_str("y");
+    assert_int_equal(cb_auth_sig_check(&ev, CB_SPAN_NONE, CB_SPAN_NONE, ONE_SECRET, 1, &ts, &t3),
+                     CB_ERR_AUTH_MISSING);
+    assert_false(cb_span_present(ts));
+    assert_false(cb_span_present(t3));
+}
+
+static void test_sig_empty_header_values_count_as_not_sent(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v1[65];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
+    assert_int_equal(check(&ev, "", NULL), CB_ERR_AUTH_MISSING);
+    assert_int_equal(check(&ev, " \t", "  "), CB_ERR_AUTH_MISSING);
+    assert_int_equal(check(&ev, v1, ""), CB_OK); /* empty V3: the V1 header is checked */
+}
+
+static void test_sig_v1_valid_and_outputs_created_at(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v1[65];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
+    assert_int_equal(strlen(v1), 64);
+    cb_span_t ts, t3;
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(v1), CB_SPAN_NONE, ONE_SECRET, 1, &ts, &t3),
+                     CB_OK);
+    assert_ptr_equal(ts.p, ev.created_at.p);
+    assert_int_equal(ts.len, ev.created_at.len);
+    assert_false(cb_span_present(t3));
+}
+
+static void test_sig_v1_accepts_surrounding_whitespace_and_uppercase(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v1[65], hdr[80];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
+    for (int i = 0; i < 64; i++)
+        if (v1[i] >= 'a' && v1[i] <= 'f')
+            v1[i] = (char)(v1[i] - 'a' + 'A');
+    snprintf(hdr, sizeof hdr, " %s\t", v1);
+    assert_int_equal(check(&ev, hdr, NULL), CB_OK);
+}
+
+static void test_sig_v3_header_checked_when_both_present(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v1[65], v3[65], hdr[160], bad_v3[160];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
+    cb_auth_sig_v3(&ev, cb_span_str("1764331200"), ONE_SECRET[0], v3);
+    snprintf(hdr, sizeof hdr, "t=1764331200,v3=%s", v3);
+    snprintf(bad_v3, sizeof bad_v3, "t=1764331201,v3=%s", v3);
+    assert_int_equal(check(&ev, v1, NULL), CB_OK);
+    assert_int_equal(check(&ev, v1, bad_v3), CB_ERR_AUTH_INVALID); /* V1 valid, V3 wrong */
+    assert_int_equal(check(&ev, "00", hdr), CB_OK);                /* V1 wrong, V3 valid */
+    assert_int_equal(check(&ev, NULL, hdr), CB_OK);
+}
+
+static void test_sig_rotation_accepts_either_secret(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    const cb_span_t secrets[2] = {cb_span_str("current"), cb_span_str("next")};
+    char a[65], b[65], c[65];
+    cb_auth_sig_v1(&ev, secrets[0], a);
+    cb_auth_sig_v1(&ev, secrets[1], b);
+    cb_auth_sig_v1(&ev, cb_span_str("retired"), c);
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(a), CB_SPAN_NONE, secrets, 2, NULL, NULL),
+                     CB_OK);
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(b), CB_SPAN_NONE, secrets, 2, NULL, NULL),
+                     CB_OK);
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(c), CB_SPAN_NONE, secrets, 2, NULL, NULL),
+                     CB_ERR_AUTH_INVALID);
+    /* only the current one configured: the next one's signature fails */
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(b), CB_SPAN_NONE, secrets, 1, NULL, NULL),
+                     CB_ERR_AUTH_INVALID);
+}
+
+static void test_sig_empty_or_no_secret_never_matches(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    const cb_span_t empties[2] = {cb_span("", 0), CB_SPAN_NONE};
+    char hex[65];
+    cb_auth_sig_v1(&ev, cb_span("", 0), hex); /* what anyone can compute */
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(hex), CB_SPAN_NONE, empties, 2, NULL, NULL),
+                     CB_ERR_AUTH_INVALID);
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(hex), CB_SPAN_NONE, NULL, 0, NULL, NULL),
+                     CB_ERR_AUTH_INVALID);
+}
+
+/* Finds an event id whose V1 signature starts with two zero digits. */
+static cb_event_t event_with_leading_zeros(char *id, size_t idcap, char hex[65])
+{
+    for (unsigned i = 0; i < 100000; i++) {
+        snprintf(id, idcap, "evt-%u", i);
+        cb_event_t ev = std_event();
+        ev.id = cb_span_str(id);
+        cb_auth_sig_v1(&ev, ONE_SECRET[0], hex);
+        if (hex[0] == '0' && hex[1] == '0')
+            return ev;
+    }
+    fail_msg("no id found with a 00 signature");
+    return std_event();
+}
+
+static void test_sig_short_hex_is_left_padded_with_zeros(void **state)
+{
+    (void)state;
+    char id[32], hex[65];
+    cb_event_t ev = event_with_leading_zeros(id, sizeof id, hex);
+    assert_int_equal(check(&ev, hex, NULL), CB_OK);
+    assert_int_equal(check(&ev, hex + 1, NULL), CB_OK);               /* Java dropped one zero */
+    assert_int_equal(check(&ev, hex + 2, NULL), CB_OK);               /* ... or two */
+    assert_int_equal(check(&ev, hex + 3, NULL), CB_ERR_AUTH_INVALID); /* a real digit gone */
+    /* the last digit dropped is not the same as a leading zero dropped */
+    char cut[65];
+    memcpy(cut, hex, 63);
+    cut[63] = '\0';
+    assert_int_equal(check(&ev, cut, NULL), CB_ERR_AUTH_INVALID);
+}
+
+static void test_sig_more_than_64_digits_is_invalid(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v1[65], longer[80];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
+    snprintf(longer, sizeof longer, "0%s", v1);
+    assert_int_equal(check(&ev, longer, NULL), CB_ERR_AUTH_INVALID);
+    snprintf(longer, sizeof longer, "%s0", v1);
+    assert_int_equal(check(&ev, longer, NULL), CB_ERR_AUTH_INVALID);
+}
+
+static void test_sig_non_hex_digit_is_invalid(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v1[65], bad[80];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
+    const char subst[] = {'g', 'G', ' ', '-', 'x', '\0', (char)0xff};
+    for (size_t k = 0; k < sizeof subst; k++) {
+        memcpy(bad, v1, 65);
+        bad[10] = subst[k];
+        assert_int_equal(
+            cb_auth_sig_check(&ev, cb_span(bad, 64), CB_SPAN_NONE, ONE_SECRET, 1, NULL, NULL),
+            CB_ERR_AUTH_INVALID);
+    }
+    snprintf(bad, sizeof bad, "sha256=%s", v1);
+    assert_int_equal(check(&ev, bad, NULL), CB_ERR_AUTH_INVALID);
+    snprintf(bad, sizeof bad, "0x%s", v1 + 2);
+    assert_int_equal(check(&ev, bad, NULL), CB_ERR_AUTH_INVALID);
+}
+
+static void test_sig_v3_item_order_and_spaces_are_lenient(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v3[65], hdr[200];
+    cb_auth_sig_v3(&ev, cb_span_str("2026-11-28T12:00:00Z"), ONE_SECRET[0], v3);
+    const char *forms[] = {"t=2026-11-28T12:00:00Z,v3=@", "v3=@,t=2026-11-28T12:00:00Z",
+                           " t = 2026-11-28T12:00:00Z ,\tv3= @ ", "T=2026-11-28T12:00:00Z,V3=@",
+                           "t=2026-11-28T12:00:00Z,v0=ignored,v3=@"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        fill_form(hdr, sizeof hdr, forms[i], v3);
+        if (check(&ev, NULL, hdr) != CB_OK)
+            fail_msg("form %zu rejected: %s", i, hdr);
+    }
+}
+
+static void test_sig_v3_malformed_headers_are_invalid(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v3[65], hdr[300];
+    cb_auth_sig_v3(&ev, cb_span_str("123"), ONE_SECRET[0], v3);
+    fill_form(hdr, sizeof hdr, "t=123,v3=@", v3);
+    assert_int_equal(check(&ev, NULL, hdr), CB_OK); /* the control */
+    const char *forms[] = {
+        "t=123,t=123,v3=@", /* repeated t */
+        "t=123,v3=@,v3=@",  /* repeated v3 */
+        "t=,v3=@",          /* empty t */
+        "t=123,v3=",        /* empty v3 */
+        "t=123",            /* no v3 */
+        "t=123,v3=@,",      /* trailing comma */
+        ",t=123,v3=@",      /* leading comma */
+        "t=123,,v3=@",      /* empty item */
+        "t=123,junk,v3=@",  /* item without '=' */
+        "t=123;v3=@",       /* wrong separator */
+        "t=124,v3=@",       /* other timestamp */
+        "t=123,v3=@0",      /* 65 digits */
+        "t=123,v3=@z",      /* non-hex */
+        "=123,v3=@",        /* empty key */
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        fill_form(hdr, sizeof hdr, forms[i], v3);
+        if (check(&ev, NULL, hdr) != CB_ERR_AUTH_INVALID)
+            fail_msg("form %zu accepted: %s", i, hdr);
+    }
+}
+
+static void test_sig_v3_t_header_wins_over_payload_timestamp(void **state)
+{
+    (void)state;
+    cb_event_t ev =
+        ev_make(NULL, NULL, "1764331200000", "acme", "2026-11-28T12:00:00.000Z", "SUP", "JOB-7");
+    char v3[65], hdr[120];
+    cb_span_t ts, t3;
+    cb_auth_sig_v3(&ev, cb_span_str("999"), ONE_SECRET[0], v3);
+    snprintf(hdr, sizeof hdr, "t=999,v3=%s", v3);
+    assert_int_equal(
+        cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hdr), ONE_SECRET, 1, &ts, &t3), CB_OK);
+    assert_true(cb_span_eq(ts, "999"));
+    assert_true(cb_span_eq(t3, "999"));
+    assert_ptr_equal(t3.p, hdr + 2); /* points into the header value */
+    /* the same hex bare would need the payload's timestamp: invalid */
+    assert_int_equal(check(&ev, NULL, v3), CB_ERR_AUTH_INVALID);
+}
+
+static void test_sig_v3_bare_hex_uses_timestamp_else_created_at(void **state)
+{
+    (void)state;
+    cb_event_t with_ts =
+        ev_make(NULL, NULL, "1764331200000", "acme", "2026-11-28T12:00:00Z", "SUP", "JOB-7");
+    cb_event_t without = with_ts;
+    without.timestamp = CB_SPAN_NONE;
+    char a[65], b[65], hdr[80];
+    cb_span_t ts, t3;
+    cb_auth_sig_v3(&with_ts, with_ts.timestamp, ONE_SECRET[0], a);
+    cb_auth_sig_v3(&without, without.created_at, ONE_SECRET[0], b);
+
+    assert_int_equal(
+        cb_auth_sig_check(&with_ts, CB_SPAN_NONE, cb_span_str(a), ONE_SECRET, 1, &ts, &t3), CB_OK);
+    assert_ptr_equal(ts.p, with_ts.timestamp.p);
+    assert_false(cb_span_present(t3));
+    assert_int_equal(check(&with_ts, NULL, b), CB_ERR_AUTH_INVALID);
+
+    assert_int_equal(
+        cb_auth_sig_check(&without, CB_SPAN_NONE, cb_span_str(b), ONE_SECRET, 1, &ts, &t3), CB_OK);
+    assert_ptr_equal(ts.p, without.created_at.p);
+    assert_false(cb_span_present(t3));
+
+    /* "v3=<hex>" without t behaves as bare hex */
+    snprintf(hdr, sizeof hdr, "v3=%s", b);
+    assert_int_equal(check(&without, NULL, hdr), CB_OK);
+}
+
+static void test_sig_v3_signs_sender_and_job_id(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v3[65], hdr[120];
+    cb_auth_sig_v3(&ev, cb_span_str("5"), ONE_SECRET[0], v3);
+    snprintf(hdr, sizeof hdr, "t=5,v3=%s", v3);
+    cb_event_t other = ev;
+    other.job_id = cb_span_str("JOB-43");
+    assert_int_equal(check(&other, NULL, hdr), CB_ERR_AUTH_INVALID);
+    other = ev;
+    other.sender = cb_span_str("SUP");
+    assert_int_equal(check(&other, NULL, hdr), CB_ERR_AUTH_INVALID);
+    other = ev;
+    other.client_id = CB_SPAN_NONE; /* absent signs as "": differs from "acme" */
+    assert_int_equal(check(&other, NULL, hdr), CB_ERR_AUTH_INVALID);
+    other = ev;
+    other.text = cb_span_str("changed text"); /* not signed */
+    assert_int_equal(check(&other, NULL, hdr), CB_OK);
+}
+
+static void test_sig_absent_fields_sign_as_empty_strings(void **state)
+{
+    (void)state;
+    cb_event_t ev = ev_make(NULL, NULL, NULL, NULL, "2021-08-05T00:54:27.918Z", "SH", "string");
+    cb_event_t empty = ev;
+    empty.id = cb_span("", 0);
+    empty.type = cb_span("", 0);
+    char a[65], b[65];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], a);
+    cb_auth_sig_v1(&empty, ONE_SECRET[0], b);
+    assert_string_equal(a, b);
+    assert_int_equal(check(&empty, a, NULL), CB_OK);
+}
+
+static void test_sig_outputs_are_absent_on_failure(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    cb_span_t ts = cb_span_str("x"), t3 = cb_span_str("y");
+    assert_int_equal(
+        cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str("t=1,v3=00"), ONE_SECRET, 1, &ts, &t3),
+        CB_ERR_AUTH_INVALID);
+    assert_false(cb_span_present(ts));
+    assert_false(cb_span_present(t3));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sig_vectors_give_expected_result),
+        cmocka_unit_test(test_sig_missing_when_neither_header_sent),
+        cmocka_unit_test(test_sig_empty_header_values_count_as_not_sent),
+        cmocka_unit_test(test_sig_v1_valid_and_outputs_created_at),
+        cmocka_unit_test(test_sig_v1_accepts_surrounding_whitespace_and_uppercase),
+        cmocka_unit_test(test_sig_v3_header_checked_when_both_present),
+        cmocka_unit_test(test_sig_rotation_accepts_either_secret),
+        cmocka_unit_test(test_sig_empty_or_no_secret_never_matches),
+        cmocka_unit_test(test_sig_short_hex_is_left_padded_with_zeros),
+        cmocka_unit_test(test_sig_more_than_64_digits_is_invalid),
+        cmocka_unit_test(test_sig_non_hex_digit_is_invalid),
+        cmocka_unit_test(test_sig_v3_item_order_and_spaces_are_lenient),
+        cmocka_unit_test(test_sig_v3_malformed_headers_are_invalid),
+        cmocka_unit_test(test_sig_v3_t_header_wins_over_payload_timestamp),
+        cmocka_unit_test(test_sig_v3_bare_hex_uses_timestamp_else_created_at),
+        cmocka_unit_test(test_sig_v3_signs_sender_and_job_id),
+        cmocka_unit_test(test_sig_absent_fields_sign_as_empty_strings),
+        cmocka_unit_test(test_sig_outputs_are_absent_on_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
