@@ -61,41 +61,54 @@ void cb_jsonw_arr_end(cb_jsonw_t *w)
     w->need_comma = true;
 }
 
+/* Bytes that cannot stand as they are inside a JSON string: control bytes,
+ * DEL, '"' and '\\'. A table keeps the common path one load per byte. */
+static const uint8_t k_escape[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1, [0x7f] = 1,
+};
+
 static void raw_str(cb_jsonw_t *w, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     put(w, "\"", 1);
-    size_t run = 0; /* bytes copied as they are, flushed in one put */
+    size_t run = 0; /* start of the bytes copied as they are, flushed in one put */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[6];
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c < 0x20 || c == 0x7f) {
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[c >> 4];
-            u[5] = hex[c & 15];
-        } else {
-            run++;
+        if (!k_escape[c])
             continue;
+        put(w, s + run, i - run);
+        run = i + 1;
+        char e[6] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"':
+            e[1] = '"';
+            break;
+        case '\\':
+            e[1] = '\\';
+            break;
+        case '\n':
+            e[1] = 'n';
+            break;
+        case '\r':
+            e[1] = 'r';
+            break;
+        case '\t':
+            e[1] = 't';
+            break;
+        default:
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            n = 6;
         }
-        put(w, s + i - run, run);
-        run = 0;
-        if (esc)
-            put(w, esc, strlen(esc));
-        else
-            put(w, u, 6);
+        put(w, e, n);
     }
-    put(w, s + len - run, run);
+    put(w, s + run, len - run);
     put(w, "\"", 1);
 }
 
