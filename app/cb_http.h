@@ -34,7 +34,8 @@ typedef struct {
     cb_http_method_t method;
     cb_span_t method_str;
     cb_span_t target;  /* request-target as sent */
-    cb_span_t path;    /* origin-form path, or the path of an absolute-form target */
+    cb_span_t path;    /* origin-form path, or the path of an absolute-form target
+                          ("/" if it has none), or "*" (OPTIONS *) */
     cb_span_t query;   /* after '?', absent if none */
     int version_minor; /* 0 or 1 (HTTP/1.x) */
     cb_http_field_t fields[CB_CFG_HTTP_MAX_FIELDS];
@@ -49,7 +50,9 @@ typedef enum {
     CB_HTTP_EV_NONE = 0, /* all given bytes consumed, need more */
     CB_HTTP_EV_HEAD,     /* head complete and valid, body not read yet: the server
                             may answer 100 Continue (expect_continue) or reject now;
-                            feed again to read the body */
+                            feed again to read the body. Given for every request,
+                            bodyless too: REQUEST then comes on the next feed, even
+                            one of len 0 */
     CB_HTTP_EV_REQUEST,  /* request complete: req is valid until reset */
     CB_HTTP_EV_ERROR,    /* framing error: err_* set; answer, then close */
 } cb_http_ev_t;
@@ -64,11 +67,14 @@ typedef struct {
     /* private */
     int state;
     uint32_t body_limit;
-    size_t head_len;
-    size_t line_len;
-    uint64_t content_length; /* remaining or chunk remaining */
+    size_t head_len;         /* bytes stored in head (lines without their CRLF) */
+    size_t line_len;         /* bytes stored of the current line */
+    size_t hdr_bytes;        /* header (and trailer) bytes received, CRLFs included */
+    uint64_t content_length; /* Content-Length, then body or chunk bytes remaining */
     bool chunked;
     bool has_length;
+    unsigned flags;      /* seen while reading the head (cb_http.c FL_*) */
+    unsigned host_count; /* Host field lines */
     size_t body_len;
     int chunk_state;
     size_t chunk_line_len;
@@ -86,8 +92,7 @@ void cb_http_reader_reset(cb_http_reader_t *r);
  * stops right after a complete request or a head, so pipelined bytes stay
  * with the caller) and sets *ev. After CB_HTTP_EV_ERROR the reader stays in
  * error until reset. */
-size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len,
-                           cb_http_ev_t *ev);
+size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len, cb_http_ev_t *ev);
 
 /* True once the first byte of a request has arrived and until it completes
  * (the server then applies the request timeout instead of the idle one). */
