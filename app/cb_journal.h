@@ -21,7 +21,8 @@ enum {
 };
 
 /* Called for each valid record in order during open/replay. offset is the
- * record's position in the active slot (valid until the next compaction). */
+ * record's position in the active slot (valid until the next compaction,
+ * which an append or a failed sync may also run, to cut a bad tail). */
 typedef void (*cb_journal_visit_fn)(uint8_t type, const uint8_t *payload, size_t len,
                                     uint32_t offset, void *ctx);
 
@@ -31,7 +32,9 @@ typedef void (*cb_journal_visit_fn)(uint8_t type, const uint8_t *payload, size_t
 int cb_journal_open(cb_journal_visit_fn visit, void *ctx);
 
 /* Appends one record (buffered, not durable). CB_OK, CB_ERR_TOO_LARGE,
- * CB_ERR_NOSPC, CB_ERR_STORAGE. */
+ * CB_ERR_NOSPC, CB_ERR_STORAGE; CB_ERR_INVAL for a type over 0xEF (the
+ * journal's own), CB_ERR_BUSY inside a visit callback. An append abandons a
+ * compaction in progress (its commit then fails). */
 int cb_journal_append(uint8_t type, const void *payload, size_t len);
 
 /* Makes every appended record durable (group commit: one call per loop turn).
@@ -39,7 +42,9 @@ int cb_journal_append(uint8_t type, const void *payload, size_t len);
  * sync must be treated as not stored. */
 int cb_journal_sync(void);
 
-/* Replays the active slot again (to fetch records not held in RAM). */
+/* Replays the active slot again (to fetch records not held in RAM). The
+ * payload given to visit may be handed straight to cb_journal_compact_add.
+ * CB_OK, CB_ERR_STORAGE, CB_ERR_CORRUPT, CB_ERR_BUSY (nested). */
 int cb_journal_replay(cb_journal_visit_fn visit, void *ctx);
 
 /* Bytes used in the active slot. */
@@ -48,7 +53,9 @@ uint32_t cb_journal_size(void);
 /* Compaction: begin (erases the other slot), add each live record, commit
  * (makes the new slot durable and the live one; the old one is then erased).
  * A crash at any point leaves either the old or the new journal complete.
- * Each returns CB_OK or an error; on error the old journal stays active. */
+ * Each returns CB_OK or an error; on error the old journal stays active and
+ * the compaction is abandoned (add/commit then return CB_ERR_INVAL until the
+ * next begin). */
 int cb_journal_compact_begin(void);
 int cb_journal_compact_add(uint8_t type, const void *payload, size_t len);
 int cb_journal_compact_commit(void);

@@ -15,7 +15,7 @@
  * append after the first N successful ones fail as if the disk were full or
  * failing. CB_OK, CB_ERR_INVAL (bad argument or hook value) or
  * CB_ERR_STORAGE (the directory cannot be made). Closes any open slots. */
-int cb_store_posix_init(const char *data_dir, uint32_t budget_bytes, bool fsync);
+int cb_store_posix_init(const char *data_dir, uint32_t slot_capacity, bool fsync);
 
 /* Closes the slot files; safe twice, and before init. */
 void cb_store_posix_close(void);

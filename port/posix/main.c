@@ -12,6 +12,7 @@
 #include "cb_store_posix.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +122,12 @@ int main(int argc, char **argv)
     cb_posix_display_init(!s_main.opts.no_tui, s->display_rows, s->display_cols);
     atexit(restore_terminal);
 
-    rc = cb_store_posix_init(s_main.opts.data_dir, s->journal_budget, s->fsync);
+    /* Each journal file may grow to 4x the compaction budget: compaction is
+     * the normal path, and unacknowledged messages (live data that compaction
+     * keeps) have room past the budget before the disk counts as full. */
+    uint64_t slot_cap = 4ull * s->journal_budget + 2ull * CB_CFG_RECORD_MAX;
+    rc = cb_store_posix_init(s_main.opts.data_dir,
+                             slot_cap > UINT32_MAX ? UINT32_MAX : (uint32_t)slot_cap, s->fsync);
     if (rc != CB_OK)
         cb_port_log(CB_LOG_ERROR, "storage in %s unavailable (%s): serving degraded",
                     s_main.opts.data_dir, cb_err_str(rc));

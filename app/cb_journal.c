@@ -1,0 +1,619 @@
+/* cb_journal.c - the durable record log of SPEC 5 over the storage port's two
+ * journal slots; cb_ledger appends events and acks, syncs once per loop turn,
+ * replays at start, and compacts when cb_journal_size() passes its budget.
+ *
+ * FORMAT. A slot is a sequence of records, each
+ *     0xCB | type u8 | len u32 LE | payload[len] | crc u32 LE
+ * crc = CRC-32 (zlib's) over type, len and payload; len <= CB_CFG_RECORD_MAX.
+ * A slot holds: a HEADER record ("CBJ1", generation u32), the records written
+ * by compaction, a COMMIT record (generation u32, count u32 of the records
+ * since the header), then the records appended since. Types 0x00-0xEF are the
+ * caller's; HEADER (0xF0) and COMMIT (0xF1) are the journal's own.
+ * A reader walks from offset 0 and stops at the first record that is torn or
+ * corrupt (bad sync byte, length over the limit or past the end, bad CRC, a
+ * header or commit out of place): that record and everything after it is the
+ * tail, ignored. A COMMIT therefore only counts when every record before it
+ * verified: "committed" means the whole compacted set is intact.
+ *
+ * WHICH SLOT IS LIVE. Both are scanned. The committed slot with the highest
+ * generation wins. If neither is committed, the one with a valid header and
+ * the most records wins (a first start that crashed before its commit, or
+ * damage); if no header is valid anywhere, storage is empty and generation 1
+ * is created in slot A.
+ *
+ * COMPACTION from the live slot O (generation g, committed) into the other N:
+ *   1 erase N  2 append HEADER(g+1)  3 append each record  4 sync N
+ *   5 append COMMIT(g+1)  6 sync N  7 switch: N is live, appends follow its
+ *   COMMIT  8 erase O.
+ * A crash (power loss; unsynced bytes kept in any amount, torn anywhere):
+ *   - before step 5 reached the medium: N has no valid COMMIT, O is committed
+ *     with g: O wins, the old set, whole.
+ *   - between 5 and 6: if the COMMIT survived, everything before it verified,
+ *     so N (g+1, newer) wins with the whole new set; otherwise O, the old set.
+ *   - after 6, before or during 8: both committed, g+1 newer than g: N. An
+ *     erase cut short leaves O invalid or still older: N. (Generations
+ *     compare as serial numbers, so they may wrap.)
+ *   - after 8: only N. A torn append to N later is after its synced COMMIT.
+ *   Either set is complete; none is a mix (O is never written during a
+ *   compaction: an append abandons the compaction in progress first).
+ * A failure (an error, no crash) at steps 1-4 abandons the compaction: O stays
+ * live, N is an uncommitted leftover that cannot win and is erased by the
+ * next compaction. A failure at 5 or 6 is worse: N may hold a COMMIT on the
+ * medium after all, and would beat O at the next start, hiding whatever O
+ * receives later. So N is erased at once; until that erase succeeds
+ * ("other_unsafe") append and sync refuse with CB_ERR_STORAGE, so nothing is
+ * accepted that N could hide, and a crash in that window gives N (the new set
+ * as the caller built it) or O, both whole. A failure at 8 is harmless.
+ *
+ * TORN TAIL. Storage cannot truncate (flash), so a tail is cut by an internal
+ * compaction ("clean") that copies the valid records, re-read from the live
+ * slot, into the other one. open() does it when the live slot has a tail or
+ * no COMMIT, logging one line with the offset, so new records never land
+ * after garbage. The callback sees the records after that, in the new slot.
+ *
+ * FAILED APPEND OR SYNC. A failed append may leave a partial record: the
+ * journal becomes "tail_dirty" and the records before it stay (they may still
+ * be made durable by the turn's sync). A failed sync drops every record since
+ * the last good sync (the caller answers them 503): end goes back to the
+ * synced point, tail_dirty is set, and a clean is tried at once. While
+ * tail_dirty, the next append first cleans (re-reads up to the good end into
+ * the other slot); a sync needs no clean (bytes past the good end are ignored
+ * at the next start anyway). So once storage recovers, appends work again,
+ * and a partial tail never sits before a later record. Limit: a record whose
+ * append or sync failed may still have reached the medium; if power fails
+ * before the clean, it is replayed at the next start (InstaLeap's retry of it
+ * is then a duplicate). Durability is never claimed for it.
+ *
+ * The caller must not hold offsets across a compaction, including the clean
+ * an append may run first. Every buffer is static: one record buffer shared
+ * by reading and framing (a visit callback may hand its payload straight to
+ * cb_journal_compact_add; the frame is built around it in place). */
+#include "cb_journal.h"
+#include "cb_config.h"
+#include "cb_err.h"
+#include "cb_port.h"
+
+#include <string.h>
+
+#define SYNC_BYTE       0xCBu
+#define HDR_LEN         6u /* sync byte, type, length */
+#define CRC_LEN         4u
+#define OVERHEAD        (HDR_LEN + CRC_LEN)
+#define TYPE_HEADER     0xF0u
+#define TYPE_COMMIT     0xF1u
+#define TYPE_USER_MAX   0xEFu
+#define HEADER_PAYLOAD  8u /* "CBJ1", generation */
+#define COMMIT_PAYLOAD  8u /* generation, records since the header */
+#define COMMIT_REC      (OVERHEAD + COMMIT_PAYLOAD)
+#define HEADER_REC      (OVERHEAD + HEADER_PAYLOAD)
+#define SLOT_NAME(slot) ((slot) == CB_SLOT_JOURNAL_A ? 'A' : 'B')
+
+_Static_assert(CB_CFG_RECORD_MAX >= HEADER_PAYLOAD && CB_CFG_RECORD_MAX <= 0x7fffffff,
+               "journal record size out of range");
+
+typedef struct {
+    uint32_t off, next, len;
+    uint8_t type;
+} rec_t;
+
+typedef struct {
+    bool header, committed;
+    uint32_t gen, end, count;
+} slot_info_t;
+
+static struct {
+    bool open;
+    bool replaying;    /* inside a visit callback */
+    bool compacting;   /* between compact_begin and commit / abort */
+    bool tail_dirty;   /* bytes past end are garbage or dropped: clean before appending */
+    bool other_unsafe; /* the other slot may hold a newer COMMIT: erase before accepting */
+    cb_slot_t active;
+    uint32_t gen;
+    uint32_t end;    /* end of the last good record in the active slot */
+    uint32_t synced; /* end of the durable prefix */
+    uint32_t c_end;  /* compaction: bytes written to the other slot */
+    uint32_t c_count;
+    uint8_t buf[OVERHEAD + CB_CFG_RECORD_MAX];
+} s_journal;
+
+/* CRC-32, reflected polynomial 0xEDB88320, as zlib's crc32(). */
+static const uint32_t s_crc_table[256] = {
+    0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu, 0xe963a535u,
+    0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u, 0x09b64c2bu, 0x7eb17cbdu,
+    0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u, 0xf3b97148u, 0x84be41deu, 0x1adad47du,
+    0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u, 0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu,
+    0x14015c4fu, 0x63066cd9u, 0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u,
+    0xa2677172u, 0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+    0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u, 0x26d930acu,
+    0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u, 0xcfba9599u, 0xb8bda50fu,
+    0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u, 0x2f6f7c87u, 0x58684c11u, 0xc1611dabu,
+    0xb6662d3du, 0x76dc4190u, 0x01db7106u, 0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu,
+    0x9fbfe4a5u, 0xe8b8d433u, 0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu,
+    0x086d3d2du, 0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+    0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u, 0x8bbeb8eau,
+    0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u, 0x4db26158u, 0x3ab551ceu,
+    0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u, 0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au,
+    0x346ed9fcu, 0xad678846u, 0xda60b8d0u, 0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u,
+    0x5005713cu, 0x270241aau, 0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u,
+    0xce61e49fu, 0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+    0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au, 0xead54739u,
+    0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u, 0x0d6d6a3eu, 0x7a6a5aa8u,
+    0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u, 0xf00f9344u, 0x8708a3d2u, 0x1e01f268u,
+    0x6906c2feu, 0xf762575du, 0x806567cbu, 0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u,
+    0x10da7a5au, 0x67dd4accu, 0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u,
+    0xa1d1937eu, 0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+    0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u, 0x316e8eefu,
+    0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u, 0xcc0c7795u, 0xbb0b4703u,
+    0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u, 0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u,
+    0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du, 0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au,
+    0x9c0906a9u, 0xeb0e363fu, 0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu,
+    0x0cb61b38u, 0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+    0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u, 0x88085ae6u,
+    0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u, 0x616bffd3u, 0x166ccf45u,
+    0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u, 0xa7672661u, 0xd06016f7u, 0x4969474du,
+    0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu, 0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u,
+    0x47b2cf7fu, 0x30b5ffe9u, 0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u,
+    0xcdd70693u, 0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+    0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+};
+
+uint32_t cb_crc32(uint32_t crc, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    crc = ~crc;
+    while (n--)
+        crc = s_crc_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static cb_slot_t other_slot(cb_slot_t slot)
+{
+    return slot == CB_SLOT_JOURNAL_A ? CB_SLOT_JOURNAL_B : CB_SLOT_JOURNAL_A;
+}
+
+/* The port promises NOSPC or STORAGE; anything else is treated as STORAGE. */
+static int port_err(int rc)
+{
+    return rc == CB_ERR_NOSPC ? CB_ERR_NOSPC : CB_ERR_STORAGE;
+}
+
+/* Builds a record in buf around the payload, which may already lie in buf
+ * (a visit callback's payload): it is moved into place first. Returns the
+ * record's length. */
+static uint32_t frame(uint8_t type, const void *payload, size_t len)
+{
+    uint8_t *b = s_journal.buf;
+    if (len)
+        memmove(b + HDR_LEN, payload, len);
+    b[0] = SYNC_BYTE;
+    b[1] = type;
+    put_le32(b + 2, (uint32_t)len);
+    put_le32(b + HDR_LEN + len, cb_crc32(0, b + 1, HDR_LEN - 1 + len));
+    return (uint32_t)(len + OVERHEAD);
+}
+
+/* Reads the record at off, which must end by limit, into buf and verifies
+ * it. CB_OK, CB_ERR_CORRUPT (torn or damaged) or CB_ERR_STORAGE. */
+static int read_record(cb_slot_t slot, uint32_t off, uint32_t limit, rec_t *r)
+{
+    uint8_t *b = s_journal.buf;
+    if (off > limit || limit - off < OVERHEAD)
+        return CB_ERR_CORRUPT;
+    int n = cb_port_store_read(slot, off, b, HDR_LEN);
+    if (n < 0)
+        return CB_ERR_STORAGE;
+    if (n != (int)HDR_LEN || b[0] != SYNC_BYTE)
+        return CB_ERR_CORRUPT;
+    uint32_t len = get_le32(b + 2);
+    if (len > CB_CFG_RECORD_MAX || len > limit - off - OVERHEAD)
+        return CB_ERR_CORRUPT;
+    n = cb_port_store_read(slot, off + HDR_LEN, b + HDR_LEN, len + CRC_LEN);
+    if (n < 0)
+        return CB_ERR_STORAGE;
+    if ((uint32_t)n != len + CRC_LEN)
+        return CB_ERR_CORRUPT;
+    if (cb_crc32(0, b + 1, HDR_LEN - 1 + len) != get_le32(b + HDR_LEN + len))
+        return CB_ERR_CORRUPT;
+    r->off = off;
+    r->next = off + OVERHEAD + len;
+    r->len = len;
+    r->type = b[1];
+    return CB_OK;
+}
+
+/* Walks a slot from its start up to limit, filling info; calls visit (when
+ * given) for each caller record. A torn tail is no error here: info->end
+ * tells where the valid prefix ends. CB_OK or CB_ERR_STORAGE. */
+static int scan(cb_slot_t slot, uint32_t limit, slot_info_t *info, cb_journal_visit_fn visit,
+                void *ctx)
+{
+    memset(info, 0, sizeof *info);
+    uint32_t off = 0;
+    while (off < limit) {
+        rec_t r;
+        int rc = read_record(slot, off, limit, &r);
+        if (rc == CB_ERR_STORAGE)
+            return rc;
+        if (rc != CB_OK)
+            break;
+        const uint8_t *p = s_journal.buf + HDR_LEN;
+        if (!info->header) {
+            if (r.type != TYPE_HEADER || r.len != HEADER_PAYLOAD || memcmp(p, "CBJ1", 4) != 0)
+                break;
+            info->header = true;
+            info->gen = get_le32(p + 4);
+        } else if (r.type == TYPE_COMMIT) {
+            if (info->committed || r.len != COMMIT_PAYLOAD || get_le32(p) != info->gen ||
+                get_le32(p + 4) != info->count)
+                break;
+            info->committed = true;
+        } else if (r.type > TYPE_USER_MAX) {
+            break; /* a second header or an unknown journal type: damage */
+        } else {
+            info->count++;
+            if (visit)
+                visit(r.type, p, r.len, r.off, ctx);
+        }
+        off = r.next;
+        info->end = off;
+    }
+    return CB_OK;
+}
+
+/* Steps 1-2 of a compaction into the other slot (see the top of the file). */
+static int cbegin(void)
+{
+    cb_slot_t dst = other_slot(s_journal.active);
+    s_journal.compacting = false;
+    if (cb_port_store_capacity(dst) < HEADER_REC + COMMIT_REC)
+        return CB_ERR_NOSPC;
+    int rc = cb_port_store_erase(dst);
+    if (rc != CB_OK)
+        return CB_ERR_STORAGE;
+    s_journal.other_unsafe = false;
+    uint8_t pl[HEADER_PAYLOAD];
+    memcpy(pl, "CBJ1", 4);
+    put_le32(pl + 4, s_journal.gen + 1);
+    uint32_t n = frame(TYPE_HEADER, pl, sizeof pl);
+    rc = cb_port_store_append(dst, s_journal.buf, n);
+    if (rc != CB_OK)
+        return port_err(rc);
+    s_journal.compacting = true;
+    s_journal.c_end = n;
+    s_journal.c_count = 0;
+    return CB_OK;
+}
+
+/* Step 3: appends the n-byte record framed in buf to the other slot, keeping
+ * room for the COMMIT. An error abandons the compaction. */
+static int cadd(uint32_t n)
+{
+    cb_slot_t dst = other_slot(s_journal.active);
+    uint32_t cap = cb_port_store_capacity(dst);
+    if (s_journal.c_end > cap || cap - s_journal.c_end < COMMIT_REC ||
+        cap - s_journal.c_end - COMMIT_REC < n) {
+        s_journal.compacting = false;
+        return CB_ERR_NOSPC;
+    }
+    int rc = cb_port_store_append(dst, s_journal.buf, n);
+    if (rc != CB_OK) {
+        s_journal.compacting = false;
+        return port_err(rc);
+    }
+    s_journal.c_end += n;
+    s_journal.c_count++;
+    return CB_OK;
+}
+
+/* Steps 4-8. */
+static int ccommit(void)
+{
+    cb_slot_t old = s_journal.active, dst = other_slot(old);
+    s_journal.compacting = false;
+    int rc = cb_port_store_sync(dst);
+    if (rc != CB_OK)
+        return CB_ERR_STORAGE;
+    uint8_t pl[COMMIT_PAYLOAD];
+    put_le32(pl, s_journal.gen + 1);
+    put_le32(pl + 4, s_journal.c_count);
+    uint32_t n = frame(TYPE_COMMIT, pl, sizeof pl);
+    rc = cb_port_store_append(dst, s_journal.buf, n);
+    if (rc == CB_OK)
+        rc = cb_port_store_sync(dst);
+    if (rc != CB_OK) {
+        /* N may be committed on the medium: it must not outlive this. */
+        s_journal.other_unsafe = true;
+        if (cb_port_store_erase(dst) == CB_OK)
+            s_journal.other_unsafe = false;
+        else
+            cb_port_log(CB_LOG_ERROR,
+                        "journal: abandoned compaction in slot %c not erased; "
+                        "refusing writes until it is",
+                        SLOT_NAME(dst));
+        return port_err(rc);
+    }
+    s_journal.active = dst;
+    s_journal.gen++;
+    s_journal.end = s_journal.synced = s_journal.c_end + n;
+    s_journal.tail_dirty = false;
+    if (cb_port_store_erase(old) != CB_OK)
+        cb_port_log(CB_LOG_WARN, "journal: old slot %c not erased (harmless: older generation)",
+                    SLOT_NAME(old));
+    return CB_OK;
+}
+
+/* Rewrites the active slot's records up to end into the other slot and
+ * switches to it: how a tail is cut on a medium that cannot truncate. */
+static int clean(void)
+{
+    cb_slot_t src = s_journal.active;
+    uint32_t limit = s_journal.end, off = 0;
+    int rc = cbegin();
+    while (rc == CB_OK && off < limit) {
+        rec_t r;
+        rc = read_record(src, off, limit, &r);
+        if (rc == CB_ERR_CORRUPT) {
+            /* verified before, so the medium changed: keep what still reads */
+            cb_port_log(CB_LOG_ERROR, "journal: slot %c: record at offset %u no longer verifies",
+                        SLOT_NAME(src), (unsigned)off);
+            rc = CB_OK;
+            break;
+        }
+        if (rc != CB_OK) {
+            s_journal.compacting = false;
+            break;
+        }
+        off = r.next;
+        if (r.type <= TYPE_USER_MAX)
+            rc = cadd(r.next - r.off);
+    }
+    return rc == CB_OK ? ccommit() : rc;
+}
+
+/* Before anything is accepted: the other slot must not hide it, and nothing
+ * may be appended after garbage. */
+static int make_clean(void)
+{
+    if (s_journal.other_unsafe) {
+        if (cb_port_store_erase(other_slot(s_journal.active)) != CB_OK)
+            return CB_ERR_STORAGE;
+        s_journal.other_unsafe = false;
+    }
+    return s_journal.tail_dirty ? clean() : CB_OK;
+}
+
+/* Generations compare as serial numbers (RFC 1982), so 0 follows 0xffffffff:
+ * the two slots are never more than one apart. */
+static bool newer(uint32_t a, uint32_t b)
+{
+    return a != b && a - b < 0x80000000u;
+}
+
+/* The slot to open: the newest committed, else the fullest with a header
+ * (ties: the older, the source of an interrupted copy), else -1. */
+static int choose(const slot_info_t info[CB_SLOT_COUNT])
+{
+    int best = -1;
+    for (int i = 0; i < CB_SLOT_COUNT; i++)
+        if (info[i].committed && (best < 0 || newer(info[i].gen, info[best].gen)))
+            best = i;
+    if (best >= 0)
+        return best;
+    for (int i = 0; i < CB_SLOT_COUNT; i++)
+        if (info[i].header &&
+            (best < 0 || info[i].count > info[best].count ||
+             (info[i].count == info[best].count && newer(info[best].gen, info[i].gen))))
+            best = i;
+    return best;
+}
+
+int cb_journal_open(cb_journal_visit_fn visit, void *ctx)
+{
+    uint32_t size[CB_SLOT_COUNT];
+    slot_info_t info[CB_SLOT_COUNT];
+    s_journal.open = s_journal.replaying = s_journal.compacting = false;
+    s_journal.tail_dirty = s_journal.other_unsafe = false;
+    for (int i = 0; i < CB_SLOT_COUNT; i++) {
+        if (cb_port_store_open((cb_slot_t)i, &size[i]) != CB_OK ||
+            scan((cb_slot_t)i, size[i], &info[i], NULL, NULL) != CB_OK) {
+            cb_port_log(CB_LOG_ERROR, "journal: slot %c cannot be read", SLOT_NAME(i));
+            return CB_ERR_STORAGE;
+        }
+    }
+    int pick = choose(info);
+    if (pick < 0) {
+        if (size[0] || size[1])
+            cb_port_log(CB_LOG_WARN, "journal: no valid journal in %u + %u bytes; starting empty",
+                        (unsigned)size[0], (unsigned)size[1]);
+        /* generation 1 in A, as a compaction of nothing out of B */
+        s_journal.active = CB_SLOT_JOURNAL_B;
+        s_journal.gen = s_journal.end = s_journal.synced = 0;
+        int rc = cbegin();
+        if (rc == CB_OK)
+            rc = ccommit();
+        if (rc != CB_OK) {
+            cb_port_log(CB_LOG_ERROR, "journal: cannot create a journal (%s)", cb_err_str(rc));
+            return CB_ERR_STORAGE;
+        }
+    } else {
+        cb_slot_t slot = (cb_slot_t)pick;
+        const slot_info_t *in = &info[pick];
+        s_journal.active = slot;
+        s_journal.gen = in->gen;
+        s_journal.end = s_journal.synced = in->end;
+        if (in->end < size[pick] || !in->committed) {
+            if (in->end < size[pick])
+                cb_port_log(CB_LOG_WARN,
+                            "journal: slot %c: torn or corrupt record at offset %u "
+                            "(%u bytes stored); tail cut",
+                            SLOT_NAME(slot), (unsigned)in->end, (unsigned)size[pick]);
+            else
+                cb_port_log(CB_LOG_WARN, "journal: slot %c: generation %u never committed",
+                            SLOT_NAME(slot), (unsigned)in->gen);
+            s_journal.tail_dirty = true;
+            int rc = clean();
+            if (rc != CB_OK)
+                cb_port_log(CB_LOG_ERROR, "journal: cannot cut the tail (%s); will retry",
+                            cb_err_str(rc));
+        } else if (size[1 - pick] > 0 && cb_port_store_erase(other_slot(slot)) != CB_OK) {
+            cb_port_log(CB_LOG_WARN, "journal: stale slot %c not erased",
+                        SLOT_NAME(other_slot(slot)));
+        }
+    }
+    s_journal.open = true;
+    slot_info_t now;
+    s_journal.replaying = true;
+    int rc = scan(s_journal.active, s_journal.end, &now, visit, ctx);
+    s_journal.replaying = false;
+    if (rc != CB_OK || now.end != s_journal.end) {
+        cb_port_log(CB_LOG_ERROR, "journal: slot %c changed while opening",
+                    SLOT_NAME(s_journal.active));
+        s_journal.open = false;
+        return CB_ERR_STORAGE;
+    }
+    cb_port_log(CB_LOG_INFO, "journal: slot %c, generation %u, %u records, %u bytes",
+                SLOT_NAME(s_journal.active), (unsigned)s_journal.gen, (unsigned)now.count,
+                (unsigned)s_journal.end);
+    return CB_OK;
+}
+
+int cb_journal_append(uint8_t type, const void *payload, size_t len)
+{
+    if (!s_journal.open)
+        return CB_ERR_STORAGE;
+    if (type > TYPE_USER_MAX || (len && !payload))
+        return CB_ERR_INVAL;
+    if (len > CB_CFG_RECORD_MAX)
+        return CB_ERR_TOO_LARGE;
+    if (s_journal.replaying)
+        return CB_ERR_BUSY;
+    if (s_journal.compacting) { /* never write O under a compaction: drop it */
+        cb_port_log(CB_LOG_WARN, "journal: append during a compaction; compaction abandoned");
+        s_journal.compacting = false;
+    }
+    int rc = make_clean();
+    if (rc != CB_OK)
+        return rc;
+    uint32_t n = (uint32_t)len + OVERHEAD;
+    uint32_t cap = cb_port_store_capacity(s_journal.active);
+    if (s_journal.end > cap || cap - s_journal.end < n)
+        return CB_ERR_NOSPC;
+    frame(type, payload, len);
+    rc = cb_port_store_append(s_journal.active, s_journal.buf, n);
+    if (rc != CB_OK) {
+        s_journal.tail_dirty = true; /* maybe a partial record: clean before the next */
+        return port_err(rc);
+    }
+    s_journal.end += n;
+    return CB_OK;
+}
+
+/* After a failed sync: the records since the last good one are not stored. */
+static void drop_unsynced(void)
+{
+    if (s_journal.end == s_journal.synced)
+        return;
+    cb_port_log(CB_LOG_WARN, "journal: %u bytes not made durable are dropped",
+                (unsigned)(s_journal.end - s_journal.synced));
+    s_journal.end = s_journal.synced;
+    s_journal.tail_dirty = true;
+}
+
+int cb_journal_sync(void)
+{
+    if (!s_journal.open)
+        return CB_ERR_STORAGE;
+    if (s_journal.other_unsafe) {
+        if (cb_port_store_erase(other_slot(s_journal.active)) != CB_OK) {
+            drop_unsynced();
+            return CB_ERR_STORAGE;
+        }
+        s_journal.other_unsafe = false;
+    }
+    if (s_journal.synced == s_journal.end)
+        return CB_OK;
+    if (cb_port_store_sync(s_journal.active) != CB_OK) {
+        drop_unsynced();
+        /* best effort now, so the dropped bytes leave the medium soon;
+         * else the next append cleans */
+        if (!s_journal.compacting && !s_journal.replaying)
+            (void)clean();
+        return CB_ERR_STORAGE;
+    }
+    s_journal.synced = s_journal.end;
+    return CB_OK;
+}
+
+int cb_journal_replay(cb_journal_visit_fn visit, void *ctx)
+{
+    if (!s_journal.open)
+        return CB_ERR_STORAGE;
+    if (s_journal.replaying)
+        return CB_ERR_BUSY;
+    slot_info_t info;
+    s_journal.replaying = true;
+    int rc = scan(s_journal.active, s_journal.end, &info, visit, ctx);
+    s_journal.replaying = false;
+    if (rc != CB_OK)
+        return CB_ERR_STORAGE;
+    if (info.end != s_journal.end) {
+        cb_port_log(CB_LOG_ERROR, "journal: slot %c: record at offset %u no longer verifies",
+                    SLOT_NAME(s_journal.active), (unsigned)info.end);
+        return CB_ERR_CORRUPT;
+    }
+    return CB_OK;
+}
+
+uint32_t cb_journal_size(void)
+{
+    return s_journal.open ? s_journal.end : 0;
+}
+
+int cb_journal_compact_begin(void)
+{
+    if (!s_journal.open)
+        return CB_ERR_STORAGE;
+    if (s_journal.replaying)
+        return CB_ERR_BUSY;
+    return cbegin();
+}
+
+int cb_journal_compact_add(uint8_t type, const void *payload, size_t len)
+{
+    if (!s_journal.open || !s_journal.compacting)
+        return CB_ERR_INVAL;
+    /* any error abandons the compaction: a set with a record missing must
+     * never be committed */
+    int rc = CB_OK;
+    if (type > TYPE_USER_MAX || (len && !payload))
+        rc = CB_ERR_INVAL;
+    else if (len > CB_CFG_RECORD_MAX)
+        rc = CB_ERR_TOO_LARGE;
+    if (rc != CB_OK) {
+        s_journal.compacting = false;
+        return rc;
+    }
+    return cadd(frame(type, payload, len));
+}
+
+int cb_journal_compact_commit(void)
+{
+    if (!s_journal.open || !s_journal.compacting)
+        return CB_ERR_INVAL;
+    if (s_journal.replaying)
+        return CB_ERR_BUSY;
+    return ccommit();
+}
