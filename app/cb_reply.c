@@ -10,11 +10,16 @@
 void cb_reply(cb_conn_t *c, int status, const char *extra, const char *json, size_t len,
               bool close)
 {
+    cb_reply_typed(c, status, extra, json ? "application/json" : NULL, json, len, close);
+}
+
+void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *ctype,
+                    const char *body, size_t len, bool close)
+{
     close = close || !c->keep_alive || c->closing;
     char *out = c->out + c->out_len;
     size_t cap = sizeof c->out - c->out_len;
-    int n = cb_http_write_response(out, cap, status, extra, json ? "application/json" : NULL,
-                                   json, len, close);
+    int n = cb_http_write_response(out, cap, status, extra, ctype, body, len, close);
     if (n < 0) { /* cannot happen with the sizes in cb_config.h; never send half */
         cb_port_log(CB_LOG_ERROR, "reply: %d response does not fit", status);
         n = cb_http_write_response(out, cap, 500, NULL, NULL, NULL, 0, true);

@@ -11,7 +11,6 @@
 #include "cb_token_endpoint.h"
 #include "cb_webhook_auth.h"
 
-#include <string.h>
 
 typedef enum { R_NONE, R_WEBHOOK, R_TOKEN, R_HEALTHZ, R_METRICS, R_ACK } route_t;
 
@@ -87,22 +86,7 @@ static void metrics(cb_conn_t *c)
                        NULL, false);
         return;
     }
-    /* cb_reply would label it JSON: write the head by hand through the writer */
-    char *out = c->out + c->out_len;
-    int len = cb_http_write_response(out, sizeof c->out - c->out_len, 200, NULL,
-                                     "text/plain; version=0.0.4", body, (size_t)n,
-                                     !c->keep_alive);
-    if (len < 0)
-        return;
-    if (c->head_only) {
-        char *end = strstr(out, "\r\n\r\n");
-        if (end)
-            len = (int)(end + 4 - out);
-    }
-    c->out_len += (size_t)len;
-    if (!c->keep_alive)
-        c->closing = true;
-    cb_metrics.responses_by_class[2]++;
+    cb_reply_typed(c, 200, NULL, "text/plain; version=0.0.4", body, (size_t)n, false);
 }
 
 /* POST /ack with "Authorization: Bearer <admin token>"; body empty or

@@ -37,6 +37,10 @@ const cb_settings_t *cb_server_settings(void);
 void cb_reply(cb_conn_t *c, int status, const char *extra, const char *json, size_t len,
               bool close);
 
+/* The same with a body of another media type (ctype). */
+void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *ctype,
+                    const char *body, size_t len, bool close);
+
 /* {"error":code,"message":message[,"field":field]} with status. */
 void cb_reply_error(cb_conn_t *c, int status, const char *code, const char *message,
                     const char *field, const char *extra, bool close);
