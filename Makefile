@@ -1,6 +1,6 @@
 # Makefile - the front door: `make run` and `make test` (README). Everything
 # is built through the CMake presets in CMakePresets.json.
-.PHONY: run test test-dev test-asan test-fuzz build deps bench clean
+.PHONY: run test test-dev test-asan test-fuzz test-board build bench clean
 
 FUZZ_SECONDS ?= 60
 
@@ -15,11 +15,13 @@ build:
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev
 
-# Every test: unit + fuzz-corpus replay + e2e + Postman (dev build), the same
-# under ASan+UBSan, then each fuzzer for FUZZ_SECONDS.
+# Every test: unit + fuzz-corpus replay + e2e + Postman + lwIP (dev build),
+# the same under ASan+UBSan, the firmware in QEMU, then each fuzzer for
+# FUZZ_SECONDS.
 test:
 	@scripts/deps.sh test
-	$(MAKE) --no-print-directory test-dev test-asan test-fuzz
+	@scripts/deps.sh board
+	$(MAKE) --no-print-directory test-dev test-asan test-board test-fuzz
 
 test-dev:
 	cmake --preset dev -DCB_TESTS=ON >/dev/null
@@ -35,6 +37,11 @@ test-fuzz:
 	cmake --preset fuzz -DCB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	cmake --build --preset fuzz
 	ctest --preset fuzz -L fuzz
+
+test-board:
+	cmake --preset board >/dev/null
+	cmake --build --preset board
+	ctest --preset board
 
 bench:
 	@scripts/deps.sh bench

@@ -7,7 +7,8 @@
 #include "cb_port.h"
 #include "cb_ratelimit.h"
 
-#include <stdio.h>
+#include <string.h>
+
 
 static const char *const k_sig_header = "InstaLeap-Signature";
 static const char *const k_sig3_header = "InstaLeap-Signature-V3";
@@ -42,8 +43,17 @@ bool cb_webhook_auth_blocked(cb_conn_t *c, const cb_http_request_t *req)
     uint32_t retry = 0;
     if (!cb_ratelimit_blocked(cb_span_str(c->peer), cb_port_now_ms(), &retry))
         return false;
-    char extra[48];
-    snprintf(extra, sizeof extra, "Retry-After: %u\r\n", (unsigned)retry);
+    /* "Retry-After: <seconds>\r\n", digits written backwards */
+    char extra[32] = "Retry-After: ";
+    char digits[10];
+    size_t nd = 0, at = 13;
+    do {
+        digits[nd++] = (char)('0' + retry % 10);
+        retry /= 10;
+    } while (retry && nd < sizeof digits);
+    while (nd)
+        extra[at++] = digits[--nd];
+    memcpy(extra + at, "\r\n", 3);
     cb_metrics.events[CB_RES_RATE_LIMITED]++;
     cb_reply_error(c, 429, "rate_limited", "Too many failed authentications; retry later.", NULL,
                    extra, false);

@@ -68,7 +68,7 @@ static void test_sig_vectors_give_expected_result(void **state)
     assert_true(n >= 11);
     for (int i = 0; i < n; i++) {
         const vec_case_t *c = &v.cases[i];
-        size_t body_len, secret_len, value_len;
+        size_t body_len = 0, secret_len = 0, value_len = 0;
         const char *name = vec_get(c, "name", NULL);
         const char *body = vec_get(c, "body", &body_len);
         const char *secret = vec_get(c, "secret", &secret_len);

@@ -153,7 +153,7 @@ static void test_hmac_sha256_reproduces_signature_vectors(void **state)
     int checked = 0;
     for (int i = 0; i < n; i++) {
         const vec_case_t *c = &v.cases[i];
-        size_t slen, mlen;
+        size_t slen = 0, mlen = 0;
         const char *secret = vec_get(c, "secret", &slen);
         const char *msg = vec_get(c, "signed_string", &mlen);
         const char *value = vec_get(c, "value", NULL);

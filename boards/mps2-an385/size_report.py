@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+# size_report.py - the board image's size report, run after each link
+# (boards/mps2-an385/CMakeLists.txt): arm-none-eabi-size of the image, then
+# flash (image) and static RAM split by owner - lwIP's pools, heap and
+# buffers, the stacks, the core's modules, the loop - read from the linker
+# map. Prints it and writes it to --out. Python 3 standard library only.
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+RAM_SECTIONS = (".data", ".bss", ".stack")
+FLASH_SECTIONS = (".text", ".ARM.exidx", ".data")  # .data: its initial values
+SKIP_SECTIONS = (".store",)  # the storage slots: PSRAM standing in for flash
+
+
+def parse_map(path):
+    """Input sections of the output sections we care about:
+    [(output_section, input_section, size, origin)]."""
+    out = []
+    cur = None
+    pending = None  # an input section name whose address/size wrapped
+    in_map = False
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("Linker script and memory map"):
+                in_map = True
+                continue
+            if not in_map:
+                continue
+            m = re.match(r"^(\.[\w.]+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+", line)
+            if m and not line.startswith(" "):
+                cur = m.group(1)
+                pending = None
+                continue
+            if re.match(r"^(\.[\w.]+)\s*$", line):  # output section, address on the next line
+                cur = line.strip()
+                pending = None
+                continue
+            if cur is None:
+                continue
+            m = re.match(r"^ (\S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(.*)$", line)
+            if m:
+                out.append((cur, m.group(1), int(m.group(3), 16), m.group(4).strip()))
+                pending = None
+                continue
+            m = re.match(r"^ (\S+)\s*$", line)
+            if m and not line.startswith("  "):
+                pending = m.group(1)
+                continue
+            m = re.match(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(.*)$", line)
+            if m and pending:
+                out.append((cur, pending, int(m.group(2), 16), m.group(3).strip()))
+                pending = None
+    return out
+
+
+def owner(origin):
+    """(library, object) from a map origin such as
+    'boards/.../libboard_lwip.a(memp.c.obj)' or '.../main.c.obj'."""
+    m = re.match(r"^(.*?)\(([^)]*)\)$", origin or "")
+    if m:
+        return os.path.basename(m.group(1)), m.group(2)
+    return "", os.path.basename(origin)
+
+
+def ram_category(insec, origin, section):
+    lib, obj = owner(origin)
+    if section == ".stack":  # reserved by the linker script: one *fill*
+        return "stacks: main (app loop + interrupts)"
+    if insec == "*fill*":
+        return "alignment padding"
+    if "s_thread_stack" in insec:
+        return "stacks: lwIP tcpip thread"
+    if "libboard_lwip" in lib:
+        if "memp_memory_" in insec:
+            return "lwIP pools (pcbs, netconns, pbufs, segments)"
+        if "ram_heap" in insec:
+            return "lwIP heap (MEM_SIZE: outgoing data)"
+        return "lwIP other (sockets, stats, state)"
+    if "libboard_mbedtls" in lib:
+        return "Mbed TLS"
+    if "cb_loop" in obj:
+        return "loop: socket slots and receive buffers"
+    if "libboard_core" in lib:
+        name = obj.replace(".c.obj", "").replace(".obj", "")
+        if name in ("cb_server", "cb_signal", "cb_inbox", "cb_ledger", "cb_journal"):
+            return "core: %s" % name
+        return "core: other modules"
+    if "lan9118" in obj:
+        return "board: LAN9118 driver (frame buffer)"
+    if lib.startswith("libc") or lib.startswith("libg") or lib.startswith("libnosys") or "newlib" in origin:
+        return "newlib"
+    return "board: other (main, settings, UART, entropy)"
+
+
+def flash_category(origin):
+    lib, obj = owner(origin)
+    if "libboard_lwip" in lib:
+        return "lwIP"
+    if "libboard_mbedtls" in lib:
+        return "Mbed TLS"
+    if "libboard_core" in lib:
+        return "core (app/ + glue)"
+    if "cb_loop" in obj:
+        return "loop (port/sock)"
+    if lib.startswith("lib") and ("libc" in lib or "libgcc" in lib or "libm" in lib):
+        return "newlib + libgcc"
+    return "board"
+
+
+def table(title, rows, total):
+    lines = [title]
+    for name, size in sorted(rows.items(), key=lambda kv: -kv[1]):
+        lines.append("  %-46s %8d  %6.1f KiB" % (name, size, size / 1024.0))
+    lines.append("  %-46s %8d  %6.1f KiB" % ("total", total, total / 1024.0))
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--elf", required=True)
+    ap.add_argument("--map", required=True)
+    ap.add_argument("--size", default="arm-none-eabi-size")
+    ap.add_argument("--out")
+    a = ap.parse_args()
+
+    lines = ["size report: %s" % os.path.basename(a.elf)]
+    try:
+        berkeley = subprocess.run([a.size, a.elf], check=True, capture_output=True, text=True).stdout
+        lines += ["  " + ln for ln in berkeley.rstrip("\n").split("\n")]
+    except (OSError, subprocess.CalledProcessError) as e:
+        lines.append("  (%s failed: %s)" % (a.size, e))
+
+    secs = parse_map(a.map)
+    ram, flash = {}, {}
+    ram_total = flash_total = 0
+    for section, insec, size, origin in secs:
+        if size == 0 or section in SKIP_SECTIONS:
+            continue
+        if section in RAM_SECTIONS:
+            c = ram_category(insec, origin, section)
+            ram[c] = ram.get(c, 0) + size
+            ram_total += size
+        if section in FLASH_SECTIONS:
+            c = flash_category(origin)
+            flash[c] = flash.get(c, 0) + size
+            flash_total += size
+    lines.append("  (bss above includes the 2 MiB of storage slots in PSRAM, .store)")
+    lines += table("flash (the image in ZBT SSRAM1: .text, .rodata, .data initialisers), bytes:",
+                   flash, flash_total)
+    lines += table("static RAM (.data + .bss + stacks; storage slots in PSRAM not counted), bytes:",
+                   ram, ram_total)
+    text = "\n".join(lines)
+    print(text)
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

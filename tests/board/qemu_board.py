@@ -1,0 +1,472 @@
+#!/usr/bin/env python3
+# qemu_board.py - CTest driver of the board tests (board_tests.cmake): boots a
+# firmware image in qemu-system-arm -M mps2-an385 with QEMU's user network and
+# a host forward (127.0.0.1:PORT -> the board's port 80), waits for its banner
+# on the UART, runs the checks of the chosen mode against the forwarded port,
+# reads the signal lines and the VT100 display frames back out of the UART,
+# and shuts QEMU down. Python 3 standard library only.
+#
+#   --mode boot   the product image (demo secret): health, a signed message
+#                 on the display, scrolling, the button, the stats key, and a
+#                 warm reset that must keep the stored messages
+#   --mode e2e    the e2e image (tests/board/e2e-settings.json): the tests/e2e
+#                 classes of E2E_RUNS through the harness's --url mode, each on
+#                 a fresh boot (signature modes, duplicates, rejects, the rate
+#                 limit, the error table, keep-alive and pipelining, health
+#                 and metrics)
+#   --mode load   requests/s: a fresh boot per --conns value, then
+#                 instaleap-send --load N --conns C (needs --send)
+#
+# Files (--out-dir): uart.raw (every byte), uart.log (text lines, escape
+# sequences removed, the harness reads "signal| " lines from it), display.log
+# (one line per frame drawn). Prints "board: N passed, N failed" last.
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+E2E_DIR = os.path.normpath(os.path.join(HERE, "..", "e2e"))
+sys.path.insert(0, E2E_DIR)
+import harness as H  # noqa: E402
+
+DEMO_SECRET = "chatbell-demo-secret"
+BANNER = re.compile(r"^chatbell listening on http://(\d+\.\d+\.\d+\.\d+):80$")
+SIGNAL_PREFIX = "signal| "
+# The e2e classes run on the board, each on a freshly booted one (as the
+# host harness gives each class a fresh server). Left out: the classes that
+# need their own configuration (the harness would skip them anyway),
+# TimestampTests (no trusted clock on the board: the replay window is not
+# applied) and SenderTests (instaleap-send is a host tool, not built here).
+E2E_RUNS = [
+    ("test_webhook.py", "SignatureTests"),
+    ("test_webhook.py", "RejectTests"),
+    ("test_webhook.py", "RateLimitTests"),
+    ("test_webhook.py", "DuplicateTests"),
+    ("test_webhook.py", "HealthMetricsTests"),
+    ("test_webhook.py", "CurlTests"),
+    ("test_errors.py", "ErrorTableTests"),
+]
+
+
+# ---------------------------------------------------------------- the UART
+
+FRAME_START, FRAME_END = b"\x1b7", b"\x1b8"
+CSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+FRAME_ROW = re.compile(rb"\x1b\[(\d+);1H([^\x1b]*)")
+
+
+class Uart:
+    """QEMU's stdout (the board's UART0): split into text lines and display
+    frames. Display frames are "ESC 7 ... ESC 8" bursts (boards/mps2-an385
+    port.c); everything else is text whose other escape sequences (the
+    scroll region set at boot) are dropped."""
+
+    def __init__(self, stream, out_dir):
+        self.stream = stream
+        self.raw = open(os.path.join(out_dir, "uart.raw"), "ab")
+        self.log = open(os.path.join(out_dir, "uart.log"), "ab")
+        self.disp = open(os.path.join(out_dir, "display.log"), "a")
+        self.lines = []    # text lines, in order
+        self.frames = []   # display frames: lists of row strings
+        self.cv = threading.Condition()
+        self.pending = b""
+        self.text = b""
+        self.eof = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            data = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(4096)
+            if not data:
+                break
+            self.raw.write(data)
+            self.raw.flush()
+            self._feed(data)
+        with self.cv:
+            self.eof = True
+            self.cv.notify_all()
+
+    def _feed(self, data):
+        buf = self.pending + data
+        out_text = b""
+        frames = []
+        while buf:
+            i = buf.find(FRAME_START)
+            if i < 0:
+                # keep a trailing lone ESC: it may start a frame
+                if buf.endswith(b"\x1b"):
+                    out_text += buf[:-1]
+                    buf = b"\x1b"
+                else:
+                    out_text += buf
+                    buf = b""
+                break
+            out_text += buf[:i]
+            j = buf.find(FRAME_END, i + 2)
+            if j < 0:
+                buf = buf[i:]  # the frame is not complete yet
+                break
+            frames.append(buf[i + 2:j])
+            buf = buf[j + 2:]
+        self.pending = buf
+        with self.cv:
+            for f in frames:
+                rows = {int(r): t.decode("latin-1") for r, t in FRAME_ROW.findall(f)}
+                lines = [rows[r][1:-1] for r in sorted(rows) if rows[r].startswith("|")]
+                self.frames.append(lines)
+                self.disp.write(" | ".join(lines) + "\n")
+            self.disp.flush()
+            self.text += out_text
+            while b"\n" in self.text:
+                ln, _, self.text = self.text.partition(b"\n")
+                ln = CSI.sub(b"", ln).replace(b"\r", b"")
+                self.log.write(ln + b"\n")
+                self.lines.append(ln.decode("utf-8", "replace"))
+            self.log.flush()
+            self.cv.notify_all()
+
+    def wait_line(self, pattern, start=0, timeout=10.0):
+        """Index and match of the first text line from start matching the
+        regex; raises on timeout or when QEMU's output ends."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for i in range(start, len(self.lines)):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return i, m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    raise AssertionError("no UART line matching %r within %gs; last lines:\n%s" % (
+                        pattern, timeout, "\n".join(self.lines[-15:])))
+                self.cv.wait(min(left, 0.1))
+
+    def wait_frame(self, pred, start=0, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for i in range(start, len(self.frames)):
+                    if pred(self.frames[i]):
+                        return i, self.frames[i]
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    raise AssertionError("no display frame as wanted within %gs; last frames %r" % (
+                        timeout, self.frames[-3:]))
+                self.cv.wait(min(left, 0.1))
+
+    def signals(self, start=0):
+        with self.cv:
+            return [(i, json.loads(ln[len(SIGNAL_PREFIX):])) for i, ln in enumerate(self.lines)
+                    if i >= start and ln.startswith(SIGNAL_PREFIX)]
+
+    def count(self):
+        with self.cv:
+            return len(self.lines), len(self.frames)
+
+
+# ---------------------------------------------------------------- QEMU
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Board:
+    def __init__(self, qemu, image, out_dir):
+        self.qemu, self.image, self.out_dir = qemu, image, out_dir
+        self.proc = None
+        self.uart = None
+        self.port = None
+
+    def boot(self, timeout=60.0):
+        for attempt in range(3):
+            self.port = free_port()
+            cmd = [self.qemu, "-M", "mps2-an385", "-display", "none", "-monitor", "none",
+                   "-serial", "stdio",
+                   "-nic", "user,hostfwd=tcp:127.0.0.1:%d-:80" % self.port,
+                   "-kernel", self.image]
+            print("board: %s" % " ".join(cmd), flush=True)
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE)
+            self.uart = Uart(self.proc.stdout, self.out_dir)
+            try:
+                i, m = self.uart.wait_line(BANNER.pattern, 0, timeout)
+                print("board: booted, banner %r, forwarded to 127.0.0.1:%d" % (self.uart.lines[i], self.port),
+                      flush=True)
+                return i
+            except AssertionError:
+                err = self.stop()
+                if "hostfwd" in err and attempt < 2:  # the port was taken meanwhile
+                    continue
+                raise AssertionError("no banner from the board; QEMU stderr: %s\nUART:\n%s" % (
+                    err, "\n".join(self.uart.lines[-30:])))
+        raise AssertionError("QEMU did not start")
+
+    def key(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def stop(self):
+        """SIGTERM (QEMU exits at once); returns QEMU's stderr text."""
+        if self.proc is None:
+            return ""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        err = self.proc.stderr.read().decode("utf-8", "replace")
+        self.uart.thread.join(5)
+        self.proc = None
+        return err
+
+    def panics(self):
+        return [ln for ln in self.uart.lines if ln.startswith("panic|") or "lwip| assertion" in ln]
+
+
+# ---------------------------------------------------------------- checks
+
+class Checks:
+    """Named checks with a plain summary."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def run(self, name, fn, *a):
+        t0 = time.monotonic()
+        try:
+            fn(*a)
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            self.failed += 1
+            print("FAIL   board.%s (%.2fs)\n       %s" % (name, time.monotonic() - t0,
+                                                        str(e).replace("\n", "\n       ")), flush=True)
+            return False
+        self.passed += 1
+        print("ok     board.%s (%.2fs)" % (name, time.monotonic() - t0), flush=True)
+        return True
+
+
+def post(board, ev, secret, scheme="v3"):
+    return H.exchange(board.port, H.webhook_request(ev, scheme=scheme, secret=secret), timeout=10)
+
+
+def get(board, target):
+    return H.exchange(board.port, H.build_request("GET", target), timeout=10)
+
+
+def check_health(board):
+    r = get(board, "/healthz")
+    assert r.status == 200, r
+    h = r.json()
+    assert h["status"] == "ok", h
+    r = get(board, "/metrics")
+    assert r.status == 200 and b"# TYPE" in r.body, r
+    r = get(board, "/nowhere")
+    assert r.status == 404 and r.json().get("error") == "not_found", r
+
+
+def check_message_on_display(board, secret, state):
+    """A long message: accepted, one message + one buzzer signal, the first
+    frame drawn after it shows the signal's lines, then it scrolls."""
+    n_lines, n_frames = board.uart.count()
+    ev = H.make_event(sender="SH", notification_message="Pedido listo: el repartidor llega en 5 minutos, ¿bajas?")
+    r = post(board, ev, secret)
+    assert r.status == 200 and r.json().get("status") == "accepted", r
+    seq = r.json()["seq"]
+    board.uart.wait_line(r'^signal\| \{"kind":"buzzer","seq":%d,' % seq, n_lines)
+    sigs = [s for _, s in board.uart.signals(n_lines)]
+    msg = [s for s in sigs if s.get("kind") == "message" and s.get("seq") == seq]
+    assert len(msg) == 1, sigs
+    lines = msg[0]["lines"]
+    assert msg[0]["text"] == ev["notification_message"] and msg[0]["job_id"] == ev["job_id"], msg
+    assert ev["job_id"][-3:] in lines[0] and "Pic" in lines[0], lines
+    i, frame = board.uart.wait_frame(lambda f: f == lines, n_frames)
+    print("       display: %r" % (frame,))
+    _, later = board.uart.wait_frame(lambda f: f[0] == lines[0] and f[1] != lines[1], i + 1, timeout=5)
+    print("       scrolled: %r" % (later,))
+    state.update(seq=seq, ev=ev)
+
+
+def check_stats_key(board):
+    n, _ = board.uart.count()
+    board.key(b"s")
+    board.uart.wait_line(r"^stats\| .*stacks: main \d+ bytes never used, tcpip \d+", n)
+    i, _ = board.uart.wait_line(r"^stats\|   pool TCP_PCB", n)
+    for ln in board.uart.lines[n:i + 1]:
+        print("       %s" % ln)
+
+
+def check_button(board, secret):
+    """A key press acknowledges the oldest unacknowledged message (one more
+    is posted first, so one stays for the reset check)."""
+    r = post(board, H.make_event(sender="SUP", notification_message="otro"), secret, scheme="v1")
+    assert r.status == 200 and r.json().get("status") == "accepted", r
+    h = get(board, "/healthz").json()
+    n, _ = board.uart.count()
+    board.key(b"a")
+    _, m = board.uart.wait_line(r'^signal\| \{"kind":"ack","seq":(\d+)\}', n)
+    h2 = get(board, "/healthz").json()
+    assert h2["unacked"] == h["unacked"] - 1, (h, h2)
+
+
+def check_warm_reset(board, secret, state):
+    """'R': SYSRESETREQ. The RAM storage slots survive it: the unacked
+    messages come back (restore lines) and a repost is a duplicate."""
+    before = get(board, "/healthz").json()["unacked"]
+    n, _ = board.uart.count()
+    board.key(b"R")
+    board.uart.wait_line(r"^log\| .*storage: RAM slots kept across the reset", n, timeout=20)
+    i, _ = board.uart.wait_line(BANNER.pattern, n, timeout=30)
+    restores = [s for _, s in board.uart.signals(n) if s.get("kind") == "restore"]
+    assert restores, "no restore line after the reset"
+    after = get(board, "/healthz").json()["unacked"]
+    assert after == before, "unacked %d before the reset, %d after" % (before, after)
+    r = post(board, state["ev"], secret)
+    assert r.status == 200 and r.json() == {"status": "duplicate", "seq": state["seq"]}, r
+    print("       %d unacked kept, %d restore lines, repost is a duplicate of seq %d" % (
+        after, len(restores), state["seq"]))
+
+
+def run_e2e(args, checks):
+    """Each E2E_RUNS class against a freshly booted board, through the
+    harness's --url mode; the signal lines come from the UART log."""
+    total_p = total_f = 0
+    for script, cls in E2E_RUNS:
+        board = Board(args.qemu, args.image, args.out_dir)
+        try:
+            board.boot()
+            cmd = [args.python, os.path.join(E2E_DIR, script), "--url", "http://127.0.0.1:%d" % board.port,
+                   "--signal-log", os.path.join(args.out_dir, "uart.log"),
+                   "--signal-prefix", SIGNAL_PREFIX, "-k", "." + cls + "."]
+            print("=== e2e on the board: %s %s" % (script, cls), flush=True)
+            try:
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.e2e_timeout,
+                                   env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+                out = p.stdout + p.stderr
+            except subprocess.TimeoutExpired as e:
+                out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+                out += "\n(timed out after %ds)" % args.e2e_timeout
+            print(out.rstrip(), flush=True)
+            m = re.findall(r"^(\d+) passed, (\d+) failed$", out, re.M)
+            if not m:
+                total_f += 1
+                print("FAIL   board.e2e: %s %s printed no summary" % (script, cls), flush=True)
+            else:
+                total_p += int(m[-1][0])
+                total_f += int(m[-1][1])
+        finally:
+            finish(board, checks)
+    checks.passed += total_p
+    checks.failed += total_f
+    print("e2e on the board: %d passed, %d failed" % (total_p, total_f), flush=True)
+
+
+def finish(board, checks):
+    """Shows the board's stack and pool high-water marks ('s'), stops QEMU;
+    a panic or lwIP assertion on the UART fails the run."""
+    if board.proc is None:
+        return
+    if board.proc.poll() is None and not board.panics():
+        n, _ = board.uart.count()
+        try:
+            board.key(b"s")
+            i, _ = board.uart.wait_line(r"^stats\|   heap used", n, timeout=3)
+            for ln in board.uart.lines[n:i + 1]:
+                if ln.startswith("stats|"):
+                    print("       %s" % ln, flush=True)
+        except (AssertionError, OSError):
+            pass
+    panics = board.panics()
+    err = board.stop()
+    if panics:
+        checks.failed += 1
+        print("FAIL   board.no_panic: %s" % panics, flush=True)
+    if err.strip() and "terminating on signal" not in err:
+        print("qemu stderr: %s" % err.strip(), flush=True)
+
+
+def load(args, checks):
+    for conns in [int(c) for c in args.conns.split(",")]:
+        board = Board(args.qemu, args.image, args.out_dir)
+        board.boot()
+        try:
+            cmd = [args.send, "--url", "http://127.0.0.1:%d" % board.port, "--load", str(args.load),
+                   "--conns", str(conns), "--secret", args.secret]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            print("=== instaleap-send --load %d --conns %d" % (args.load, conns))
+            print(p.stdout.rstrip())
+            if p.returncode == 0:
+                checks.passed += 1
+            else:
+                checks.failed += 1
+                print(p.stderr.rstrip())
+        finally:
+            finish(board, checks)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--qemu", default="qemu-system-arm")
+    ap.add_argument("--image", required=True, help="the .elf to boot")
+    ap.add_argument("--mode", choices=("boot", "e2e", "load"), default="boot")
+    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--secret", help="the image's webhook secret (default: the mode's)")
+    ap.add_argument("--e2e-timeout", type=int, default=300, help="seconds per e2e script")
+    ap.add_argument("--send", help="instaleap-send (load mode)")
+    ap.add_argument("--load", type=int, default=1000, help="events per load run (the board keeps "
+                    "at most 1024 unacknowledged: more get 503)")
+    ap.add_argument("--conns", default="1,4,16", help="connection counts, one boot each")
+    args = ap.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)
+    for f in ("uart.raw", "uart.log", "display.log"):
+        try:
+            os.remove(os.path.join(args.out_dir, f))
+        except FileNotFoundError:
+            pass
+    if args.secret is None:
+        args.secret = H.SECRET if args.mode == "e2e" else DEMO_SECRET
+    H.HOST = "127.0.0.1"
+    checks = Checks()
+
+    if args.mode == "load":
+        if not args.send:
+            ap.error("--mode load needs --send (instaleap-send from a host build)")
+        load(args, checks)
+    elif args.mode == "e2e":
+        run_e2e(args, checks)
+    else:
+        board = Board(args.qemu, args.image, args.out_dir)
+        try:
+            board.boot()
+            state = {}
+            checks.run("health", check_health, board)
+            checks.run("message_on_display", check_message_on_display, board, args.secret, state)
+            checks.run("stats_key", check_stats_key, board)
+            checks.run("button_acknowledges", check_button, board, args.secret)
+            if state:
+                checks.run("warm_reset_keeps_storage", check_warm_reset, board, args.secret, state)
+        finally:
+            finish(board, checks)
+    print("board: %d passed, %d failed" % (checks.passed, checks.failed), flush=True)
+    return 0 if checks.failed == 0 and checks.passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
