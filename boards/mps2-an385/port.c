@@ -3,6 +3,7 @@
  * drawn with VT100 sequences in a box at the top of the terminal, and the
  * keyboard as the button. Called by the core; keys also by board_keys_poll. */
 #include "board.h"
+#include "cb_log.h"
 #include "cb_config.h"
 #include "cb_port.h"
 
@@ -59,21 +60,6 @@ void cb_port_display_draw(const char *const *lines, unsigned rows, unsigned cols
 
 /* ---- log and signal log ---- */
 
-static const char *level_name(cb_log_level_t level)
-{
-    switch (level) {
-    case CB_LOG_ERROR:
-        return "ERROR";
-    case CB_LOG_WARN:
-        return "WARN ";
-    case CB_LOG_INFO:
-        return "INFO ";
-    case CB_LOG_DEBUG:
-        return "DEBUG";
-    }
-    return "?    ";
-}
-
 static void log_line(const char *level, const char *fmt, va_list ap)
 {
     uint32_t ms = board_ms32();
@@ -100,7 +86,7 @@ void cb_port_log(cb_log_level_t level, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    log_line(level_name(level), fmt, ap);
+    log_line(cb_log_level_name(level), fmt, ap);
     va_end(ap);
 }
 

@@ -1,6 +1,7 @@
 /* cb_posix_log.c - the core's log lines (cb_port_log) on stderr: UTC
  * timestamp, level, text; one write(2) per line so lines never interleave. */
 #define _GNU_SOURCE
+#include "cb_log.h"
 #include "cb_posix.h"
 #include "cb_port.h"
 
@@ -28,21 +29,6 @@ void cb_posix_log_init(void)
         s_log.max = CB_LOG_DEBUG;
 }
 
-static const char *level_name(cb_log_level_t level)
-{
-    switch (level) {
-    case CB_LOG_ERROR:
-        return "ERROR";
-    case CB_LOG_WARN:
-        return "WARN ";
-    case CB_LOG_INFO:
-        return "INFO ";
-    case CB_LOG_DEBUG:
-        return "DEBUG";
-    }
-    return "?    ";
-}
-
 void cb_port_log(cb_log_level_t level, const char *fmt, ...)
 {
     if (level > s_log.max)
@@ -54,7 +40,7 @@ void cb_port_log(cb_log_level_t level, const char *fmt, ...)
     gmtime_r(&ts.tv_sec, &tm);
     int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000, level_name(level));
+                     ts.tv_nsec / 1000000, cb_log_level_name(level));
     size_t head = n > 0 ? (size_t)n : 0;
     va_list ap;
     va_start(ap, fmt);
