@@ -133,6 +133,16 @@ void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool dura
     s_inbox.hash[i] = (uint16_t)(idx + 1);
 }
 
+void cb_inbox_remember_replayed(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq)
+{
+    if (s_inbox.count == CB_CFG_DEDUPE_MAX && find_slot(key) == HASH_SIZE) {
+        const dedupe_ent_t *oldest = &s_inbox.ring[s_inbox.head];
+        if (oldest->state != ENT_FREE && seq < oldest->seq)
+            return;
+    }
+    cb_inbox_remember(key, seq, true);
+}
+
 void cb_inbox_mark_durable(const uint8_t key[CB_DUPKEY_LEN])
 {
     size_t slot = find_slot(key);
@@ -277,6 +287,12 @@ int cb_inbox_ack(uint32_t seq)
 unsigned cb_inbox_unacked(void)
 {
     return (unsigned)s_inbox.nunacked;
+}
+
+bool cb_inbox_is_unacked(uint32_t seq)
+{
+    size_t idx = lower_bound(seq);
+    return idx < s_inbox.nunacked && s_inbox.unacked[idx] == seq;
 }
 
 unsigned cb_inbox_unacked_hwm(void)

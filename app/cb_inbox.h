@@ -42,6 +42,12 @@ cb_seen_t cb_inbox_seen(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq);
 
 /* Remembers a key (forgetting the oldest when full). */
 void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool durable);
+/* Replay of a journal: remembers the key unless the set is full and seq is
+ * older than everything it holds (a compacted journal lists the remembered
+ * keys, then the unacknowledged events, which may be older: they must not
+ * push the newest keys out). */
+void cb_inbox_remember_replayed(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq);
+
 void cb_inbox_mark_durable(const uint8_t key[CB_DUPKEY_LEN]);
 /* Forgets a key whose event was not stored after all. */
 void cb_inbox_forget(const uint8_t key[CB_DUPKEY_LEN]);
@@ -61,6 +67,9 @@ bool cb_inbox_has_room(void);
 int cb_inbox_ack(uint32_t seq);
 
 unsigned cb_inbox_unacked(void);
+
+/* True if seq is waiting (binary search). */
+bool cb_inbox_is_unacked(uint32_t seq);
 
 /* i-th unacknowledged seq, oldest first; false past the end. */
 bool cb_inbox_unacked_at(size_t i, uint32_t *seq);

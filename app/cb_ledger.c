@@ -14,6 +14,8 @@
 #include <string.h>
 
 #define DEVICE_KEY_LEN 32
+/* How often a journal that would not open is tried again. */
+#define REOPEN_MS 5000u
 
 /* One request of this loop turn waiting for the commit. */
 typedef struct {
@@ -39,6 +41,7 @@ static struct {
     uint8_t rec[CB_CFG_RECORD_MAX]; /* scratch for one record (replay, compaction) */
     int compact_err;
     uint32_t live_bytes; /* journal size right after the last compaction */
+    uint64_t last_open_ms;
 } s_ledger;
 
 static void storage_failed(const char *what, int err)
@@ -72,7 +75,7 @@ static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint3
                         (unsigned)off);
             return;
         }
-        cb_inbox_remember(r.key, r.seq, true);
+        cb_inbox_remember_replayed(r.key, r.seq);
         if (cb_inbox_add(&r) != CB_OK)
             cb_port_log(CB_LOG_ERROR, "journal: event %u not tracked: unacked list full",
                         (unsigned)r.seq);
@@ -143,17 +146,18 @@ static void show_oldest(void)
     cb_signal_show(&sm, cb_inbox_unacked(), cb_port_now_ms());
 }
 
-int cb_ledger_start(void)
+/* Opens the journal and shows what it holds: restore lines for every
+ * unacknowledged message, the oldest on the display, one reminder. */
+static int open_journal(void)
 {
-    memset(&s_ledger, 0, sizeof s_ledger);
-    s_ledger.next_seq = 1;
-    cb_inbox_init();
+    s_ledger.last_open_ms = cb_port_now_ms();
     int rc = cb_journal_open(replay_visit, NULL);
     if (rc != CB_OK) {
         storage_failed("journal open", rc);
         return rc;
     }
     s_ledger.journal_ok = true;
+    storage_recovered();
     unsigned n = cb_inbox_unacked();
     for (size_t i = 0; i < n; i++) {
         uint32_t seq;
@@ -166,6 +170,23 @@ int cb_ledger_start(void)
         cb_signal_remind(cb_port_now_ms());
     }
     return CB_OK;
+}
+
+int cb_ledger_start(void)
+{
+    memset(&s_ledger, 0, sizeof s_ledger);
+    s_ledger.next_seq = 1;
+    cb_inbox_init();
+    return open_journal();
+}
+
+void cb_ledger_poll(void)
+{
+    /* Nothing was accepted while the journal was closed (every webhook got
+     * 503), so opening it later replays into an empty inbox. */
+    if (!s_ledger.journal_ok && cb_port_now_ms() - s_ledger.last_open_ms >= REOPEN_MS &&
+        open_journal() == CB_OK)
+        cb_port_log(CB_LOG_INFO, "journal: opened after an earlier failure");
 }
 
 bool cb_ledger_healthy(const char **reason)
@@ -196,15 +217,8 @@ static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint
     (void)ctx;
     if (type != CB_REC_EVENT || len < 4)
         return;
-    uint32_t seq = cb_record_get_u32(payload), found;
-    for (size_t i = 0; cb_inbox_unacked_at(i, &found); i++) {
-        if (found == seq) {
-            compact_add(CB_REC_EVENT, payload, len);
-            return;
-        }
-        if (found > seq)
-            return;
-    }
+    if (cb_inbox_is_unacked(cb_record_get_u32(payload)))
+        compact_add(CB_REC_EVENT, payload, len);
 }
 
 /* Rewrites the journal with only what is live: the sequence counter, the
@@ -401,7 +415,7 @@ int cb_ledger_ack(uint32_t seq, uint32_t *acked)
      * message is shown again: shown twice beats lost. */
     uint8_t buf[4];
     cb_record_put_u32(buf, seq);
-    int rc = s_ledger.journal_ok ? cb_journal_append(CB_REC_ACK, buf, 4) : CB_ERR_STORAGE;
+    int rc = s_ledger.journal_ok ? append(CB_REC_ACK, buf, 4) : CB_ERR_STORAGE;
     if (rc == CB_OK)
         rc = cb_journal_sync();
     if (rc != CB_OK)

@@ -277,6 +277,7 @@ uint32_t cb_server_tick(void)
     uint64_t now = cb_port_now_ms();
     while (cb_port_button_pressed())
         cb_server_button();
+    cb_ledger_poll();
     uint32_t next = check_timeouts(now);
     uint32_t sig = cb_signal_tick(now);
     return sig < next ? sig : next;

@@ -78,6 +78,8 @@ typedef enum {
 } cb_accept_t;
 
 int cb_ledger_start(void);
+/* Tries again to open a journal that failed to open (every few seconds). */
+void cb_ledger_poll(void);
 cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev,
                              cb_span_t v3_ts, uint32_t *seq);
 bool cb_ledger_healthy(const char **reason);

@@ -96,6 +96,30 @@ static void test_inbox_remembers_last_1024_and_forgets_oldest(void **state)
     }
 }
 
+static void test_inbox_replay_does_not_let_old_events_push_out_new_keys(void **state)
+{
+    (void)state;
+    uint8_t k[CB_DUPKEY_LEN];
+    uint32_t seq;
+    /* a compacted journal: the remembered keys (seq 101..1124), then an
+     * unacknowledged event older than all of them (seq 5) */
+    for (uint32_t i = 101; i < 101 + CB_CFG_DEDUPE_MAX; i++) {
+        key_of(i, k);
+        cb_inbox_remember_replayed(k, i);
+    }
+    key_of(5, k);
+    cb_inbox_remember_replayed(k, 5);
+    assert_int_equal(cb_inbox_seen(k, &seq), CB_SEEN_NO);
+    key_of(101, k); /* the oldest remembered key is still there */
+    assert_int_equal(cb_inbox_seen(k, &seq), CB_SEEN_DURABLE);
+    /* an event within the window that is already known stays known */
+    key_of(600, k);
+    cb_inbox_remember_replayed(k, 600);
+    assert_int_equal(cb_inbox_seen(k, &seq), CB_SEEN_DURABLE);
+    key_of(101, k);
+    assert_int_equal(cb_inbox_seen(k, &seq), CB_SEEN_DURABLE);
+}
+
 static void test_inbox_pending_then_durable_or_forgotten(void **state)
 {
     (void)state;
@@ -219,6 +243,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_inbox_key_ignores_text_but_not_identity, setup),
         cmocka_unit_test_setup(test_inbox_remembers_last_1024_and_forgets_oldest, setup),
+        cmocka_unit_test_setup(test_inbox_replay_does_not_let_old_events_push_out_new_keys,
+                               setup),
         cmocka_unit_test_setup(test_inbox_pending_then_durable_or_forgotten, setup),
         cmocka_unit_test_setup(test_inbox_forget_keeps_other_keys_findable, setup),
         cmocka_unit_test_setup(test_inbox_unacked_in_order_and_ack_any, setup),
