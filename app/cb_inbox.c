@@ -27,6 +27,7 @@ static struct {
     uint32_t unacked[CB_CFG_UNACKED_MAX]; /* ascending */
     size_t nunacked, unacked_hwm;
     cb_inbox_msg_t cache[CB_CFG_INBOX_SHOWN];
+    size_t ncached; /* cache entries in use: all within the shown window */
 } s_inbox;
 
 void cb_inbox_init(void)
@@ -38,16 +39,25 @@ void cb_inbox_key(const cb_event_t *ev, cb_span_t v3_ts, uint8_t key[CB_DUPKEY_L
 {
     const cb_span_t *f[] = {&ev->id,        &ev->created_at, &ev->type,   &v3_ts,
                             &ev->timestamp, &ev->client_id,  &ev->sender, &ev->job_id};
-    enum { N = sizeof f / sizeof f[0] };
-    /* each field as presence byte + 4-byte length + bytes, so that no two
-     * different field tuples hash the same input */
-    uint8_t pre[N][5];
+    enum { N = sizeof f / sizeof f[0], PRE = 5 };
+    /* each field as a prefix, then its bytes: 0 when absent, else LEB128 of
+     * length + 1 (one byte for anything under 127 bytes), so no two
+     * different field tuples hash the same input and a typical event fits
+     * two SHA-256 blocks */
+    uint8_t pre[N][PRE];
     cb_span_t parts[2 * N];
     for (size_t i = 0; i < N; i++) {
-        pre[i][0] = f[i]->p ? 1 : 0;
-        uint32_t len = f[i]->p ? (uint32_t)f[i]->len : 0;
-        memcpy(&pre[i][1], &len, 4);
-        parts[2 * i] = cb_span((const char *)pre[i], 5);
+        size_t n = 0;
+        if (f[i]->p) {
+            uint64_t v = (uint64_t)f[i]->len + 1;
+            do {
+                pre[i][n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+                v >>= 7;
+            } while (v && n < PRE);
+        } else {
+            pre[i][n++] = 0;
+        }
+        parts[2 * i] = cb_span((const char *)pre[i], n);
         parts[2 * i + 1] = f[i]->p ? *f[i] : cb_span("", 0);
     }
     uint8_t full[CB_SHA256_LEN];
@@ -233,6 +243,7 @@ void cb_inbox_cache_put(const cb_record_event_t *r)
         if (m->used)
             continue;
         m->used = true;
+        s_inbox.ncached++;
         m->seq = r->seq;
         copy_head(m->sender, sizeof m->sender, r->ev.sender);
         copy_tail(m->job_id, sizeof m->job_id, r->ev.job_id);
@@ -263,8 +274,10 @@ int cb_inbox_add(const cb_record_event_t *r)
     /* an older arrival (replay order) may push the newest out of the window */
     if (s_inbox.nunacked > CB_CFG_INBOX_SHOWN) {
         cb_inbox_msg_t *out = cache_find(s_inbox.unacked[CB_CFG_INBOX_SHOWN]);
-        if (out)
+        if (out) {
             out->used = false;
+            s_inbox.ncached--;
+        }
     }
     cb_inbox_cache_put(r);
     return CB_OK;
@@ -279,8 +292,10 @@ int cb_inbox_ack(uint32_t seq)
             (s_inbox.nunacked - idx - 1) * sizeof s_inbox.unacked[0]);
     s_inbox.nunacked--;
     cb_inbox_msg_t *m = cache_find(seq);
-    if (m)
+    if (m) {
         m->used = false;
+        s_inbox.ncached--;
+    }
     return CB_OK;
 }
 
@@ -322,9 +337,7 @@ bool cb_inbox_wants(uint32_t seq)
 
 bool cb_inbox_missing_any(void)
 {
+    /* the cache only ever holds members of the window, so counting suffices */
     size_t n = s_inbox.nunacked < CB_CFG_INBOX_SHOWN ? s_inbox.nunacked : CB_CFG_INBOX_SHOWN;
-    for (size_t i = 0; i < n; i++)
-        if (!cache_find(s_inbox.unacked[i]))
-            return true;
-    return false;
+    return s_inbox.ncached < n;
 }

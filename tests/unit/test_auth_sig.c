@@ -407,10 +407,38 @@ static void test_sig_outputs_are_absent_on_failure(void **state)
     assert_false(cb_span_present(t3));
 }
 
+/* The prepared-key cache holds two secrets: many secrets in turn, and one
+ * longer than the cache keeps, must all still give the right answer. */
+static void test_sig_many_secrets_in_turn_all_verify(void **state)
+{
+    (void)state;
+    static const char *const secrets[] = {"s-one", "s-two", "s-three", "s-one", "s-four"};
+    char longer[300];
+    memset(longer, 'k', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    cb_event_t ev = std_event();
+    char hex[65];
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i <= sizeof secrets / sizeof secrets[0]; i++) {
+            const char *sec = i < sizeof secrets / sizeof secrets[0] ? secrets[i] : longer;
+            cb_span_t one = cb_span_str(sec);
+            cb_auth_sig_v3(&ev, ev.created_at, one, hex);
+            assert_int_equal(cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &one, 1, NULL,
+                                               NULL),
+                             CB_OK);
+            cb_span_t other = cb_span_str("not-it");
+            assert_int_equal(cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &other, 1,
+                                               NULL, NULL),
+                             CB_ERR_AUTH_INVALID);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sig_vectors_give_expected_result),
+        cmocka_unit_test(test_sig_many_secrets_in_turn_all_verify),
         cmocka_unit_test(test_sig_missing_when_neither_header_sent),
         cmocka_unit_test(test_sig_empty_header_values_count_as_not_sent),
         cmocka_unit_test(test_sig_v1_valid_and_outputs_created_at),

@@ -74,6 +74,21 @@ static void test_inbox_key_ignores_text_but_not_identity(void **state)
     a.id = CB_SPAN_NONE;
     cb_inbox_key(&a, CB_SPAN_NONE, ka);
     assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN); /* absent is not empty */
+    /* bytes moved across a field boundary make another key */
+    a = (cb_event_t){.id = cb_span_str("ab"), .created_at = cb_span_str("c")};
+    b = (cb_event_t){.id = cb_span_str("a"), .created_at = cb_span_str("bc")};
+    cb_inbox_key(&a, CB_SPAN_NONE, ka);
+    cb_inbox_key(&b, CB_SPAN_NONE, kb);
+    assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN);
+    /* a long field (two-byte length prefix) too */
+    char lng[300];
+    memset(lng, 'x', sizeof lng - 1);
+    lng[sizeof lng - 1] = '\0';
+    a = (cb_event_t){.job_id = cb_span_str(lng)};
+    b = (cb_event_t){.job_id = cb_span(lng, sizeof lng - 2)};
+    cb_inbox_key(&a, CB_SPAN_NONE, ka);
+    cb_inbox_key(&b, CB_SPAN_NONE, kb);
+    assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN);
 }
 
 static void test_inbox_remembers_last_1024_and_forgets_oldest(void **state)
