@@ -5,24 +5,75 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* The eight fields, looked up at the top level only, checked in this order. */
+enum { F_ID, F_TYPE, F_TIMESTAMP, F_CLIENT_ID, F_CREATED_AT, F_SENDER, F_JOB_ID, F_TEXT, NFIELDS };
+
+#define FIELD(name, member, req) name, sizeof name - 1, offsetof(cb_event_t, member), req
 static const struct {
     const char *name;
+    size_t len;
     size_t off;
     bool required;
-} k_fields[] = {
-    {"id", offsetof(cb_event_t, id), false},
-    {"type", offsetof(cb_event_t, type), false},
-    {"timestamp", offsetof(cb_event_t, timestamp), false},
-    {"client_id", offsetof(cb_event_t, client_id), false},
-    {"created_at", offsetof(cb_event_t, created_at), true},
-    {"sender", offsetof(cb_event_t, sender), true},
-    {"job_id", offsetof(cb_event_t, job_id), true},
-    {"notification_message", offsetof(cb_event_t, text), true},
+} k_fields[NFIELDS] = {
+    [F_ID] = {FIELD("id", id, false)},
+    [F_TYPE] = {FIELD("type", type, false)},
+    [F_TIMESTAMP] = {FIELD("timestamp", timestamp, false)},
+    [F_CLIENT_ID] = {FIELD("client_id", client_id, false)},
+    [F_CREATED_AT] = {FIELD("created_at", created_at, true)},
+    [F_SENDER] = {FIELD("sender", sender, true)},
+    [F_JOB_ID] = {FIELD("job_id", job_id, true)},
+    [F_TEXT] = {FIELD("notification_message", text, true)},
 };
 
-#define NFIELDS (sizeof k_fields / sizeof k_fields[0])
+#define FIELD_NAME_MAX 20 /* the longest name above */
+
+/* The field a plain (unescaped) key of len bytes names, or -1: the length
+ * and the first byte leave one candidate, then one compare. */
+static int plain_field(const char *key, size_t len)
+{
+    int f;
+    switch (len) {
+    case 2:
+        f = F_ID;
+        break;
+    case 4:
+        f = F_TYPE;
+        break;
+    case 6:
+        f = key[0] == 's' ? F_SENDER : F_JOB_ID;
+        break;
+    case 9:
+        f = key[0] == 't' ? F_TIMESTAMP : F_CLIENT_ID;
+        break;
+    case 10:
+        f = F_CREATED_AT;
+        break;
+    case 20:
+        f = F_TEXT;
+        break;
+    default:
+        return -1;
+    }
+    return k_fields[f].len == len && memcmp(k_fields[f].name, key, len) == 0 ? f : -1;
+}
+
+/* Which of the eight fields the key with these raw (still escaped) bytes
+ * names, compared decoded as cb_json_get does; -1 for none. A key without a
+ * backslash is its own decoding; one with escapes is decoded first (a key
+ * that does not decode, or decodes to more than FIELD_NAME_MAX bytes, is no
+ * field's: the names are short plain ASCII). */
+static int field_of(const char *raw, size_t len)
+{
+    char buf[FIELD_NAME_MAX + 1];
+    size_t n = 0;
+    int f = plain_field(raw, len);
+    if (f >= 0 || len < 2 || !memchr(raw, '\\', len) ||
+        cb_json_unescape(raw, len, buf, sizeof buf, &n) != CB_OK)
+        return f;
+    return plain_field(buf, n);
+}
 
 /* Every decoded value fits: decoding never lengthens a string, and the body
  * the server accepts is at most CB_CFG_BODY_MAX bytes. */
@@ -59,10 +110,24 @@ int cb_event_parse(const char *body, size_t len, cb_event_t *ev, cb_event_scratc
         goto done;
     }
 
+    /* One walk over the tokens: the root object's keys are the tokens whose
+     * parent is the root (cb_json_parse guarantees it, and that no key is
+     * repeated, and that a value follows each key). */
+    int at[NFIELDS];
+    for (size_t f = 0; f < NFIELDS; f++)
+        at[f] = -1;
+    for (int i = 1; i + 1 < n; i++) {
+        const cb_json_tok_t *k = &scratch->toks[i];
+        if (k->parent != 0)
+            continue;
+        int f = field_of(body + k->start, (size_t)(k->end - k->start));
+        if (f >= 0)
+            at[f] = i + 1;
+    }
+
     for (size_t f = 0; f < NFIELDS; f++) {
         cb_span_t *dst = (cb_span_t *)((char *)ev + k_fields[f].off);
-        int v = cb_json_get(body, scratch->toks, n, 0, k_fields[f].name);
-        const cb_json_tok_t *t = v >= 0 ? &scratch->toks[v] : NULL;
+        const cb_json_tok_t *t = at[f] >= 0 ? &scratch->toks[at[f]] : NULL;
         size_t out = 0;
         field = k_fields[f].name;
         if (!t) {

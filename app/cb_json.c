@@ -34,7 +34,60 @@ static struct {
     int next_key[CB_CFG_JSON_MAX_TOKENS];
 } s_json;
 
+/* ---- word-at-a-time scanning ---- */
+
+#define ONES  UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* Nonzero if one of the 8 bytes of w is a control byte (< 0x20), '"' or
+ * '\\'. Exact as a yes/no: a borrow can only mark a byte above one that
+ * really matches. Bytes >= 0x80 are not flagged. */
+static uint64_t special8(uint64_t w)
+{
+    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    return (((w - ONES * 0x20) & ~w) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
+}
+
 /* ---- strings ---- */
+
+/* Bytes inside a JSON string, as the byte loops below see them: a control
+ * byte or '"' (bad), '\\', other ASCII, and bytes >= 0x80 (UTF-8). */
+enum { C_BAD, C_ESC, C_ASC, C_HI };
+#define B C_BAD
+#define E C_ESC
+#define A C_ASC
+#define H C_HI
+/* clang-format off */
+static const unsigned char k_cls[256] = {
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+    A, A, B, A, A, A, A, A, A, A, A, A, A, A, A, A,
+    A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+    A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+    A, A, A, A, A, A, A, A, A, A, A, A, E, A, A, A,
+    A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+    A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+    H, H, H, H, H, H, H, H, H, H, H, H, H, H, H, H,
+};
+/* clang-format on */
+#undef B
+#undef E
+#undef A
+#undef H
 
 static int hexval(char c)
 {
@@ -172,6 +225,10 @@ bool cb_utf8_valid(const char *s, size_t len)
     if (!s)
         return len == 0;
     while (i < len) {
+        if (len - i >= 8 && !(load8(s + i) & HIGHS)) {
+            i += 8;
+            continue;
+        }
         size_t n = utf8_seq((const unsigned char *)s + i, len - i);
         if (n == 0)
             return false;
@@ -188,29 +245,62 @@ int cb_json_unescape(const char *raw, size_t len, char *dst, size_t cap, size_t 
     if ((!raw && len) || !out_len)
         return CB_ERR_INVAL;
     while (i < len) {
-        unsigned char c = (unsigned char)raw[i];
-        unsigned char enc[4];
-        const unsigned char *src = enc;
-        size_t n;
-        if (c == '\\') {
-            uint32_t cp;
-            bool lone;
-            if (!read_escape(raw, len, &i, &cp, &lone) || lone || cp == 0)
-                return CB_ERR_INVAL;
-            n = encode_utf8(cp, enc);
-        } else {
-            if (c < 0x20 || c == '"')
-                return CB_ERR_INVAL;
-            n = utf8_seq((const unsigned char *)raw + i, len - i);
-            if (n == 0)
-                return CB_ERR_INVAL;
-            src = (const unsigned char *)raw + i;
-            i += n;
+        /* Plain ASCII (no escape, no control byte, no quote) goes 8 bytes at a
+         * time while 8 more fit; otherwise the next 8 (or the rest) byte by
+         * byte, in order, so that the first problem found is the one the
+         * plain byte loop would find. */
+        size_t stop = len;
+        if (len - i >= 8 && cap - o >= 8) {
+            uint64_t w = load8(raw + i);
+            if (!(special8(w) | (w & HIGHS))) {
+                memcpy(dst + o, &w, sizeof w);
+                i += 8;
+                o += 8;
+                continue;
+            }
+            stop = i + 8;
+        } else if (len - i < 8 && len >= 8 && len - i <= cap - o) {
+            /* A short tail: the last 8 bytes cover it (bytes before i are
+             * done); if they are plain, copy the tail as it is. */
+            uint64_t w = load8(raw + len - 8);
+            if (!(special8(w) | (w & HIGHS))) {
+                memcpy(dst + o, raw + i, len - i);
+                o += len - i;
+                break;
+            }
         }
-        if (n > cap - o)
-            return CB_ERR_NOMEM;
-        memcpy(dst + o, src, n);
-        o += n;
+        while (i < stop) {
+            unsigned char c = (unsigned char)raw[i];
+            unsigned char enc[4];
+            const unsigned char *src = enc;
+            size_t n;
+            if (k_cls[c] == C_ASC) {
+                if (o == cap)
+                    return CB_ERR_NOMEM;
+                dst[o++] = (char)c;
+                i++;
+                continue;
+            }
+            if (k_cls[c] == C_ESC) {
+                uint32_t cp;
+                bool lone;
+                if (!read_escape(raw, len, &i, &cp, &lone) || lone || cp == 0)
+                    return CB_ERR_INVAL;
+                n = encode_utf8(cp, enc);
+            } else {
+                if (k_cls[c] == C_BAD)
+                    return CB_ERR_INVAL;
+                n = utf8_seq((const unsigned char *)raw + i, len - i);
+                if (n == 0)
+                    return CB_ERR_INVAL;
+                src = (const unsigned char *)raw + i;
+                i += n;
+            }
+            if (n > cap - o)
+                return CB_ERR_NOMEM;
+            for (size_t k = 0; k < n; k++)
+                dst[o++] = (char)src[k];
+        }
     }
     *out_len = o;
     return CB_OK;
@@ -258,21 +348,34 @@ static int dec_next(dec_t *d)
 
 /* A string token's raw bytes: escapes well formed, no raw control bytes.
  * Raw UTF-8 and what escapes decode to are left to cb_json_unescape, so that
- * a bad field is an invalid event rather than invalid JSON (SPEC 1). */
-static bool string_ok(const char *raw, size_t len)
+ * a bad field is an invalid event rather than invalid JSON (SPEC 1). *esc
+ * tells whether there was any escape (decoded bytes == raw bytes if not). */
+static bool string_ok(const char *raw, size_t len, bool *esc)
 {
     size_t i = 0;
+    *esc = false;
     while (i < len) {
-        unsigned char c = (unsigned char)raw[i];
-        if (c == '\\') {
-            uint32_t cp;
-            bool lone;
-            if (!read_escape(raw, len, &i, &cp, &lone))
+        if (len - i >= 8 && !special8(load8(raw + i))) {
+            i += 8;
+            continue;
+        }
+        /* A short tail: the last 8 bytes cover it (bytes before i are fine). */
+        if (len - i < 8 && len >= 8 && !special8(load8(raw + len - 8)))
+            return true;
+        size_t stop = len - i > 8 ? i + 8 : len;
+        while (i < stop) {
+            unsigned char cl = k_cls[(unsigned char)raw[i]];
+            if (cl >= C_ASC) {
+                i++;
+            } else if (cl == C_ESC) {
+                uint32_t cp;
+                bool lone;
+                *esc = true;
+                if (!read_escape(raw, len, &i, &cp, &lone))
+                    return false;
+            } else {
                 return false;
-        } else if (c < 0x20 || c == '"') {
-            return false;
-        } else {
-            i++;
+            }
         }
     }
     return true;
@@ -285,18 +388,22 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static bool lit_eq(const char *p, size_t n, const char *lit)
-{
-    size_t m = strlen(lit);
-    return n == m && memcmp(p, lit, m) == 0;
-}
-
 /* true, false, null, or -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 static bool primitive_ok(const char *p, size_t n)
 {
     size_t i = 0, d;
-    if (lit_eq(p, n, "true") || lit_eq(p, n, "false") || lit_eq(p, n, "null"))
-        return true;
+    if (n == 0)
+        return false;
+    switch (p[0]) {
+    case 't':
+        return n == 4 && memcmp(p, "true", 4) == 0;
+    case 'f':
+        return n == 5 && memcmp(p, "false", 5) == 0;
+    case 'n':
+        return n == 4 && memcmp(p, "null", 4) == 0;
+    default:
+        break;
+    }
     if (i < n && p[i] == '-')
         i++;
     if (i >= n || !is_digit(p[i]))
@@ -337,6 +444,10 @@ static bool is_ws(char c)
 static bool gap_ok(const char *text, size_t from, size_t to, char sep)
 {
     size_t i = from;
+    if (from == to) /* the usual cases: nothing, or just the separator */
+        return sep == 0;
+    if (to - from == 1 && text[from] == sep)
+        return true;
     while (i < to && is_ws(text[i]))
         i++;
     if (sep) {
@@ -364,25 +475,55 @@ static bool keys_equal(const char *text, const cb_json_tok_t *a, const cb_json_t
     return true;
 }
 
+/* One step of the key hash: the decoded bytes go in 8 at a time, read as a
+ * word, then the last 1-7 as a number, so that a plain key hashes straight
+ * from the text and an escaped one from the decoder to the same value. */
+static uint64_t hash8(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * UINT64_C(0x9E3779B97F4A7C15);
+    return h ^ (h >> 29);
+}
+
 /* Records key token k in the object of frame f; false if the object already
  * has that key (compared decoded: "a" and "\u0061" are one key). Hashes keep
- * the check to integer compares unless two keys really look alike. */
-static bool add_key(const char *text, const cb_json_tok_t *toks, frame_t *f, int k)
+ * the check to integer compares unless two keys really look alike. esc: the
+ * key has an escape (else its raw bytes are its decoded bytes). */
+static bool add_key(const char *text, const cb_json_tok_t *toks, frame_t *f, int k, bool esc)
 {
-    dec_t d;
-    uint32_t h = 2166136261u, n = 0;
-    int c;
-    dec_init(&d, text + toks[k].start, (size_t)(toks[k].end - toks[k].start));
-    while ((c = dec_next(&d)) >= 0) {
-        h = (h ^ (uint32_t)c) * 16777619u;
-        n++;
+    const char *raw = text + toks[k].start;
+    size_t rlen = (size_t)(toks[k].end - toks[k].start), n = 0;
+    uint64_t h64 = 0, tail = 0;
+    if (!esc) {
+        for (; rlen - n >= 8; n += 8)
+            h64 = hash8(h64, load8(raw + n));
+        for (; n < rlen; n++)
+            tail = tail << 8 | (unsigned char)raw[n];
+    } else {
+        char b[8];
+        unsigned nb = 0;
+        dec_t d;
+        int c;
+        dec_init(&d, raw, rlen);
+        while ((c = dec_next(&d)) >= 0) {
+            b[nb++] = (char)c;
+            n++;
+            if (nb == 8) {
+                h64 = hash8(h64, load8(b));
+                nb = 0;
+            }
+        }
+        for (unsigned z = 0; z < nb; z++)
+            tail = tail << 8 | (unsigned char)b[z];
     }
+    if (n % 8)
+        h64 = hash8(h64, tail);
+    uint32_t h = (uint32_t)(h64 >> 32) ^ (uint32_t)h64;
     for (int j = f->first_key; j >= 0; j = s_json.next_key[j])
         if (s_json.key_hash[j] == h && s_json.key_len[j] == n &&
             keys_equal(text, &toks[j], &toks[k]))
             return false;
     s_json.key_hash[k] = h;
-    s_json.key_len[k] = n;
+    s_json.key_len[k] = (uint32_t)n;
     s_json.next_key[k] = -1;
     if (f->last_key >= 0)
         s_json.next_key[f->last_key] = k;
@@ -463,7 +604,7 @@ static const char *validate(const char *text, size_t len, cb_json_tok_t *toks, i
         if (want_key && t->type != CB_JSON_STRING)
             return "an object key is not a string";
 
-        bool is_str = t->type == CB_JSON_STRING;
+        bool is_str = t->type == CB_JSON_STRING, esc = false;
         int first = t->start - (is_str ? 1 : 0);
         if (first < 0 || (size_t)first < pos || t->end < t->start ||
             (size_t)t->end + (is_str ? 1 : 0) > len)
@@ -482,7 +623,7 @@ static const char *validate(const char *text, size_t len, cb_json_tok_t *toks, i
             break;
         case CB_JSON_STRING:
             if (text[first] != '"' || text[t->end] != '"' ||
-                !string_ok(text + t->start, (size_t)(t->end - t->start)))
+                !string_ok(text + t->start, (size_t)(t->end - t->start), &esc))
                 return "a string has an invalid escape or a control byte";
             pos = (size_t)t->end + 1;
             break;
@@ -500,7 +641,7 @@ static const char *validate(const char *text, size_t len, cb_json_tok_t *toks, i
         } else {
             frame_t *f = &stack[depth - 1];
             if (want_key) {
-                if (!add_key(text, toks, f, i))
+                if (!add_key(text, toks, f, i, esc))
                     return "a key is repeated in the same object";
                 t->size = 1;
                 f->count++;
@@ -582,23 +723,36 @@ int cb_json_skip(const cb_json_tok_t *toks, int ntoks, int i)
     return i;
 }
 
+/* True if the string token's raw bytes (raw, rlen) decode to key (klen
+ * bytes; plain: without a backslash). Raw bytes without a backslash are
+ * their own decoding; only keys with escapes go through the decoder. */
+static bool key_matches(const char *raw, size_t rlen, const char *key, size_t klen, bool plain)
+{
+    if (plain && rlen == klen && memcmp(raw, key, klen) == 0)
+        return true;
+    if (rlen < klen || !memchr(raw, '\\', rlen))
+        return false; /* decoding never lengthens; no escape: raw is decoded */
+    dec_t d;
+    size_t m = 0;
+    int c;
+    dec_init(&d, raw, rlen);
+    while ((c = dec_next(&d)) >= 0 && m < klen && c == (unsigned char)key[m])
+        m++;
+    return c < 0 && m == klen;
+}
+
 int cb_json_get(const char *text, const cb_json_tok_t *toks, int ntoks, int obj, const char *key)
 {
     if (!text || !toks || !key || obj < 0 || obj >= ntoks || toks[obj].type != CB_JSON_OBJECT)
         return -1;
     size_t klen = strlen(key);
+    bool plain = memchr(key, '\\', klen) == NULL;
     int i = obj + 1;
     for (int k = 0; k < toks[obj].size && i + 1 < ntoks; k++) {
-        if (toks[i].type == CB_JSON_STRING && toks[i].parent == obj) {
-            dec_t d;
-            size_t m = 0;
-            int c;
-            dec_init(&d, text + toks[i].start, (size_t)(toks[i].end - toks[i].start));
-            while ((c = dec_next(&d)) >= 0 && m < klen && c == (unsigned char)key[m])
-                m++;
-            if (c < 0 && m == klen)
-                return i + 1;
-        }
+        if (toks[i].type == CB_JSON_STRING && toks[i].parent == obj &&
+            key_matches(text + toks[i].start, (size_t)(toks[i].end - toks[i].start), key, klen,
+                        plain))
+            return i + 1;
         i = cb_json_skip(toks, ntoks, i + 1);
     }
     return -1;
