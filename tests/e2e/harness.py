@@ -934,6 +934,29 @@ class ChatbellCase(unittest.TestCase):
 
 # ---------------------------------------------------------------- runner
 
+class PerTestServerCase(ChatbellCase):
+    """A test class whose tests start their own servers (run_server), each
+    stopped and removed when its test ends."""
+
+    @classmethod
+    def setUpClass(cls):
+        pass
+
+    @classmethod
+    def tearDownClass(cls):
+        pass
+
+    def setUp(self):
+        pass
+
+    def run_server(self, server_cls=None, **kw):
+        srv = (server_cls or Server)(**kw)
+        self.addCleanup(srv.cleanup)
+        srv.start()
+        self.server = srv  # what ChatbellCase's helpers talk to
+        return srv
+
+
 class _Result(unittest.TestResult):
     def __init__(self, *a, **k):
         super().__init__(*a, **k)

@@ -364,21 +364,10 @@ class ReplayWindowOffTests(ChatbellCase):
         self.accept(make_event(created_at=iso(offset_s=7200)))
 
 
-class VectorTests(ChatbellCase):
+class VectorTests(H.PerTestServerCase):
     """The shared signature vectors (../shared/vectors/signatures.json), each
     against a server whose only secret is the vector's (window off: the
     vectors carry fixed dates)."""
-
-    @classmethod
-    def setUpClass(cls):
-        pass
-
-    @classmethod
-    def tearDownClass(cls):
-        pass
-
-    def setUp(self):
-        pass
 
     def test_shared_signature_vectors(self):
         path = os.path.join(VECTORS, "signatures.json")
@@ -391,10 +380,7 @@ class VectorTests(ChatbellCase):
         for v in vectors:
             by_secret.setdefault(v["secret"], []).append(v)
         for secret, group in by_secret.items():
-            srv = H.Server(config=base_config(replay_window_s=0), secret=secret)
-            self.addCleanup(srv.cleanup)
-            srv.start()
-            self.server = srv
+            srv = self.run_server(config=base_config(replay_window_s=0), secret=secret)
             seqs = {}
             for v in group:
                 with self.subTest(vector=v["name"]):
@@ -633,26 +619,8 @@ class DurabilityTests(ChatbellCase):
         self.accept(make_event())
 
 
-class ConfigTests(ChatbellCase):
+class ConfigTests(H.PerTestServerCase):
     """Configuration (SPEC 6): a server started per test."""
-
-    @classmethod
-    def setUpClass(cls):
-        pass
-
-    @classmethod
-    def tearDownClass(cls):
-        pass
-
-    def setUp(self):
-        pass
-
-    def run_server(self, **kw):
-        srv = H.Server(**kw)
-        self.addCleanup(srv.cleanup)
-        srv.start()
-        self.server = srv
-        return srv
 
     def test_four_by_twenty_display(self):
         srv = self.run_server(config=base_config(display={"rows": 4, "cols": 20}))
