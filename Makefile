@@ -1,6 +1,6 @@
 # Makefile - the front door: `make run` and `make test` (README). Everything
 # is built through the CMake presets in CMakePresets.json.
-.PHONY: run test test-dev test-asan test-fuzz test-board build bench clean
+.PHONY: run test check-format test-dev test-asan test-fuzz test-board build bench clean
 
 FUZZ_SECONDS ?= 60
 
@@ -21,7 +21,11 @@ build:
 test:
 	@scripts/deps.sh test
 	@scripts/deps.sh board
-	$(MAKE) --no-print-directory test-dev test-asan test-board test-fuzz
+	$(MAKE) --no-print-directory check-format test-dev test-asan test-board test-fuzz
+
+# Our C sources follow .clang-format (fetched third-party code is never in git).
+check-format:
+	git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror
 
 test-dev:
 	cmake --preset dev -DCB_TESTS=ON >/dev/null

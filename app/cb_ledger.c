@@ -23,14 +23,14 @@ typedef struct {
     uint32_t gen;
     uint32_t seq;
     uint8_t key[CB_DUPKEY_LEN];
-    bool is_new;      /* new event (its record is in the arena); else a duplicate of one */
+    bool is_new; /* new event (its record is in the arena); else a duplicate of one */
     size_t rec_off, rec_len;
 } pending_t;
 
 static struct {
     uint32_t next_seq;
-    bool journal_ok;      /* the journal opened */
-    bool degraded;        /* the last storage operation failed */
+    bool journal_ok; /* the journal opened */
+    bool degraded;   /* the last storage operation failed */
     const char *reason;
     uint8_t device_key[DEVICE_KEY_LEN];
     bool have_key;
@@ -62,8 +62,7 @@ static void storage_recovered(void)
 
 /* ---- replay ---- */
 
-static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off,
-                         void *ctx)
+static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
     (void)off;
     (void)ctx;
@@ -111,8 +110,7 @@ static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint3
 
 /* Fills the shown-message cache from the journal for unacked messages that
  * moved into the window (after acks, or after a replay). */
-static void cache_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off,
-                        void *ctx)
+static void cache_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
     (void)off;
     (void)ctx;
@@ -210,8 +208,7 @@ static void compact_add(uint8_t type, const void *p, size_t len)
 }
 
 /* Copies every still-unacknowledged event record into the new journal. */
-static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off,
-                          void *ctx)
+static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
     (void)off;
     (void)ctx;
@@ -353,9 +350,8 @@ static void release(const pending_t *p, bool ok)
     c->held = false;
     if (!ok) {
         cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
-        cb_reply_error(c, 503, "storage_unavailable",
-                       "The event could not be stored; retry later.", NULL, "Retry-After: 5\r\n",
-                       false);
+        cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
+                       NULL, "Retry-After: 5\r\n", false);
         return;
     }
     cb_metrics.events[p->is_new ? CB_RES_ACCEPTED : CB_RES_DUPLICATE]++;

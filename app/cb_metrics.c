@@ -7,12 +7,12 @@
 cb_metrics_t cb_metrics;
 
 static const char *const result_name[CB_RES_COUNT] = {
-    "accepted",    "duplicate", "invalid_json",        "invalid_event",         "unauthorized",
-    "rate_limited", "stale",    "storage_unavailable", "unsupported_media_type"};
+    "accepted",     "duplicate", "invalid_json",        "invalid_event",         "unauthorized",
+    "rate_limited", "stale",     "storage_unavailable", "unsupported_media_type"};
 
-static const char *const authf_name[CB_AUTHF_COUNT] = {
-    "missing_signature", "invalid_signature", "missing_token",
-    "invalid_token",     "expired_token",     "invalid_client"};
+static const char *const authf_name[CB_AUTHF_COUNT] = {"missing_signature", "invalid_signature",
+                                                       "missing_token",     "invalid_token",
+                                                       "expired_token",     "invalid_client"};
 
 typedef struct {
     char *out;

@@ -21,8 +21,8 @@ uint32_t cb_record_get_u32(const uint8_t *p)
 #define NFIELDS 8
 static cb_span_t *field(cb_event_t *ev, int i)
 {
-    cb_span_t *f[NFIELDS] = {&ev->sender,     &ev->job_id, &ev->client_id, &ev->created_at,
-                             &ev->text,       &ev->id,     &ev->type,      &ev->timestamp};
+    cb_span_t *f[NFIELDS] = {&ev->sender, &ev->job_id, &ev->client_id, &ev->created_at,
+                             &ev->text,   &ev->id,     &ev->type,      &ev->timestamp};
     return f[i];
 }
 

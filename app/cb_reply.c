@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-void cb_reply(cb_conn_t *c, int status, const char *extra, const char *json, size_t len,
-              bool close)
+void cb_reply(cb_conn_t *c, int status, const char *extra, const char *json, size_t len, bool close)
 {
     cb_reply_typed(c, status, extra, json ? "application/json" : NULL, json, len, close);
 }

@@ -11,7 +11,6 @@
 #include "cb_token_endpoint.h"
 #include "cb_webhook_auth.h"
 
-
 typedef enum { R_NONE, R_WEBHOOK, R_TOKEN, R_HEALTHZ, R_METRICS, R_ACK } route_t;
 
 static route_t route_of(const cb_settings_t *s, cb_span_t path)
@@ -107,8 +106,8 @@ static void ack(cb_conn_t *c, const cb_http_request_t *req)
             cb_span_to_u64(cb_span(text + toks[v].start, (size_t)(toks[v].end - toks[v].start)),
                            UINT32_MAX, &u) != CB_OK ||
             u == 0) {
-            cb_reply_error(c, 400, "invalid_json", "The body must be {\"seq\":N} or empty.",
-                           NULL, NULL, false);
+            cb_reply_error(c, 400, "invalid_json", "The body must be {\"seq\":N} or empty.", NULL,
+                           NULL, false);
             return;
         }
         seq = (uint32_t)u;

@@ -17,16 +17,17 @@ static struct {
     uint32_t gen;
 } s_server;
 
-#define BUSY_BODY "{\"error\":\"busy\",\"message\":\"Too many connections; retry later.\"}"
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define BUSY_BODY     "{\"error\":\"busy\",\"message\":\"Too many connections; retry later.\"}"
+#define STR_(x)       #x
+#define STR(x)        STR_(x)
 #define BUSY_BODY_LEN 63
 _Static_assert(sizeof BUSY_BODY - 1 == BUSY_BODY_LEN, "busy body length");
-static const char k_busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-                             "Content-Type: application/json\r\n"
-                             "Content-Length: " STR(BUSY_BODY_LEN) "\r\n"
-                             "Retry-After: 1\r\n"
-                             "Connection: close\r\n\r\n" BUSY_BODY;
+static const char k_busy[] =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: " STR(BUSY_BODY_LEN) "\r\n"
+                                          "Retry-After: 1\r\n"
+                                          "Connection: close\r\n\r\n" BUSY_BODY;
 
 const cb_settings_t *cb_server_settings(void)
 {
@@ -254,8 +255,8 @@ static uint32_t check_timeouts(uint64_t now)
             deadline = c->req_start_ms + s->request_timeout_ms;
             if (now >= deadline) {
                 cb_metrics.connections_timed_out++;
-                cb_reply_error(c, 408, "timeout", "The request did not arrive in time.", NULL,
-                               NULL, true);
+                cb_reply_error(c, 408, "timeout", "The request did not arrive in time.", NULL, NULL,
+                               true);
                 continue;
             }
         } else {

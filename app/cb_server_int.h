@@ -16,11 +16,11 @@
 
 typedef struct {
     bool used;
-    bool closing;         /* close once the output is sent */
-    bool held;            /* the response waits for the group commit */
-    bool head_only;       /* HEAD request: send no body */
-    bool keep_alive;      /* the current request allows keep-alive */
-    uint32_t gen;         /* bumped on every open, so a stale commit finds no one */
+    bool closing;          /* close once the output is sent */
+    bool held;             /* the response waits for the group commit */
+    bool head_only;        /* HEAD request: send no body */
+    bool keep_alive;       /* the current request allows keep-alive */
+    uint32_t gen;          /* bumped on every open, so a stale commit finds no one */
     uint64_t req_start_ms; /* first byte of the current request, 0 between requests */
     uint64_t last_ms;      /* last bytes in or out */
     char peer[48];
@@ -80,8 +80,8 @@ typedef enum {
 int cb_ledger_start(void);
 /* Tries again to open a journal that failed to open (every few seconds). */
 void cb_ledger_poll(void);
-cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev,
-                             cb_span_t v3_ts, uint32_t *seq);
+cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev, cb_span_t v3_ts,
+                             uint32_t *seq);
 bool cb_ledger_healthy(const char **reason);
 bool cb_ledger_pending(void);
 void cb_ledger_commit(void);

@@ -19,8 +19,8 @@ void cb_token_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req)
     cb_form_fields_t fields = {s->client_id_field, s->client_secret_field};
     const char *why = NULL;
     int rc = cb_form_credentials(cb_http_field(req, "Content-Type", NULL),
-                                 cb_http_field(req, "Authorization", NULL),
-                                 (const char *)req->body, req->body_len, &fields, &creds, &why);
+                                 cb_http_field(req, "Authorization", NULL), (const char *)req->body,
+                                 req->body_len, &fields, &creds, &why);
     /* both compared whatever the first gave: no early exit on the id */
     bool id_ok = cb_auth_token_equal(cb_span(creds.id, creds.id_len), cb_span_str(s->client_id));
     bool secret_ok =

@@ -70,8 +70,8 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
     }
     if (rc != CB_OK) {
         cb_metrics.events[CB_RES_INVALID_JSON]++;
-        cb_reply_error(c, 400, "invalid_json", why ? why : "The body is not one JSON object.",
-                       NULL, NULL, false);
+        cb_reply_error(c, 400, "invalid_json", why ? why : "The body is not one JSON object.", NULL,
+                       NULL, false);
         return;
     }
 
@@ -81,8 +81,8 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
 
     if (stale(signed_ts, s->replay_window_s)) {
         cb_metrics.events[CB_RES_STALE]++;
-        cb_reply_error(c, 400, "stale_event",
-                       "The event's timestamp is outside the replay window.", NULL, NULL, false);
+        cb_reply_error(c, 400, "stale_event", "The event's timestamp is outside the replay window.",
+                       NULL, NULL, false);
         return;
     }
 

@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-
 static const char *const k_sig_header = "InstaLeap-Signature";
 static const char *const k_sig3_header = "InstaLeap-Signature-V3";
 
@@ -110,8 +109,8 @@ bool cb_webhook_auth_pre(cb_conn_t *c, const cb_http_request_t *req)
         rc = check_dynamic(s, req);
         if (rc == CB_ERR_STORAGE) {
             cb_reply_error(c, 503, "storage_unavailable",
-                           "Tokens cannot be checked now (device key or clock unavailable).",
-                           NULL, "Retry-After: 5\r\n", false);
+                           "Tokens cannot be checked now (device key or clock unavailable).", NULL,
+                           "Retry-After: 5\r\n", false);
             return false;
         }
         break;
@@ -136,8 +135,9 @@ bool cb_webhook_auth_post(cb_conn_t *c, const cb_http_request_t *req, const cb_e
     cb_span_t secrets[2] = {cb_span_str(s->secret), cb_span_str(s->secret_next)};
     size_t nsecrets = s->secret_next[0] ? 2 : 1;
     /* a repeated signature header is ambiguous: refuse rather than pick one */
-    int rc = (n1 > 1 || n3 > 1) ? CB_ERR_AUTH_INVALID
-                                : cb_auth_sig_check(ev, v1, v3, secrets, nsecrets, signed_ts, v3_ts);
+    int rc = (n1 > 1 || n3 > 1)
+                 ? CB_ERR_AUTH_INVALID
+                 : cb_auth_sig_check(ev, v1, v3, secrets, nsecrets, signed_ts, v3_ts);
     if (rc == CB_OK)
         return true;
     if (rc == CB_ERR_AUTH_MISSING)

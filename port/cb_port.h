@@ -32,8 +32,7 @@ int cb_port_random(void *buf, size_t len);
 typedef enum { CB_LOG_ERROR, CB_LOG_WARN, CB_LOG_INFO, CB_LOG_DEBUG } cb_log_level_t;
 
 /* One human log line (no trailing newline needed). Never given a secret. */
-void cb_port_log(cb_log_level_t level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void cb_port_log(cb_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- display ---- */
 

@@ -18,16 +18,16 @@
 /* Connections being served, plus room for ones that are only draining
  * (answered, shut down for writing, reading the peer's leftovers so that
  * close() does not reset the connection before the answer arrives). */
-#define SLOTS (2 * CB_CFG_MAX_CONN)
-#define DRAIN_MS 1000u
+#define SLOTS            (2 * CB_CFG_MAX_CONN)
+#define DRAIN_MS         1000u
 #define ACCEPTS_PER_TURN 16
 /* The button is polled each turn: this bounds how late a press is seen. */
 #define POLL_MAX_MS 100u
 
 typedef struct {
-    int fd;     /* -1: free */
-    int id;     /* server connection id, -1 while draining */
-    bool eof;   /* the peer shut down its sending side */
+    int fd;   /* -1: free */
+    int id;   /* server connection id, -1 while draining */
+    bool eof; /* the peer shut down its sending side */
     uint64_t drain_until;
     size_t rx_len;
     uint8_t rx[CB_CFG_RX_MAX];
@@ -82,10 +82,9 @@ static int open_listener(const char *addr, char *bound, size_t cap)
         return -1;
     }
     cb_sock_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (cb_sock_bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        cb_sock_listen(fd, 128) != 0 || set_nonblocking(fd) != 0) {
-        cb_port_log(CB_LOG_ERROR, "listen: cannot listen on %s (errno %d)", addr,
-                    cb_sock_errno);
+    if (cb_sock_bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || cb_sock_listen(fd, 128) != 0 ||
+        set_nonblocking(fd) != 0) {
+        cb_port_log(CB_LOG_ERROR, "listen: cannot listen on %s (errno %d)", addr, cb_sock_errno);
         cb_sock_close(fd);
         return -1;
     }
@@ -184,8 +183,7 @@ static void read_slot(slot_t *s)
         feed(s);
         if (s->rx_len == 0) /* else the buffered requests are answered first */
             cb_server_conn_eof(s->id);
-    } else if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK &&
-               cb_sock_errno != EINTR) {
+    } else if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK && cb_sock_errno != EINTR) {
         slot_close(s);
     }
 }

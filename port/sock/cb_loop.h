@@ -18,7 +18,6 @@ int cb_loop_init(const char *listen, char *err, size_t cap);
  * with the bound "ADDR:PORT" text (the simulator prints its banner there),
  * then serves until *stop becomes true. Returns 0, or -1 if it cannot bind
  * (logged). cb_server_start must have been called. */
-int cb_loop_run(const char *addr, void (*on_listening)(const char *bound),
-                volatile bool *stop);
+int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volatile bool *stop);
 
 #endif

@@ -16,22 +16,22 @@
 int cb_lwip_init(const char *listen, char *err, size_t cap);
 #define cb_sock_stack_init cb_lwip_init
 
-#define cb_sock_socket lwip_socket
-#define cb_sock_bind lwip_bind
-#define cb_sock_listen lwip_listen
-#define cb_sock_accept lwip_accept
-#define cb_sock_recv lwip_recv
-#define cb_sock_send lwip_send
-#define cb_sock_poll lwip_poll
-#define cb_sock_close lwip_close
-#define cb_sock_shutdown lwip_shutdown
-#define cb_sock_fcntl lwip_fcntl
-#define cb_sock_setsockopt lwip_setsockopt
-#define cb_sock_getsockname lwip_getsockname
-#define cb_sock_errno errno
-#define cb_sock_inet_pton(af, src, dst) lwip_inet_pton(af, src, dst)
+#define cb_sock_socket                     lwip_socket
+#define cb_sock_bind                       lwip_bind
+#define cb_sock_listen                     lwip_listen
+#define cb_sock_accept                     lwip_accept
+#define cb_sock_recv                       lwip_recv
+#define cb_sock_send                       lwip_send
+#define cb_sock_poll                       lwip_poll
+#define cb_sock_close                      lwip_close
+#define cb_sock_shutdown                   lwip_shutdown
+#define cb_sock_fcntl                      lwip_fcntl
+#define cb_sock_setsockopt                 lwip_setsockopt
+#define cb_sock_getsockname                lwip_getsockname
+#define cb_sock_errno                      errno
+#define cb_sock_inet_pton(af, src, dst)    lwip_inet_pton(af, src, dst)
 #define cb_sock_inet_ntop(af, src, dst, n) lwip_inet_ntop(af, src, dst, n)
-#define CB_SOCK_SEND_FLAGS 0
+#define CB_SOCK_SEND_FLAGS                 0
 typedef nfds_t cb_nfds_t;
 
 #else /* the host's BSD sockets */
@@ -46,22 +46,22 @@ typedef nfds_t cb_nfds_t;
 
 /* The host's sockets need no bring-up. */
 #define cb_sock_stack_init(listen, err, cap) ((void)(listen), (void)(err), (void)(cap), 0)
-#define cb_sock_socket socket
-#define cb_sock_bind bind
-#define cb_sock_listen listen
-#define cb_sock_accept accept
-#define cb_sock_recv recv
-#define cb_sock_send send
-#define cb_sock_poll poll
-#define cb_sock_close close
-#define cb_sock_shutdown shutdown
-#define cb_sock_fcntl fcntl
-#define cb_sock_setsockopt setsockopt
-#define cb_sock_getsockname getsockname
-#define cb_sock_errno errno
-#define cb_sock_inet_pton inet_pton
-#define cb_sock_inet_ntop inet_ntop
-#define CB_SOCK_SEND_FLAGS MSG_NOSIGNAL
+#define cb_sock_socket                       socket
+#define cb_sock_bind                         bind
+#define cb_sock_listen                       listen
+#define cb_sock_accept                       accept
+#define cb_sock_recv                         recv
+#define cb_sock_send                         send
+#define cb_sock_poll                         poll
+#define cb_sock_close                        close
+#define cb_sock_shutdown                     shutdown
+#define cb_sock_fcntl                        fcntl
+#define cb_sock_setsockopt                   setsockopt
+#define cb_sock_getsockname                  getsockname
+#define cb_sock_errno                        errno
+#define cb_sock_inet_pton                    inet_pton
+#define cb_sock_inet_ntop                    inet_ntop
+#define CB_SOCK_SEND_FLAGS                   MSG_NOSIGNAL
 typedef nfds_t cb_nfds_t;
 #endif
 

@@ -12,14 +12,14 @@
 #include <stdint.h>
 
 #define FAKE_SIGNALS_MAX 256
-#define FAKE_SIGNAL_LEN 2048
+#define FAKE_SIGNAL_LEN  2048
 
 typedef struct {
-    uint64_t now_ms;     /* monotonic clock */
-    int64_t wall_ms;     /* wall clock */
-    bool wall_trusted;   /* cb_port_wall_ms returns CB_ERR_CLOCK when false */
-    unsigned presses;    /* pending button presses */
-    uint32_t rng_state;  /* deterministic "random" */
+    uint64_t now_ms;    /* monotonic clock */
+    int64_t wall_ms;    /* wall clock */
+    bool wall_trusted;  /* cb_port_wall_ms returns CB_ERR_CLOCK when false */
+    unsigned presses;   /* pending button presses */
+    uint32_t rng_state; /* deterministic "random" */
     bool random_fails;
 
     /* captured output */
@@ -28,7 +28,7 @@ typedef struct {
     char buzzer_last[128];
     unsigned buzzer_plays;
     char signals[FAKE_SIGNALS_MAX][FAKE_SIGNAL_LEN]; /* signal-log lines */
-    size_t signal_len[FAKE_SIGNALS_MAX]; /* length given, even when the copy is cut */
+    size_t signal_len[FAKE_SIGNALS_MAX];             /* length given, even when the copy is cut */
     unsigned nsignals;
     char log_last[512];
     unsigned log_lines;

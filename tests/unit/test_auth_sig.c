@@ -423,13 +423,12 @@ static void test_sig_many_secrets_in_turn_all_verify(void **state)
             const char *sec = i < sizeof secrets / sizeof secrets[0] ? secrets[i] : longer;
             cb_span_t one = cb_span_str(sec);
             cb_auth_sig_v3(&ev, ev.created_at, one, hex);
-            assert_int_equal(cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &one, 1, NULL,
-                                               NULL),
-                             CB_OK);
+            assert_int_equal(
+                cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &one, 1, NULL, NULL), CB_OK);
             cb_span_t other = cb_span_str("not-it");
-            assert_int_equal(cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &other, 1,
-                                               NULL, NULL),
-                             CB_ERR_AUTH_INVALID);
+            assert_int_equal(
+                cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &other, 1, NULL, NULL),
+                CB_ERR_AUTH_INVALID);
         }
     }
 }

@@ -258,8 +258,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_inbox_key_ignores_text_but_not_identity, setup),
         cmocka_unit_test_setup(test_inbox_remembers_last_1024_and_forgets_oldest, setup),
-        cmocka_unit_test_setup(test_inbox_replay_does_not_let_old_events_push_out_new_keys,
-                               setup),
+        cmocka_unit_test_setup(test_inbox_replay_does_not_let_old_events_push_out_new_keys, setup),
         cmocka_unit_test_setup(test_inbox_pending_then_durable_or_forgotten, setup),
         cmocka_unit_test_setup(test_inbox_forget_keeps_other_keys_findable, setup),
         cmocka_unit_test_setup(test_inbox_unacked_in_order_and_ack_any, setup),
