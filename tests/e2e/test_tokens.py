@@ -188,27 +188,13 @@ def check_tokens_not_logged(server):
             raise AssertionError("a configured secret appears on chatbell's stdout/stderr")
 
 
-class PerTestServers(TokenCase):
+class PerTestServers(H.PerTestServerCase, TokenCase):
     """A server (or several) started per test: run_server() registers cleanup."""
-
-    @classmethod
-    def setUpClass(cls):
-        pass
-
-    @classmethod
-    def tearDownClass(cls):
-        pass
-
-    def setUp(self):
-        pass
 
     def run_server(self, **kw):
         kw.setdefault("config", base_config())
-        srv = H.Server(**kw)
+        srv = super().run_server(**kw)
         srv.issued = []
-        self.addCleanup(srv.cleanup)
-        srv.start()
-        self.server = srv
         return srv
 
     def stop_server(self, srv):
