@@ -81,6 +81,16 @@ static bool has_byte(cb_span_t s, char c)
     return s.len && memchr(s.p, c, s.len) != NULL;
 }
 
+/* SPEC 3: a signed field holding '&' makes the joined string ambiguous (a V3
+ * string re-split as V1, or one field's end moved into the next). */
+static bool any_has_amp(const cb_span_t *fields, size_t n)
+{
+    bool amp = false;
+    for (size_t i = 0; i < n; i++)
+        amp |= has_byte(fields[i], '&');
+    return amp;
+}
+
 /* Splits a V3 header into its t (absent if none) and v3 hex parts. */
 static int parse_v3(cb_span_t v, cb_span_t *ts, cb_span_t *hex)
 {
@@ -142,6 +152,10 @@ int cb_auth_sig_check(const cb_event_t *ev, cb_span_t v1, cb_span_t v3, const cb
         ts = ev->created_at;
     }
     if (decode_sig(hex, got) != CB_OK)
+        goto cleanup;
+    const cb_span_t v1_fields[3] = {ev->id, ev->created_at, ev->type};
+    const cb_span_t v3_fields[4] = {ts, ev->client_id, ev->sender, ev->job_id};
+    if (use_v3 ? any_has_amp(v3_fields, 4) : any_has_amp(v1_fields, 3))
         goto cleanup;
 
     /* every configured secret is tried, no early exit; an empty one never

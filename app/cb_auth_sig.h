@@ -20,7 +20,8 @@
  * v3, an empty item or an empty key is invalid. Hex compares
  * case-insensitively in constant time, a value shorter than 64 digits
  * left-padded with zeros; more than 64 digits or a non-hex digit is invalid.
- * An empty secret never matches.
+ * An empty secret never matches. A signed field (or the V3 timestamp) that
+ * holds '&' is invalid whatever the HMAC says (SPEC 3).
  * On CB_OK, *signed_ts (may be NULL) is the timestamp the replay window
  * applies to (V3: ts as above; V1: created_at) and *v3_ts the V3 header's t=
  * value (absent otherwise): it is part of the duplicate key. Both point into

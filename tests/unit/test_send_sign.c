@@ -90,7 +90,10 @@ static void test_send_sign_vectors_give_the_vector_signature(void **state)
             send_sign_header(&ev, sig, cb_span(secret, secret_len), t, &hname, got, sizeof got);
         assert_true(len > 0);
         assert_string_equal(hname, header);
-        if (strcmp(expect, "valid") == 0) {
+        /* an invalid vector whose HMAC matches (an '&' in a signed field) is
+         * refused by the device, not by the signer: the sender reproduces it */
+        const char *hmac_matches = vec_get(c, "hmac_matches", NULL);
+        if (strcmp(expect, "valid") == 0 || (hmac_matches && strcmp(hmac_matches, "true") == 0)) {
             if (strcmp(got, want) != 0)
                 fail_msg("%s: got %s want %s", name, got, want);
         } else if (strcmp(got, want) == 0) {

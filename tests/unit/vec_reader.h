@@ -1,5 +1,6 @@
 /* vec_reader.h - a tiny reader for the shared test vectors (an array of flat
- * JSON objects whose values are strings), header-only, for unit tests. It is
+ * JSON objects whose values are strings or the literals true, false and null,
+ * kept as those words), header-only, for unit tests. It is
  * deliberately independent of the core's cb_json so a vector test cannot pass
  * because of a bug it shares with the code under test. */
 #ifndef VEC_READER_H
@@ -116,6 +117,24 @@ static inline const char *vec_string(vec_file_t *v, const char **p, const char *
     return start;
 }
 
+/* Reads a literal (true, false, null) at *p into the pool as its word. */
+static inline const char *vec_literal(vec_file_t *v, const char **p, const char *end, size_t *len)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        size_t n = strlen(words[i]);
+        if ((size_t)(end - *p) >= n && memcmp(*p, words[i], n) == 0 && v->used + n + 1 < VEC_POOL) {
+            char *start = v->pool + v->used;
+            memcpy(start, words[i], n + 1);
+            v->used += n + 1;
+            *len = n;
+            *p += n;
+            return start;
+        }
+    }
+    return NULL;
+}
+
 static inline void vec_ws(const char **p, const char *end)
 {
     while (*p < end &&
@@ -155,7 +174,8 @@ static inline int vec_load(vec_file_t *v, const char *dir, const char *name)
             size_t kl, vl;
             const char *k = vec_string(v, &p, end, &kl);
             vec_ws(&p, end);
-            const char *val = vec_string(v, &p, end, &vl);
+            const char *val =
+                p < end && *p == '"' ? vec_string(v, &p, end, &vl) : vec_literal(v, &p, end, &vl);
             if (!k || !val || c->nfields >= VEC_MAX_FIELDS)
                 return -1;
             c->key[c->nfields] = k;
