@@ -1,6 +1,7 @@
 /* cb_http.c - incremental, bounded HTTP/1.1 request reader (RFC 9112) and
  * response writer; the server feeds it each connection's bytes (cb_http.h). */
 #include "cb_http.h"
+#include "cb_dec.h"
 #include "cb_err.h"
 
 #include <limits.h>
@@ -923,15 +924,10 @@ static void put_str(wbuf_t *w, const char *s)
     put(w, s, strlen(s));
 }
 
-static void put_uint(wbuf_t *w, size_t v)
+static void put_uint(wbuf_t *w, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(w, tmp + i, sizeof tmp - i);
+    char d[CB_DEC_U64_MAX];
+    put(w, d, cb_dec_u64(d, sizeof d, v));
 }
 
 int cb_http_write_response(char *out, size_t cap, int status, const char *extra_fields,
@@ -943,7 +939,7 @@ int cb_http_write_response(char *out, size_t cap, int status, const char *extra_
     if (status < 100 || status > 999)
         return CB_ERR_INVAL;
     put_str(&w, "HTTP/1.1 ");
-    put_uint(&w, (size_t)status);
+    put_uint(&w, (uint64_t)status);
     put_str(&w, " ");
     put_str(&w, cb_http_reason(status));
     put_str(&w, "\r\n");
