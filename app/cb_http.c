@@ -21,7 +21,11 @@
  * - The request-line limit counts the line without its CRLF; the header limit
  *   counts every byte after the request line, CRLFs and the final empty line
  *   included; trailers of a chunked body count against the same header limit.
- * - Trailer fields are checked and dropped. Chunk extensions are ignored. */
+ * - Trailer fields are checked and dropped. Chunk extensions are checked
+ *   against RFC 9112 7.1.1 and dropped; OWS is allowed only where its BWS
+ *   rule puts it (around ';' and '='), so "5;a \r\n" is malformed.
+ * - Transfer-Encoding field lines form one list (RFC 9110 5.3); empty list
+ *   elements are skipped (RFC 9110 5.6.1). */
 
 enum {
     ST_IDLE,      /* no byte of a request yet */
@@ -38,28 +42,38 @@ enum {
 };
 
 enum {
-    CH_SIZE,     /* hex digits of a chunk size */
-    CH_BWS,      /* whitespace after the size: ';' must follow */
-    CH_EXT,      /* chunk extensions, ignored up to CR */
-    CH_SIZE_LF,  /* CR of the size line seen */
-    CH_DATA,     /* chunk data */
-    CH_DATA_CR,  /* CRLF after chunk data */
-    CH_DATA_LF,  /* */
-    CH_TR_START, /* start of a trailer line, or of the final empty line */
-    CH_TR_NAME,  /* */
-    CH_TR_VALUE, /* */
-    CH_TR_LF,    /* CR of a trailer line seen */
-    CH_END_LF,   /* CR of the final empty line seen */
+    CH_SIZE,       /* hex digits of a chunk size */
+    CH_BWS,        /* whitespace after the size, or after an extension: ';' must follow */
+    CH_EXT_NAME0,  /* after ';': BWS, then an extension name */
+    CH_EXT_NAME,   /* in an extension name */
+    CH_EXT_NAMEWS, /* BWS after a name: '=' or ';' must follow */
+    CH_EXT_VAL0,   /* after '=': BWS, then a token or a quoted-string */
+    CH_EXT_TOKEN,  /* in a token value */
+    CH_EXT_QS,     /* in a quoted-string value */
+    CH_EXT_QP,     /* after '\\' in a quoted-string */
+    CH_EXT_QEND,   /* after the closing quote */
+    CH_SIZE_LF,    /* CR of the size line seen */
+    CH_DATA,       /* chunk data */
+    CH_DATA_CR,    /* CRLF after chunk data */
+    CH_DATA_LF,    /* */
+    CH_TR_START,   /* start of a trailer line, or of the final empty line */
+    CH_TR_NAME,    /* */
+    CH_TR_VALUE,   /* */
+    CH_TR_LF,      /* CR of a trailer line seen */
+    CH_END_LF,     /* CR of the final empty line seen */
 };
 
 /* r->flags */
 #define FL_LEAD_CRLF  0x01u /* the one leading empty line was used */
 #define FL_TE         0x02u /* Transfer-Encoding seen */
-#define FL_TE_BAD     0x04u /* ... and it is not exactly one "chunked" */
+#define FL_TE_CHUNKED 0x04u /* ... with a "chunked" element */
 #define FL_CONN_CLOSE 0x08u
 #define FL_CONN_KEEP  0x10u
-#define FL_EXPECT     0x20u /* Expect: 100-continue */
-#define FL_EXPECT_BAD 0x40u /* another expectation */
+#define FL_EXPECT     0x20u  /* Expect: 100-continue */
+#define FL_EXPECT_BAD 0x40u  /* another expectation */
+#define FL_TE_LAST    0x80u  /* the last coding so far is "chunked" */
+#define FL_TE_TWICE   0x100u /* "chunked" more than once */
+#define FL_TE_OTHER   0x200u /* a coding other than "chunked" */
 
 /* A chunk size line (size, extensions) longer than this is refused. */
 #define CHUNK_LINE_MAX 256
@@ -107,7 +121,9 @@ typedef enum {
     E_CL,
     E_CL_DIFFER,
     E_TE_10,
+    E_TE_LIST,
     E_CHUNK_SIZE,
+    E_CHUNK_EXT,
     E_CHUNK_CRLF,
     E_TRAILER,
     E_VERSION,
@@ -140,7 +156,9 @@ static const struct {
     [E_CL] = {400, "bad_request", "Content-Length is not a valid number."},
     [E_CL_DIFFER] = {400, "bad_request", "Content-Length values differ."},
     [E_TE_10] = {400, "bad_request", "Transfer-Encoding is not allowed in HTTP/1.0."},
+    [E_TE_LIST] = {400, "bad_request", "Transfer-Encoding must end in chunked, listed once."},
     [E_CHUNK_SIZE] = {400, "bad_request", "A chunk size line is malformed."},
+    [E_CHUNK_EXT] = {400, "bad_request", "A chunk extension is malformed."},
     [E_CHUNK_CRLF] = {400, "bad_request", "Chunk data is not followed by CRLF."},
     [E_TRAILER] = {400, "bad_request", "The chunked trailer section is malformed."},
     [E_VERSION] = {505, "http_version", "Only HTTP/1.0 and HTTP/1.1 are supported."},
@@ -394,6 +412,34 @@ static void field_connection(cb_http_reader_t *r, const char *p, size_t n)
     }
 }
 
+/* Transfer-Encoding: a comma list of codings, continued by further field
+ * lines. Only where "chunked" stands matters (RFC 9112 6.3): last and once,
+ * or 400; absent, or with another coding, 501 (checked in end_head). */
+static void field_transfer_encoding(cb_http_reader_t *r, const char *p, size_t n)
+{
+    size_t i = 0;
+    r->flags |= FL_TE;
+    for (;;) {
+        while (i < n && (is_ows(p[i]) || p[i] == ','))
+            i++;
+        if (i == n)
+            return;
+        size_t s = i;
+        while (i < n && p[i] != ',')
+            i++;
+        size_t e = i;
+        while (is_ows(p[e - 1]))
+            e--;
+        if (TOKEN_IS(p + s, e - s, "chunked")) {
+            if (r->flags & FL_TE_CHUNKED)
+                r->flags |= FL_TE_TWICE;
+            r->flags |= FL_TE_CHUNKED | FL_TE_LAST;
+        } else {
+            r->flags = (r->flags | FL_TE_OTHER) & ~FL_TE_LAST;
+        }
+    }
+}
+
 /* The field line is head[head_len - line_len .. head_len). */
 static cb_http_ev_t end_field_line(cb_http_reader_t *r)
 {
@@ -457,12 +503,8 @@ static cb_http_ev_t end_field_line(cb_http_reader_t *r)
             return field_content_length(r, v, vn);
         break;
     case 17:
-        if (TOKEN_IS(l, k, "transfer-encoding")) {
-            /* exactly one coding, chunked: "gzip, chunked" or a second TE line is 501 */
-            if ((r->flags & FL_TE) || !TOKEN_IS(v, vn, "chunked"))
-                r->flags |= FL_TE_BAD;
-            r->flags |= FL_TE;
-        }
+        if (TOKEN_IS(l, k, "transfer-encoding"))
+            field_transfer_encoding(r, v, vn);
         break;
     default:
         break;
@@ -481,7 +523,9 @@ static cb_http_ev_t end_head(cb_http_reader_t *r)
             return fail(r, E_TE_10);
         if (r->has_length)
             return fail(r, E_CL_TE);
-        if (r->flags & FL_TE_BAD)
+        if ((r->flags & FL_TE_TWICE) || ((r->flags & FL_TE_CHUNKED) && !(r->flags & FL_TE_LAST)))
+            return fail(r, E_TE_LIST);
+        if ((r->flags & FL_TE_OTHER) || !(r->flags & FL_TE_CHUNKED))
             return fail(r, E_TE);
         r->chunked = true;
     }
@@ -644,6 +688,58 @@ static int hex_value(uint8_t c)
     return -1;
 }
 
+/* One byte of a chunk size line after the size (RFC 9112 7.1.1):
+ *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )
+ * then CR. Moves chunk_state on; false if the byte cannot come here. */
+static bool chunk_ext_step(cb_http_reader_t *r, uint8_t c)
+{
+    bool ows = is_ows((char)c), tchar = (s_cls[c] & C_TCHAR) != 0;
+    int next;
+    switch (r->chunk_state) {
+    case CH_BWS: /* after the size or a value: only BWS and ';' */
+        next = c == ';' ? CH_EXT_NAME0 : ows ? CH_BWS : -1;
+        break;
+    case CH_EXT_NAME0:
+        next = tchar ? CH_EXT_NAME : ows ? CH_EXT_NAME0 : -1;
+        break;
+    case CH_EXT_NAME:
+        next = tchar       ? CH_EXT_NAME
+               : c == '='  ? CH_EXT_VAL0
+               : c == ';'  ? CH_EXT_NAME0
+               : c == '\r' ? CH_SIZE_LF
+               : ows       ? CH_EXT_NAMEWS
+                           : -1;
+        break;
+    case CH_EXT_NAMEWS:
+        next = c == '=' ? CH_EXT_VAL0 : c == ';' ? CH_EXT_NAME0 : ows ? CH_EXT_NAMEWS : -1;
+        break;
+    case CH_EXT_VAL0:
+        next = tchar ? CH_EXT_TOKEN : c == '"' ? CH_EXT_QS : ows ? CH_EXT_VAL0 : -1;
+        break;
+    case CH_EXT_TOKEN:
+    case CH_EXT_QEND:
+        next = tchar && r->chunk_state == CH_EXT_TOKEN ? CH_EXT_TOKEN
+               : c == ';'                              ? CH_EXT_NAME0
+               : c == '\r'                             ? CH_SIZE_LF
+               : ows                                   ? CH_BWS
+                                                       : -1;
+        break;
+    case CH_EXT_QS: /* qdtext: HTAB, SP, VCHAR but '"' and '\\', obs-text */
+        next = c == '"'               ? CH_EXT_QEND
+               : c == '\\'            ? CH_EXT_QP
+               : (s_cls[c] & C_FIELD) ? CH_EXT_QS
+                                      : -1;
+        break;
+    default: /* CH_EXT_QP: quoted-pair, HTAB / SP / VCHAR / obs-text */
+        next = (s_cls[c] & C_FIELD) ? CH_EXT_QS : -1;
+        break;
+    }
+    if (next < 0)
+        return false;
+    r->chunk_state = next;
+    return true;
+}
+
 /* RFC 9112 7.1: chunk = size [ext] CRLF data CRLF; last-chunk "0" [ext] CRLF;
  * then trailer fields and CRLF. */
 static cb_http_ev_t feed_chunked(cb_http_reader_t *r, const uint8_t *d, size_t len, size_t *pos)
@@ -672,7 +768,7 @@ static cb_http_ev_t feed_chunked(cb_http_reader_t *r, const uint8_t *d, size_t l
             } else if (r->chunk_line_len == 1) { /* no digit */
                 ev = fail(r, E_CHUNK_SIZE);
             } else if (c == ';') {
-                r->chunk_state = CH_EXT;
+                r->chunk_state = CH_EXT_NAME0;
             } else if (is_ows((char)c)) {
                 r->chunk_state = CH_BWS;
             } else if (c == '\r') {
@@ -683,20 +779,18 @@ static cb_http_ev_t feed_chunked(cb_http_reader_t *r, const uint8_t *d, size_t l
             break;
         }
         case CH_BWS:
+        case CH_EXT_NAME0:
+        case CH_EXT_NAME:
+        case CH_EXT_NAMEWS:
+        case CH_EXT_VAL0:
+        case CH_EXT_TOKEN:
+        case CH_EXT_QS:
+        case CH_EXT_QP:
+        case CH_EXT_QEND:
             if (r->chunk_line_len++ == CHUNK_LINE_MAX)
                 ev = fail(r, E_CHUNK_SIZE);
-            else if (c == ';')
-                r->chunk_state = CH_EXT;
-            else if (!is_ows((char)c))
-                ev = fail(r, E_CHUNK_SIZE);
-            break;
-        case CH_EXT:
-            if (r->chunk_line_len++ == CHUNK_LINE_MAX)
-                ev = fail(r, E_CHUNK_SIZE);
-            else if (c == '\r')
-                r->chunk_state = CH_SIZE_LF;
-            else if (!(s_cls[c] & C_FIELD))
-                ev = fail(r, E_CHUNK_SIZE);
+            else if (!chunk_ext_step(r, c))
+                ev = fail(r, r->chunk_state == CH_BWS ? E_CHUNK_SIZE : E_CHUNK_EXT);
             break;
         case CH_SIZE_LF:
             if (c != '\n') {

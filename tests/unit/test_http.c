@@ -162,6 +162,12 @@ static const http_case_t s_cases[] = {
     OK("chunked with extensions and trailers",
        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n"
        "3;name=value\r\nhel\r\n2 ; q=\"a b\";x\r\nlo\r\n0;last\r\nX-Sum: 1\r\nY: \t\r\n\r\n"),
+    OK("chunk extensions: BWS around ';' and '=', quoted-pair, obs-text",
+       "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n"
+       "3 \t; a = b\t;c;d=\"x\\\"y\\\\ \xc3\xa9\t\"\r\nhel\r\n"
+       "2;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~\r\nlo\r\n0 ; e=\"\"\r\n\r\n"),
+    OK("Transfer-Encoding list elements may be empty",
+       "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: ,, chunked ,\r\n\r\n0\r\n\r\n"),
     OK("other names of the lengths of known ones",
        "GET / HTTP/1.1\r\n" H11 "Date: x\r\nAccept: */*\r\nUser-Agent: close\r\n"
        "Accept-Charset: utf-8\r\nX-Forwarded-Proto: gzip\r\n\r\n"),
@@ -280,6 +286,69 @@ static const http_case_t s_cases[] = {
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: b\rc\r\n\r\n"),
     E400("control byte in a chunk extension",
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a\x01\r\nhello\r\n"),
+    /* 400: chunk extensions that are not ;token[=token-or-quoted-string] (RFC 9112 7.1.1) */
+    E400("bare ';' chunk extension",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ';bad['",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;bad[\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ';bad[' on the last chunk",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n0;bad[\r\n\r\n"),
+    E400("chunk extension without a name",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;=v\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension '=' without a value",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a=\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension value with a non-token byte",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b[\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension with two '='",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b=c\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ending in ';'",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a;\r\nhello\r\n0\r\n\r\n"),
+    E400("whitespace after a chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b \r\nhello\r\n0\r\n\r\n"),
+    E400("whitespace after a chunk extension name",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a \r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension without ';'",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5 a\r\nhello\r\n0\r\n\r\n"),
+    E400("unterminated quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"b\r\nhello\r\n0\r\n\r\n"),
+    E400("bytes after a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"),
+    E400("control byte in a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n"),
+    E400("DEL in a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\x7f\"\r\nhello\r\n0\r\n\r\n"),
+    E400("quoted-pair of a control byte in a chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n"),
+    E400("quoted chunk extension name",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;\"a\"=b\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension hiding a CR LF in quotes",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\r\nhello\r\n0\r\n\r\n\"\r\nhello\r\n0\r\n\r\n"),
+    /* 400: a Transfer-Encoding list that does not end in one chunked (RFC 9112 6.3) */
+    E400("chunked then gzip",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, gzip\r\n\r\n"),
+    E400("chunked twice in one line",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
+    E400("chunked twice",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+    E400("chunked, then gzip on a second line",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
+    E400("chunked in the middle",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked, br\r\n\r\n"),
+    E400("chunked last but also earlier",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, gzip, chunked\r\n\r\n"),
     E400("chunk data not followed by CRLF",
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"),
     E400("chunk data followed by LF only",
@@ -306,10 +375,14 @@ static const http_case_t s_cases[] = {
         "not_implemented"),
     BAD("gzip then chunked", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked\r\n\r\n",
         501, "not_implemented"),
-    BAD("chunked twice",
-        "POST /w HTTP/1.1\r\n" H11
-        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    BAD("gzip, then chunked on a second line",
+        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
         501, "not_implemented"),
+    BAD("empty Transfer-Encoding", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding:\r\n\r\n", 501,
+        "not_implemented"),
+    BAD("chunked with a parameter is another coding",
+        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked;q=1\r\n\r\n", 501,
+        "not_implemented"),
     BAD("identity coding", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: identity\r\n\r\n", 501,
         "not_implemented"),
 
