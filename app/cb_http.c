@@ -3,6 +3,7 @@
 #include "cb_http.h"
 #include "cb_dec.h"
 #include "cb_err.h"
+#include "cb_port.h"
 
 #include <limits.h>
 #include <string.h>
@@ -996,6 +997,61 @@ const char *cb_http_reason(int status)
     return "Unknown";
 }
 
+/* The Date field's text for one second: responses of the same second reuse it. */
+static struct {
+    int64_t date_s; /* the second date holds; INT64_MIN: none yet */
+    char date[CB_HTTP_DATE_LEN];
+} s_http = {INT64_MIN, {0}};
+
+/* Two digits of v (0..99) at p. */
+static void put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+int cb_http_date(int64_t epoch_s, char out[CB_HTTP_DATE_LEN])
+{
+    static const char wdays[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: four-digit years */
+    if (epoch_s < INT64_C(-62135596800) || epoch_s > INT64_C(253402300799))
+        return CB_ERR_INVAL;
+    int64_t days = epoch_s / 86400, sod = epoch_s % 86400;
+    if (sod < 0) { /* floor, for times before 1970 */
+        sod += 86400;
+        days--;
+    }
+    unsigned wday = (unsigned)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
+    /* Days to civil date (H. Hinnant, "chrono-compatible low-level date
+     * algorithms"): eras of 400 years starting on March 1st. */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                    /* [0, 11], March = 0 */
+    unsigned mday = doy - (153 * mp + 2) / 5 + 1;
+    unsigned mon = mp < 10 ? mp + 2 : mp - 10; /* January = 0 */
+    unsigned year = (unsigned)(yoe + era * 400) + (mon < 2);
+    memcpy(out, wdays + 3 * wday, 3);
+    memcpy(out + 3, ", ", 2);
+    put2(out + 5, mday);
+    out[7] = ' ';
+    memcpy(out + 8, months + 3 * mon, 3);
+    out[11] = ' ';
+    put2(out + 12, year / 100);
+    put2(out + 14, year % 100);
+    out[16] = ' ';
+    put2(out + 17, (unsigned)(sod / 3600));
+    out[19] = ':';
+    put2(out + 20, (unsigned)(sod / 60 % 60));
+    out[22] = ':';
+    put2(out + 23, (unsigned)(sod % 60));
+    memcpy(out + 25, " GMT", 4);
+    return CB_HTTP_DATE_LEN;
+}
+
 typedef struct {
     char *p;
     size_t cap, len;
@@ -1024,6 +1080,23 @@ static void put_uint(wbuf_t *w, uint64_t v)
     put(w, d, cb_dec_u64(d, sizeof d, v));
 }
 
+/* "Date: ...\r\n" while the clock is trusted; nothing before (SPEC 2). */
+static void put_date(wbuf_t *w)
+{
+    int64_t ms;
+    if (cb_port_wall_ms(&ms) != CB_OK)
+        return;
+    int64_t s = ms / 1000 - (ms % 1000 < 0);
+    if (s != s_http.date_s) {
+        if (cb_http_date(s, s_http.date) < 0)
+            return;
+        s_http.date_s = s;
+    }
+    put_str(w, "Date: ");
+    put(w, s_http.date, CB_HTTP_DATE_LEN);
+    put_str(w, "\r\n");
+}
+
 int cb_http_write_response(char *out, size_t cap, int status, const char *extra_fields,
                            const char *ctype, const char *body, size_t body_len, bool close)
 {
@@ -1037,6 +1110,8 @@ int cb_http_write_response(char *out, size_t cap, int status, const char *extra_
     put_str(&w, " ");
     put_str(&w, cb_http_reason(status));
     put_str(&w, "\r\n");
+    if (status >= 200) /* RFC 9110 6.6.1: optional on 1xx, sent on all others */
+        put_date(&w);
     if (extra_fields)
         put_str(&w, extra_fields);
     if (!no_content) {
