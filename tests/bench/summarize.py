@@ -20,7 +20,7 @@ SYSTEMS = [
 STAGES = [
     ("cb_server_conn_feed", "feed: HTTP read, route, webhook (the rows below)"),
     ("cb_http_reader_feed", "  HTTP request reader"),
-    ("cb_event_parse", "  JSON to event (jsmn, strict checks, unescape)"),
+    ("cb_event_parse", "  JSON to event (one-pass tokenizer, unescape)"),
     ("cb_webhook_auth_post", "  signature check (V1 / V3)"),
     ("cb_hmac_sha256", "    of which HMAC-SHA256"),
     ("cb_ledger_accept", "  duplicate check + journal append"),
