@@ -945,9 +945,10 @@ bool cb_http_reader_in_request(const cb_http_reader_t *r)
 cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *count_out)
 {
     cb_span_t found = CB_SPAN_NONE;
-    size_t count = 0;
+    size_t count = 0, n = strlen(name);
     for (size_t i = 0; i < req->nfields; i++) {
-        if (cb_span_ieq(req->fields[i].name, name)) {
+        /* the length first: most names differ in it, and it is one compare */
+        if (req->fields[i].name.len == n && cb_span_ieq(req->fields[i].name, name)) {
             if (count++ == 0)
                 found = req->fields[i].value;
         }
@@ -1092,9 +1093,9 @@ static void put_date(wbuf_t *w)
             return;
         s_http.date_s = s;
     }
-    put_str(w, "Date: ");
+    put(w, "Date: ", 6);
     put(w, s_http.date, CB_HTTP_DATE_LEN);
-    put_str(w, "\r\n");
+    put(w, "\r\n", 2);
 }
 
 int cb_http_write_response(char *out, size_t cap, int status, const char *extra_fields,
