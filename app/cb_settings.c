@@ -2,6 +2,7 @@
  * dotted key, the JSON config-file walk and the start-up consistency check.
  * Called by the ports at start-up (port/posix/main.c, boards). */
 #include "cb_settings.h"
+#include "cb_dec.h"
 #include "cb_err.h"
 #include "cb_json.h"
 
@@ -118,16 +119,8 @@ static void put(msg_t *m, const char *s)
 
 static void put_u32(msg_t *m, uint32_t v)
 {
-    char d[10];
-    size_t n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char r[10];
-    for (size_t i = 0; i < n; i++)
-        r[i] = d[n - 1 - i];
-    put_n(m, r, n);
+    char d[CB_DEC_U32_MAX];
+    put_n(m, d, cb_dec_u32(d, sizeof d, v));
 }
 
 static msg_t msg_begin(char *err, size_t errcap, const char *key)

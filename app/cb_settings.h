@@ -92,7 +92,7 @@ void cb_settings_defaults(cb_settings_t *s);
  * CB_OK, or CB_ERR_INVAL with "key: problem" in err (never echoing a value). */
 int cb_settings_set(cb_settings_t *s, const char *key, cb_span_t value, char *err, size_t errcap);
 
-/* Applies a JSON config file's text (read with jsmn through cb_json.h):
+/* Applies a JSON config file's text (read through cb_json.h):
  * one object whose nested objects map to dotted keys ({"display":{"rows":4}}
  * is display.rows). Numbers and true/false must be JSON numbers/literals,
  * strings JSON strings. An unknown key stops it. CB_OK or CB_ERR_INVAL with
