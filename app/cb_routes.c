@@ -113,7 +113,7 @@ static void ack(cb_conn_t *c, const cb_http_request_t *req)
         seq = (uint32_t)u;
     }
     uint32_t acked;
-    if (cb_ledger_ack(seq, &acked) != CB_OK) {
+    if (cb_server_ack(seq, &acked) != CB_OK) {
         cb_reply_error(c, 404, "not_found",
                        seq ? "That message is not waiting." : "No message is waiting.", NULL, NULL,
                        false);

@@ -11,13 +11,15 @@ static struct {
     uint8_t data[CB_SLOT_COUNT][FAKE_STORE_SLOT_MAX];
     uint32_t len[CB_SLOT_COUNT];
     uint32_t synced[CB_SLOT_COUNT];
+    uint8_t aside[CB_SLOT_COUNT][FAKE_STORE_SLOT_MAX];
+    uint32_t aside_len[CB_SLOT_COUNT];
 } s_fake_store;
 
 void fake_store_reset(void)
 {
     memset(&fake_store, 0, sizeof fake_store);
     for (int i = 0; i < CB_SLOT_COUNT; i++)
-        s_fake_store.len[i] = s_fake_store.synced[i] = 0;
+        s_fake_store.len[i] = s_fake_store.synced[i] = s_fake_store.aside_len[i] = 0;
 }
 
 void fake_store_crash_after_bytes(uint64_t n)
@@ -57,6 +59,12 @@ uint32_t fake_store_len(cb_slot_t slot)
 uint32_t fake_store_synced(cb_slot_t slot)
 {
     return s_fake_store.synced[slot];
+}
+
+const uint8_t *fake_store_aside(cb_slot_t slot, uint32_t *len)
+{
+    *len = s_fake_store.aside_len[slot];
+    return s_fake_store.aside[slot];
 }
 
 void fake_store_load(cb_slot_t slot, const void *data, size_t len)
@@ -180,4 +188,17 @@ uint32_t cb_port_store_capacity(cb_slot_t slot)
         return 0;
     uint32_t cap = fake_store.capacity[slot];
     return cap == 0 || cap > FAKE_STORE_SLOT_MAX ? FAKE_STORE_SLOT_MAX : cap;
+}
+
+int cb_port_store_set_aside(cb_slot_t slot)
+{
+    fake_store.set_asides++;
+    if (bad_slot(slot) || !powered_op())
+        return CB_ERR_STORAGE;
+    if (fake_store.set_aside_unsupported)
+        return CB_ERR_NOSPC;
+    memcpy(s_fake_store.aside[slot], s_fake_store.data[slot], s_fake_store.len[slot]);
+    s_fake_store.aside_len[slot] = s_fake_store.len[slot];
+    s_fake_store.len[slot] = s_fake_store.synced[slot] = 0;
+    return CB_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "cb_err.h"
 #include "cb_journal.h"
+#include "cb_record.h"
 #include "cb_port.h"
 #include "cb_store_posix.h"
 #include "fake_port.h"
