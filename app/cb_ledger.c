@@ -372,13 +372,16 @@ cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_D
         return CB_LEDGER_UNAVAILABLE;
     if ((size_t)len > sizeof s_ledger.arena - s_ledger.arena_len)
         cb_ledger_commit(); /* the arena is full: commit what we have first */
-    int rc = append_flags(flags);
-    if (rc == CB_OK)
-        rc = append(CB_REC_EVENT, s_ledger.rec, (size_t)len);
+    int rc = append(CB_REC_EVENT, s_ledger.rec, (size_t)len);
     if (rc != CB_OK) {
         storage_failed("journal append", rc);
         return CB_LEDGER_UNAVAILABLE;
     }
+    /* After the event: a torn tail that keeps the flags kept the event too. A
+     * flush that covers the event covers both. */
+    rc = append_flags(flags);
+    if (rc != CB_OK)
+        storage_failed("journal flags", rc); /* the event stays held; the flags wait */
     /* Sequence numbers are never reused, even when the commit later fails:
      * a torn record could still carry this one. */
     s_ledger.next_seq++;

@@ -44,6 +44,7 @@ void fake_store_crash(uint32_t keep_unsynced)
     }
     fake_store.dead = false;
     fake_store.crash_bytes_armed = fake_store.crash_ops_armed = false;
+    fake_store.crash_tear = 0;
 }
 
 uint8_t *fake_store_data(cb_slot_t slot)
@@ -141,10 +142,18 @@ static void land(cb_slot_t slot, const void *buf, size_t len)
 int cb_port_store_append(cb_slot_t slot, const void *buf, size_t len)
 {
     fake_store.appends++;
-    if (bad_slot(slot) || !powered_op())
+    if (bad_slot(slot))
         return CB_ERR_STORAGE;
     uint32_t have = s_fake_store.len[slot];
     uint32_t cap = cb_port_store_capacity(slot);
+    bool was_dead = fake_store.dead;
+    if (!powered_op()) {
+        if (!was_dead && have <= cap) { /* the write the power cut tears */
+            size_t n = len < fake_store.crash_tear ? len : fake_store.crash_tear;
+            land(slot, buf, n < cap - have ? n : cap - have);
+        }
+        return CB_ERR_STORAGE;
+    }
     if (have > cap || len > cap - have)
         return CB_ERR_NOSPC;
     if (take(&fake_store.append_fails)) {

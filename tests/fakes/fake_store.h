@@ -46,6 +46,7 @@ typedef struct {
     bool crash_bytes_armed, crash_ops_armed;
     uint64_t crash_after_bytes; /* appended bytes that still land */
     uint64_t crash_after_ops; /* mutating calls (append, sync, erase, set aside) that still work */
+    uint32_t crash_tear;      /* bytes of the append that hits the ops limit that still land */
     bool dead;
 
     /* counters (since reset) */
