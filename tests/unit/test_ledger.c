@@ -366,8 +366,8 @@ static struct {
     bool durable[EV_MAX]; /* answered 2xx (accepted, or duplicate of one) */
     bool tried[EV_MAX];   /* given to accept */
     bool v3[EV_MAX];
-    uint32_t seq[EV_MAX];      /* seq of the durable answer */
-    bool ack_durable[EV_MAX];  /* its ack's flush succeeded */
+    uint32_t seq[EV_MAX];     /* seq of the durable answer */
+    bool ack_durable[EV_MAX]; /* its ack's flush succeeded */
     bool ack_tried[EV_MAX];
     bool key_made;
     uint8_t key[CB_DEVKEY_LEN];
@@ -482,11 +482,11 @@ static void check_after_cut(unsigned k, uint32_t tear, int keep)
         assert_true(cb_inbox_unacked_at(i, &seq));
         unsigned e = seq < SEQ_MAX ? s_event_of_seq[seq] : 0;
         if (e == 0 || e >= EV_MAX || !s_run.tried[e])
-            fail_msg("cut at op %u tear %u keep %d: seq %u shown, never sent", k,
-                     (unsigned)tear, keep, (unsigned)seq);
+            fail_msg("cut at op %u tear %u keep %d: seq %u shown, never sent", k, (unsigned)tear,
+                     keep, (unsigned)seq);
         if (++count[e] > 1)
-            fail_msg("cut at op %u tear %u keep %d: event %u shown twice", k, (unsigned)tear,
-                     keep, e);
+            fail_msg("cut at op %u tear %u keep %d: event %u shown twice", k, (unsigned)tear, keep,
+                     e);
         if (s_run.durable[e] && s_run.seq[e] != seq)
             fail_msg("cut at op %u tear %u keep %d: event %u shown with seq %u, answered %u", k,
                      (unsigned)tear, keep, e, (unsigned)seq, (unsigned)s_run.seq[e]);
@@ -538,15 +538,14 @@ static unsigned run_workload(uint64_t cut_at, uint32_t tear)
     s_run.rounds = rounds;
     s_budget = 700;
     assert_int_equal(start(), CB_OK);
-    unsigned ops0 = fake_store.appends + fake_store.syncs + fake_store.erases +
-                    fake_store.set_asides;
+    unsigned ops0 =
+        fake_store.appends + fake_store.syncs + fake_store.erases + fake_store.set_asides;
     if (cut_at != UINT64_MAX) {
         fake_store_crash_after_ops(cut_at);
         fake_store.crash_tear = tear;
     }
     workload();
-    return fake_store.appends + fake_store.syncs + fake_store.erases + fake_store.set_asides -
-           ops0;
+    return fake_store.appends + fake_store.syncs + fake_store.erases + fake_store.set_asides - ops0;
 }
 
 static void test_ledger_power_cut_at_every_storage_operation(void **state)
@@ -570,8 +569,123 @@ static void test_ledger_power_cut_at_every_storage_operation(void **state)
             }
         }
     }
-    printf("power cut: %u rounds, %u storage operations, %u cut points tried\n", s_run.rounds,
-           ops, tried);
+    printf("power cut: %u rounds, %u storage operations, %u cut points tried\n", s_run.rounds, ops,
+           tried);
+}
+
+/* ---- one flipped byte costs one record ---- */
+
+#define REC_MAX 32
+static struct {
+    unsigned n;
+    uint8_t type[REC_MAX];
+    uint32_t off[REC_MAX], len[REC_MAX], crc[REC_MAX];
+} s_recs;
+
+static void recs_visit(uint8_t type, const uint8_t *p, size_t len, uint32_t off, void *ctx)
+{
+    (void)ctx;
+    if (s_recs.n < REC_MAX) {
+        s_recs.type[s_recs.n] = type;
+        s_recs.off[s_recs.n] = off;
+        s_recs.len[s_recs.n] = (uint32_t)len + 10; /* framing: sync, type, len, crc */
+        s_recs.crc[s_recs.n] = cb_crc32(0, p, len);
+    }
+    s_recs.n++;
+}
+
+static void test_ledger_every_byte_flipped_costs_at_most_its_record(void **state)
+{
+    (void)state;
+    uint32_t seq[6], acked;
+    for (unsigned i = 1; i <= 4; i++)
+        assert_true(store(i, i == 1 ? CB_LEDGER_FLAG_V3_SEEN : 0, &seq[i]));
+    assert_int_equal(cb_ledger_ack(seq[2], &acked), CB_OK);
+    const uint8_t *k;
+    size_t klen;
+    uint8_t key[CB_DEVKEY_LEN];
+    assert_int_equal(cb_ledger_device_key(&k, &klen), CB_OK);
+    memcpy(key, k, sizeof key);
+    assert_true(store(5, 0, &seq[5])); /* a last record after the key */
+    static uint8_t image[4096], damaged[4096];
+    uint32_t len = fake_store_len(CB_SLOT_JOURNAL_A);
+    assert_true(len > 0 && len <= sizeof image && fake_store_len(CB_SLOT_JOURNAL_B) == 0);
+    memcpy(image, fake_store_data(CB_SLOT_JOURNAL_A), len);
+    memset(&s_recs, 0, sizeof s_recs);
+    assert_int_equal(cb_journal_replay(recs_visit, NULL), CB_OK);
+    const unsigned nrec = s_recs.n; /* EVENT 1, FLAGS, EVENT 2..4, ACK, KEY, EVENT 5 */
+    assert_int_equal(nrec, 8);
+    uint8_t want_type[REC_MAX];
+    uint32_t want_off[REC_MAX], want_len[REC_MAX], want_crc[REC_MAX];
+    memcpy(want_type, s_recs.type, sizeof want_type);
+    memcpy(want_off, s_recs.off, sizeof want_off);
+    memcpy(want_len, s_recs.len, sizeof want_len);
+    memcpy(want_crc, s_recs.crc, sizeof want_crc);
+    unsigned tried = 0;
+    for (int board = 0; board < 2; board++) {
+        for (uint32_t at = 0; at < len; at++) {
+            for (unsigned m = 0; m < 2; m++) {
+                memcpy(damaged, image, len);
+                damaged[at] ^= m ? 0xFF : 0x04;
+                fake_port_reset();
+                fake_store_reset();
+                fake_store.set_aside_unsupported = board;
+                fake_store_load(CB_SLOT_JOURNAL_A, damaged, len);
+                assert_int_equal(start(), CB_OK);
+                tried++;
+                /* the damaged record, if the byte is in one */
+                int hit = -1;
+                for (unsigned r = 0; r < nrec; r++)
+                    if (at >= want_off[r] && at < want_off[r] + want_len[r])
+                        hit = (int)r;
+                memset(&s_recs, 0, sizeof s_recs);
+                assert_int_equal(cb_journal_replay(recs_visit, NULL), CB_OK);
+                unsigned got = 0;
+                for (unsigned r = 0; r < nrec; r++) {
+                    if ((int)r == hit)
+                        continue;
+                    if (got >= s_recs.n || s_recs.type[got] != want_type[r] ||
+                        s_recs.crc[got] != want_crc[r])
+                        fail_msg("byte %u ^%02x (board %d): record %u (type %u) lost", at,
+                                 m ? 0xFF : 0x04, board, r, want_type[r]);
+                    got++;
+                }
+                if (got != s_recs.n)
+                    fail_msg("byte %u: %u records replayed, %u wanted", at, s_recs.n, got);
+                /* the ledger agrees: messages, flags, the device key */
+                bool ack_lost = hit >= 0 && want_type[hit] == CB_REC_ACK;
+                for (unsigned e = 1; e <= 5; e++) {
+                    unsigned rec = e == 1 ? 0u : e == 5 ? 7u : e; /* its record's index */
+                    bool lost = hit >= 0 && (unsigned)hit == rec;
+                    bool want = !lost && (e != 2 || ack_lost);
+                    if (cb_inbox_is_unacked(seq[e]) != want)
+                        fail_msg("byte %u: event %u %s", at, e, want ? "lost" : "shown again");
+                }
+                bool flags_lost = hit >= 0 && want_type[hit] == CB_REC_FLAGS;
+                assert_int_equal(cb_ledger_flags(), flags_lost ? 0 : CB_LEDGER_FLAG_V3_SEEN);
+                if (!(hit >= 0 && want_type[hit] == CB_REC_KEY)) {
+                    assert_int_equal(cb_ledger_device_key(&k, &klen), CB_OK);
+                    assert_memory_equal(k, key, sizeof key);
+                }
+                /* nothing readable erased: kept aside (host) or untouched (board),
+                 * unless the byte was in the last record (a torn tail) */
+                if (hit == (int)nrec - 1)
+                    continue;
+                uint32_t alen;
+                const uint8_t *kept = board ? fake_store_data(CB_SLOT_JOURNAL_A)
+                                            : fake_store_aside(CB_SLOT_JOURNAL_A, &alen);
+                if (board)
+                    alen = fake_store_len(CB_SLOT_JOURNAL_A);
+                if (alen != len || memcmp(kept, damaged, len) != 0)
+                    fail_msg("byte %u (board %d): the damaged journal was not kept", at, board);
+                const char *why = NULL;
+                assert_false(cb_ledger_healthy(&why));
+                assert_non_null(strstr(why, "damaged"));
+                assert_true(cb_metrics.journal_slots_set_aside == 1);
+            }
+        }
+    }
+    printf("flipped bytes: %u journals of %u bytes opened\n", tried, (unsigned)len);
 }
 
 int main(void)
@@ -593,6 +707,7 @@ int main(void)
         cmocka_unit_test_setup(
             test_ledger_flags_of_a_failed_or_torn_commit_come_only_with_the_event, setup),
         cmocka_unit_test_setup(test_ledger_power_cut_at_every_storage_operation, setup),
+        cmocka_unit_test_setup(test_ledger_every_byte_flipped_costs_at_most_its_record, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
