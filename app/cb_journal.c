@@ -615,10 +615,16 @@ int cb_journal_open(cb_journal_visit_fn visit, void *ctx)
         }
     }
     int pick = choose(info);
-    /* a slot that cannot be identified holds nothing to replay; never erase it */
-    for (int i = 0; i < CB_SLOT_COUNT; i++)
-        if (i != pick && size[i] > 0 && !info[i].header && !info[i].committed)
+    /* a slot that cannot be identified holds nothing to replay, and an older
+     * one with damage may hold what the newer lost: never erase them */
+    for (int i = 0; i < CB_SLOT_COUNT; i++) {
+        if (i == pick || size[i] == 0)
+            continue;
+        if (!info[i].header && !info[i].committed)
             set_aside((cb_slot_t)i, "unreadable");
+        else if (!info[i].header || info[i].skipped > 0)
+            set_aside((cb_slot_t)i, "damaged, older");
+    }
     if (pick < 0) {
         if (create(size) != CB_OK)
             return CB_ERR_STORAGE;

@@ -678,6 +678,12 @@ static void test_ledger_every_byte_flipped_costs_at_most_its_record(void **state
                     alen = fake_store_len(CB_SLOT_JOURNAL_A);
                 if (alen != len || memcmp(kept, damaged, len) != 0)
                     fail_msg("byte %u (board %d): the damaged journal was not kept", at, board);
+                if (board) { /* and a board keeps it untouched at the next start too */
+                    assert_int_equal(start(), CB_OK);
+                    if (fake_store_len(CB_SLOT_JOURNAL_A) != len ||
+                        memcmp(fake_store_data(CB_SLOT_JOURNAL_A), damaged, len) != 0)
+                        fail_msg("byte %u: the damaged slot was erased at the second start", at);
+                }
                 const char *why = NULL;
                 assert_false(cb_ledger_healthy(&why));
                 assert_non_null(strstr(why, "damaged"));
