@@ -289,6 +289,7 @@ class StorageCase(ChatbellCase):
         self.assertEqual(restored, seqs[:2] + seqs[3:])
         h = self.assertDegraded(srv2)
         self.assertIn("damaged", h["reason"])
+        self.assertEqual((h["journal_skipped_bytes"], h["journal_slots_set_aside"]), (n, 1))
         self.assertEqual(h["unacked"], 4)
         log = "\n".join(srv2.stderr_lines)
         self.assertIn("%d damaged bytes at offset %d skipped" % (n, off), log)
