@@ -200,7 +200,10 @@ static int open_journal(void)
 
 int cb_ledger_start(const cb_ledger_config_t *cfg)
 {
+    /* tickets stay unique across starts: one from before never matches */
+    uint32_t ticket = s_ledger.next_ticket;
     memset(&s_ledger, 0, sizeof s_ledger);
+    s_ledger.next_ticket = ticket;
     s_ledger.cfg = *cfg;
     s_ledger.next_seq = 1;
     cb_inbox_init();
@@ -341,7 +344,9 @@ static int append_flags(uint32_t flags)
 static pending_t *new_ticket(uint32_t seq, const uint8_t key[CB_DUPKEY_LEN], bool is_new)
 {
     pending_t *p = &s_ledger.pending[s_ledger.npending++];
-    *p = (pending_t){.ticket = ++s_ledger.next_ticket, .seq = seq, .is_new = is_new};
+    if (++s_ledger.next_ticket == 0) /* 0 is no ticket */
+        s_ledger.next_ticket = 1;
+    *p = (pending_t){.ticket = s_ledger.next_ticket, .seq = seq, .is_new = is_new};
     memcpy(p->key, key, CB_DUPKEY_LEN);
     return p;
 }

@@ -1,17 +1,17 @@
 /* cb_webhook.c - POST <webhook path>: media type, authentication, event
- * parsing, replay window, then the ledger (SPEC 2 and 3). Called by the
- * router for each complete webhook request. */
+ * parsing, replay window, then the ledger (SPEC 2 and 3); the ledger's
+ * outcomes become the held answers. Called by the router for each complete
+ * webhook request, and by the server for each commit outcome. */
 #include "cb_auth_sig.h"
 #include "cb_err.h"
 #include "cb_event.h"
+#include "cb_inbox.h"
 #include "cb_port.h"
 #include "cb_server_int.h"
 #include "cb_time.h"
 #include "cb_webhook_auth.h"
 
 #include <string.h>
-
-#include "cb_inbox.h"
 
 /* One request is handled at a time, so one scratch serves all connections;
  * held: which connection waits for which ledger ticket. */
@@ -32,7 +32,8 @@ static void storage_unavailable(cb_conn_t *c)
 }
 
 /* Holds c's answer for ticket. A slot is free again once its outcome came;
- * every outcome comes with the commit of the turn, before the next turn. */
+ * the ledger holds at most CB_CFG_MAX_CONN tickets (it commits before taking
+ * more), so a slot is always free: else 503 rather than an answer never sent. */
 static void hold(cb_conn_t *c, int conn_id, uint32_t ticket)
 {
     for (size_t i = 0; i < CB_CFG_MAX_CONN; i++) {
@@ -44,6 +45,7 @@ static void hold(cb_conn_t *c, int conn_id, uint32_t ticket)
         c->held = true;
         return;
     }
+    storage_unavailable(c);
 }
 
 void cb_webhook_outcome(const cb_ledger_outcome_t *o)
