@@ -18,7 +18,7 @@
  * never cleared, kept across restarts and compactions. */
 #define CB_LEDGER_FLAG_V3_SEEN (1u << 0) /* an event signed with the V3 scheme was stored */
 
-/* What a commit says about one ticket. */
+/* What a commit says about one ticket (tickets are never 0). */
 typedef struct {
     uint32_t ticket;
     uint32_t seq;
