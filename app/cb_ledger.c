@@ -75,7 +75,6 @@ static void storage_recovered(void)
 static int flush(const char *what)
 {
     int rc = cb_journal_sync();
-    cb_metrics.journal_syncs++;
     for (size_t i = 0; i < s_ledger.npending; i++) {
         pending_t *p = &s_ledger.pending[i];
         if (!p->is_new || p->covered || p->failed)
@@ -427,8 +426,10 @@ void cb_ledger_commit(void)
         const pending_t *p = &s_ledger.pending[i];
         uncovered |= p->is_new && !p->covered && !p->failed;
     }
-    if (uncovered)
+    if (uncovered) {
+        cb_metrics.journal_syncs++; /* group commits, as /metrics says */
         flush("journal sync");
+    }
     for (size_t i = 0; i < s_ledger.npending; i++) {
         const pending_t *p = &s_ledger.pending[i];
         const pending_t *o = original(p);
