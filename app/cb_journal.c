@@ -233,12 +233,14 @@ static int port_err(int rc)
     return rc == CB_ERR_NOSPC ? CB_ERR_NOSPC : CB_ERR_STORAGE;
 }
 
-/* Builds a record in buf around the payload, which may already lie in buf
- * (a visit callback's payload): it is moved into place first. Returns the
- * record's length. */
-static uint32_t frame(uint8_t type, const void *payload, size_t len)
+_Static_assert(CB_JOURNAL_HDR_LEN == HDR_LEN && CB_JOURNAL_OVERHEAD == OVERHEAD,
+               "framing constants");
+
+/* Builds a record at b around the payload, which may already lie there (a
+ * visit callback's payload, a caller's framed record): it is moved into
+ * place first. Returns the record's length. */
+static uint32_t frame_at(uint8_t *b, uint8_t type, const void *payload, size_t len)
 {
-    uint8_t *b = s_journal.buf;
     if (len)
         memmove(b + HDR_LEN, payload, len);
     b[0] = SYNC_BYTE;
@@ -246,6 +248,20 @@ static uint32_t frame(uint8_t type, const void *payload, size_t len)
     put_le32(b + 2, (uint32_t)len);
     put_le32(b + HDR_LEN + len, cb_crc32(0, b + 1, HDR_LEN - 1 + len));
     return (uint32_t)(len + OVERHEAD);
+}
+
+static uint32_t frame(uint8_t type, const void *payload, size_t len)
+{
+    return frame_at(s_journal.buf, type, payload, len);
+}
+
+int cb_journal_frame(uint8_t type, const void *payload, size_t len, uint8_t *out, size_t cap)
+{
+    if (type > TYPE_USER_MAX || (len && !payload) || !out)
+        return CB_ERR_INVAL;
+    if (len > CB_CFG_RECORD_MAX || cap < OVERHEAD || cap - OVERHEAD < len)
+        return CB_ERR_TOO_LARGE;
+    return (int)frame_at(out, type, payload, len);
 }
 
 /* Reads the record at off, which must end by limit, into buf and verifies
@@ -664,14 +680,10 @@ void cb_journal_damage(cb_journal_damage_t *out)
     *out = s_journal.damage;
 }
 
-int cb_journal_append(uint8_t type, const void *payload, size_t len)
+/* Writes n bytes of framed records at the end of the active slot (the
+ * payload of a single record may be in buf: framed only after the clean). */
+static int write_records(const uint8_t *recs, uint32_t n, uint8_t type, const void *payload)
 {
-    if (!s_journal.open)
-        return CB_ERR_STORAGE;
-    if (type > TYPE_USER_MAX || (len && !payload))
-        return CB_ERR_INVAL;
-    if (len > CB_CFG_RECORD_MAX)
-        return CB_ERR_TOO_LARGE;
     if (s_journal.replaying)
         return CB_ERR_BUSY;
     if (s_journal.compacting) { /* never write O under a compaction: drop it */
@@ -681,18 +693,48 @@ int cb_journal_append(uint8_t type, const void *payload, size_t len)
     int rc = make_clean();
     if (rc != CB_OK)
         return rc;
-    uint32_t n = (uint32_t)len + OVERHEAD;
     uint32_t cap = cb_port_store_capacity(s_journal.active);
     if (s_journal.end > cap || cap - s_journal.end < n)
         return CB_ERR_NOSPC;
-    frame(type, payload, len);
-    rc = cb_port_store_append(s_journal.active, s_journal.buf, n);
+    if (!recs) {
+        frame(type, payload, n - OVERHEAD);
+        recs = s_journal.buf;
+    }
+    rc = cb_port_store_append(s_journal.active, recs, n);
     if (rc != CB_OK) {
         s_journal.tail_dirty = true; /* maybe a partial record: clean before the next */
         return port_err(rc);
     }
     s_journal.end += n;
     return CB_OK;
+}
+
+int cb_journal_append(uint8_t type, const void *payload, size_t len)
+{
+    if (!s_journal.open)
+        return CB_ERR_STORAGE;
+    if (type > TYPE_USER_MAX || (len && !payload))
+        return CB_ERR_INVAL;
+    if (len > CB_CFG_RECORD_MAX)
+        return CB_ERR_TOO_LARGE;
+    return write_records(NULL, (uint32_t)len + OVERHEAD, type, payload);
+}
+
+int cb_journal_append_framed(const uint8_t *recs, size_t len)
+{
+    if (!s_journal.open)
+        return CB_ERR_STORAGE;
+    if (!recs || len > 0x7fffffffu)
+        return CB_ERR_INVAL;
+    for (size_t off = 0; off < len;) { /* whole records of the caller's types */
+        if (len - off < OVERHEAD || recs[off] != SYNC_BYTE || recs[off + 1] > TYPE_USER_MAX)
+            return CB_ERR_INVAL;
+        uint32_t n = get_le32(recs + off + 2);
+        if (n > CB_CFG_RECORD_MAX || n > len - off - OVERHEAD)
+            return CB_ERR_INVAL;
+        off += n + OVERHEAD;
+    }
+    return len ? write_records(recs, (uint32_t)len, 0, NULL) : CB_OK;
 }
 
 /* After a failed sync: the records since the last good one are not stored. */

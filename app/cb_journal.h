@@ -49,6 +49,23 @@ void cb_journal_damage(cb_journal_damage_t *out);
  * compaction in progress (its commit then fails). */
 int cb_journal_append(uint8_t type, const void *payload, size_t len);
 
+/* Framing, for a caller that keeps a loop turn's records and writes them
+ * with one storage write (cb_ledger): a framed record is the payload with
+ * CB_JOURNAL_HDR_LEN bytes before it and CB_JOURNAL_OVERHEAD in all. */
+#define CB_JOURNAL_HDR_LEN  6
+#define CB_JOURNAL_OVERHEAD 10
+
+/* Frames one record into out (cap bytes); the payload may already lie at
+ * out + CB_JOURNAL_HDR_LEN. Returns the framed length, CB_ERR_TOO_LARGE
+ * (payload over CB_CFG_RECORD_MAX, or cap too small) or CB_ERR_INVAL (a type
+ * over 0xEF). Touches no storage. */
+int cb_journal_frame(uint8_t type, const void *payload, size_t len, uint8_t *out, size_t cap);
+
+/* Appends len bytes of whole records framed by cb_journal_frame with one
+ * storage write (buffered, not durable). Returns as cb_journal_append;
+ * CB_ERR_INVAL when the bytes are not whole framed records. */
+int cb_journal_append_framed(const uint8_t *recs, size_t len);
+
 /* Makes every appended record durable (group commit: one call per loop turn).
  * CB_OK or CB_ERR_STORAGE; after a failure every record appended since the
  * last good sync (by any caller) must be treated as not stored. */

@@ -1,14 +1,16 @@
 /* cb_ledger.c - what the device keeps durably (SPEC 5), over the journal:
- * duplicate check and append, group commit with an outcome per ticket,
- * replay at start, acknowledgements, flags, the device key, compaction.
- * cb_server hands in events and turns outcomes into replies and signals.
+ * duplicate check, group commit with an outcome per ticket, replay at start,
+ * acknowledgements, flags, the device key, compaction. cb_server hands in
+ * events and turns outcomes into replies and signals.
  *
- * THE PROMISE. A ticket is durable only when a successful flush covered its
- * record. Every flush goes through flush(), which marks the tickets it
- * covered, or, when it failed, fails every ticket not yet covered: the
- * journal drops every unsynced record on a failed sync, whoever asked for it
- * (an acknowledgement's immediate flush, the device key's), so a later flush
- * that "succeeds" with nothing left to write proves nothing for them. */
+ * THE PROMISE. The records of a loop turn (events, and the flags set with
+ * them) are kept framed in the arena and written at the commit with one
+ * storage write, then one flush; a ticket is durable exactly when that write
+ * and that flush succeeded. Nothing of a turn is in the journal before its
+ * commit, so no other flush (an acknowledgement's, the device key's) can
+ * drop it or cover it by accident, and a compaction never sees half a turn.
+ * (SPEC 5: "a 2xx is released only for a record that a successful flush
+ * covered, whatever else flushed or failed in between".) */
 #include "cb_ledger.h"
 #include "cb_config.h"
 #include "cb_crypto.h"
@@ -27,18 +29,21 @@ typedef struct {
     uint32_t ticket;
     uint32_t seq;
     uint8_t key[CB_DUPKEY_LEN];
-    bool is_new;  /* new event (its record is in the arena); else a repeat of one */
-    bool covered; /* a successful flush covered its record */
-    bool failed;  /* a failed flush dropped its record */
-    size_t rec_off, rec_len;
+    bool is_new;             /* new event (its record is in the arena); else a repeat of one */
+    size_t rec_off, rec_len; /* its framed record in the arena */
 } pending_t;
+
+/* An empty arena takes the largest event with a FLAGS record after it. */
+_Static_assert(CB_CFG_COMMIT_ARENA >=
+                   CB_CFG_RECORD_MAX + 2 * CB_JOURNAL_OVERHEAD + CB_RECORD_SMALL_MAX,
+               "CB_CFG_COMMIT_ARENA below one record");
 
 static struct {
     cb_ledger_config_t cfg;
     uint32_t next_seq;
     uint32_t next_ticket;
     uint32_t flags;      /* durable */
-    uint32_t turn_flags; /* appended since the last good flush */
+    uint32_t turn_flags; /* framed in the arena, written at the commit */
     bool journal_ok;     /* the journal opened */
     bool degraded;       /* the last storage operation failed */
     bool damaged;        /* the journal was found damaged at start */
@@ -47,9 +52,8 @@ static struct {
     bool have_key;
     pending_t pending[CB_CFG_MAX_CONN];
     size_t npending, nnew;
-    uint8_t arena[CB_CFG_COMMIT_ARENA];
+    uint8_t arena[CB_CFG_COMMIT_ARENA]; /* the turn's records, framed */
     size_t arena_len;
-    uint8_t rec[CB_CFG_RECORD_MAX]; /* scratch for one record (accept) */
     int compact_err;
     uint32_t live_bytes; /* journal size right after the last compaction */
     uint64_t last_open_ms;
@@ -71,26 +75,13 @@ static void storage_recovered(void)
     s_ledger.reason = NULL;
 }
 
-/* Flushes the journal; marks what it covered or dropped (see the top). */
 static int flush(const char *what)
 {
     int rc = cb_journal_sync();
-    for (size_t i = 0; i < s_ledger.npending; i++) {
-        pending_t *p = &s_ledger.pending[i];
-        if (!p->is_new || p->covered || p->failed)
-            continue;
-        if (rc == CB_OK)
-            p->covered = true;
-        else
-            p->failed = true;
-    }
-    if (rc == CB_OK) {
-        s_ledger.flags |= s_ledger.turn_flags;
+    if (rc == CB_OK)
         storage_recovered();
-    } else {
+    else
         storage_failed(what, rc);
-    }
-    s_ledger.turn_flags = 0;
     return rc;
 }
 
@@ -316,27 +307,13 @@ static void maybe_compact(void)
 
 /* ---- accepting ---- */
 
-/* Appends a record, compacting once to make room when storage is full (never
- * under tickets: a compaction copies only what is durable). */
+/* Appends a record, compacting once to make room when storage is full (safe
+ * under tickets: their records are not in the journal before the commit). */
 static int append(uint8_t type, const void *p, size_t len)
 {
     int rc = cb_journal_append(type, p, len);
-    if (rc == CB_ERR_NOSPC && s_ledger.npending == 0 && compact() == CB_OK)
+    if (rc == CB_ERR_NOSPC && compact() == CB_OK)
         rc = cb_journal_append(type, p, len);
-    return rc;
-}
-
-/* Journals flags not yet durable nor appended since the last flush. */
-static int append_flags(uint32_t flags)
-{
-    uint32_t add = flags & ~s_ledger.flags & ~s_ledger.turn_flags;
-    if (!add)
-        return CB_OK;
-    cb_record_small_t sm = {.value = add};
-    uint8_t buf[CB_RECORD_SMALL_MAX];
-    int rc = append(CB_REC_FLAGS, buf, cb_record_small_encode(CB_REC_FLAGS, &sm, buf));
-    if (rc == CB_OK)
-        s_ledger.turn_flags |= add;
     return rc;
 }
 
@@ -348,6 +325,38 @@ static pending_t *new_ticket(uint32_t seq, const uint8_t key[CB_DUPKEY_LEN], boo
     *p = (pending_t){.ticket = s_ledger.next_ticket, .seq = seq, .is_new = is_new};
     memcpy(p->key, key, CB_DUPKEY_LEN);
     return p;
+}
+
+/* Frames the event (and the flags not yet set) at the end of the arena.
+ * Returns the event record's length, or CB_ERR_TOO_LARGE when it does not
+ * fit after what the arena holds. */
+static int frame_event(const cb_record_event_t *r, uint32_t flags)
+{
+    uint8_t *at = s_ledger.arena + s_ledger.arena_len;
+    size_t room = sizeof s_ledger.arena - s_ledger.arena_len;
+    uint32_t add = flags & ~s_ledger.flags & ~s_ledger.turn_flags;
+    size_t tail = add ? CB_JOURNAL_OVERHEAD + CB_RECORD_SMALL_MAX : 0;
+    if (room < CB_JOURNAL_OVERHEAD + tail)
+        return CB_ERR_TOO_LARGE;
+    int len = cb_record_event_encode(r, at + CB_JOURNAL_HDR_LEN, room - CB_JOURNAL_OVERHEAD - tail);
+    if (len < 0)
+        return len;
+    int n = cb_journal_frame(CB_REC_EVENT, at + CB_JOURNAL_HDR_LEN, (size_t)len, at, room);
+    if (n < 0)
+        return n;
+    s_ledger.arena_len += (size_t)n;
+    if (add) { /* after the event: a torn tail that keeps the flags kept the event */
+        cb_record_small_t sm = {.value = add};
+        uint8_t buf[CB_RECORD_SMALL_MAX];
+        size_t m = cb_record_small_encode(CB_REC_FLAGS, &sm, buf);
+        int f = cb_journal_frame(CB_REC_FLAGS, buf, m, s_ledger.arena + s_ledger.arena_len,
+                                 sizeof s_ledger.arena - s_ledger.arena_len);
+        if (f > 0) {
+            s_ledger.arena_len += (size_t)f;
+            s_ledger.turn_flags |= add;
+        }
+    }
+    return n;
 }
 
 cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_DUPKEY_LEN],
@@ -371,29 +380,23 @@ cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_D
     }
     cb_record_event_t r = {.seq = s_ledger.next_seq, .ev = *ev};
     memcpy(r.key, key, CB_DUPKEY_LEN);
-    int len = cb_record_event_encode(&r, s_ledger.rec, sizeof s_ledger.rec);
-    if (len < 0)
-        return CB_LEDGER_UNAVAILABLE;
-    if ((size_t)len > sizeof s_ledger.arena - s_ledger.arena_len)
-        cb_ledger_commit(); /* the arena is full: commit what we have first */
-    int rc = append(CB_REC_EVENT, s_ledger.rec, (size_t)len);
-    if (rc != CB_OK) {
-        storage_failed("journal append", rc);
+    size_t off = s_ledger.arena_len;
+    int n = frame_event(&r, flags);
+    if (n == CB_ERR_TOO_LARGE && off > 0) {
+        cb_ledger_commit(); /* the arena is full: commit what it holds first */
+        off = s_ledger.arena_len;
+        n = frame_event(&r, flags);
+    }
+    if (n < 0) {
+        cb_port_log(CB_LOG_ERROR, "ledger: event record does not fit (%s)", cb_err_str(n));
         return CB_LEDGER_UNAVAILABLE;
     }
-    /* After the event: a torn tail that keeps the flags kept the event too. A
-     * flush that covers the event covers both. */
-    rc = append_flags(flags);
-    if (rc != CB_OK)
-        storage_failed("journal flags", rc); /* the event stays held; the flags wait */
     /* Sequence numbers are never reused, even when the commit later fails:
      * a torn record could still carry this one. */
     s_ledger.next_seq++;
     pending_t *p = new_ticket(r.seq, key, true);
-    p->rec_off = s_ledger.arena_len;
-    p->rec_len = (size_t)len;
-    memcpy(s_ledger.arena + s_ledger.arena_len, s_ledger.rec, (size_t)len);
-    s_ledger.arena_len += (size_t)len;
+    p->rec_off = off;
+    p->rec_len = (size_t)n;
     s_ledger.nnew++;
     cb_inbox_remember(key, r.seq, false);
     *ticket = p->ticket;
@@ -406,41 +409,43 @@ bool cb_ledger_pending(void)
     return s_ledger.npending > 0;
 }
 
-/* The new event a ticket stands for: itself, or the one it repeats. */
-static const pending_t *original(const pending_t *p)
+/* Writes the turn's records with one write and flushes once: CB_OK when both
+ * succeeded (every ticket of the turn durable). */
+static int write_turn(void)
 {
-    for (size_t i = 0; !p->is_new && i < s_ledger.npending; i++) {
-        const pending_t *o = &s_ledger.pending[i];
-        if (o->is_new && memcmp(o->key, p->key, CB_DUPKEY_LEN) == 0)
-            return o;
+    if (s_ledger.arena_len == 0)
+        return CB_OK;           /* only repeats of events answered already */
+    cb_metrics.journal_syncs++; /* group commits, as /metrics says */
+    int rc = cb_journal_append_framed(s_ledger.arena, s_ledger.arena_len);
+    if (rc == CB_ERR_NOSPC && compact() == CB_OK)
+        rc = cb_journal_append_framed(s_ledger.arena, s_ledger.arena_len);
+    if (rc != CB_OK) {
+        storage_failed("journal append", rc);
+        return rc;
     }
-    return p;
+    rc = flush("journal sync");
+    if (rc == CB_OK)
+        s_ledger.flags |= s_ledger.turn_flags;
+    return rc;
 }
 
 void cb_ledger_commit(void)
 {
     if (s_ledger.npending == 0)
         return;
-    bool uncovered = false;
+    bool ok = write_turn() == CB_OK;
+    s_ledger.turn_flags = 0;
     for (size_t i = 0; i < s_ledger.npending; i++) {
         const pending_t *p = &s_ledger.pending[i];
-        uncovered |= p->is_new && !p->covered && !p->failed;
-    }
-    if (uncovered) {
-        cb_metrics.journal_syncs++; /* group commits, as /metrics says */
-        flush("journal sync");
-    }
-    for (size_t i = 0; i < s_ledger.npending; i++) {
-        const pending_t *p = &s_ledger.pending[i];
-        const pending_t *o = original(p);
-        cb_ledger_outcome_t out = {.ticket = p->ticket,
-                                   .seq = p->seq,
-                                   .durable = o->is_new && o->covered,
-                                   .is_new = p->is_new};
+        /* a repeat's original is in the same turn (an earlier one made its
+         * key durable or forgot it), so every ticket shares the outcome */
+        cb_ledger_outcome_t out = {
+            .ticket = p->ticket, .seq = p->seq, .durable = ok, .is_new = p->is_new};
         cb_record_event_t r;
-        if (p->is_new && out.durable) {
+        if (p->is_new && ok) {
             cb_inbox_mark_durable(p->key);
-            if (cb_record_event_decode(s_ledger.arena + p->rec_off, p->rec_len, &r) == CB_OK) {
+            if (cb_record_event_decode(s_ledger.arena + p->rec_off + CB_JOURNAL_HDR_LEN,
+                                       p->rec_len - CB_JOURNAL_OVERHEAD, &r) == CB_OK) {
                 cb_inbox_add(&r);
                 out.ev = &r.ev;
             }

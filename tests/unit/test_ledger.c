@@ -185,10 +185,11 @@ static void test_ledger_failed_flush_fails_every_ticket_and_forgets_their_keys(v
 }
 
 /* Hole 1 of issue 12: a webhook and an ack in one loop turn; the ack's
- * immediate flush fails and the journal drops every unsynced record,
- * the webhook's too. Before: the commit found nothing left to sync and
- * reported the webhook durable (200), and it was gone after a restart. */
-static void test_ledger_ack_flush_failure_in_the_same_turn_fails_the_held_event(void **state)
+ * immediate flush fails, and the journal drops every unsynced record. Before,
+ * the webhook's record was among them: the commit found nothing left to sync,
+ * answered 200, and the event was gone after a restart. Now a turn's records
+ * reach the journal only at its commit: the ack's failure cannot touch them. */
+static void test_ledger_ack_flush_failure_in_the_same_turn_cannot_drop_the_held_event(void **state)
 {
     (void)state;
     uint32_t s1, s2, t2, acked;
@@ -199,35 +200,15 @@ static void test_ledger_ack_flush_failure_in_the_same_turn_fails_the_held_event(
     cb_ledger_commit();
     const cb_ledger_outcome_t *o = outcome(t2);
     assert_non_null(o);
-    assert_false(o->durable); /* 503: InstaLeap retries */
+    assert_true(o->durable);
     /* what a restart shows agrees with the answers */
     fake_store_crash(0);
     assert_int_equal(start(), CB_OK);
     assert_true(unacked_has(s1)); /* its ack never became durable: shown again */
-    assert_false(unacked_has(s2));
-    uint32_t seq, t;
-    assert_int_equal(accept_ev(2, 0, &t, &seq), CB_LEDGER_HELD); /* the retry is new */
-}
-
-static void test_ledger_ack_flush_in_the_same_turn_covers_the_held_event(void **state)
-{
-    (void)state;
-    uint32_t s1, s2, t2, acked;
-    assert_true(store(1, 0, &s1));
-    assert_int_equal(accept_ev(2, 0, &t2, &s2), CB_LEDGER_HELD);
-    assert_int_equal(cb_ledger_ack(0, &acked), CB_OK);
-    assert_int_equal(acked, s1);
-    unsigned syncs = fake_store.syncs;
-    cb_ledger_commit();
-    assert_int_equal(fake_store.syncs, syncs); /* already covered: no second flush */
-    assert_true(outcome(t2)->durable);
-    fake_store_crash(0);
-    assert_int_equal(start(), CB_OK);
-    assert_false(unacked_has(s1));
     assert_true(unacked_has(s2));
 }
 
-static void test_ledger_device_key_flush_failure_fails_the_held_event(void **state)
+static void test_ledger_device_key_flush_failure_cannot_drop_the_held_event(void **state)
 {
     (void)state;
     uint32_t s1, t1;
@@ -237,7 +218,56 @@ static void test_ledger_device_key_flush_failure_fails_the_held_event(void **sta
     fake_store.sync_fails = 1;
     assert_int_equal(cb_ledger_device_key(&key, &len), CB_ERR_STORAGE);
     cb_ledger_commit();
-    assert_false(outcome(t1)->durable);
+    assert_true(outcome(t1)->durable);
+    fake_store_crash(0);
+    assert_int_equal(start(), CB_OK);
+    assert_true(unacked_has(s1));
+}
+
+static void test_ledger_turn_is_written_with_one_write_and_one_flush_at_the_commit(void **state)
+{
+    (void)state;
+    uint32_t s1, t[4], seq[4], acked;
+    assert_true(store(1, 0, &s1));
+    unsigned appends = fake_store.appends, syncs = fake_store.syncs;
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(accept_ev(i + 2, i == 0 ? CB_LEDGER_FLAG_V3_SEEN : 0, &t[i], &seq[i]),
+                         CB_LEDGER_HELD);
+    assert_int_equal(fake_store.appends, appends); /* nothing written before the commit */
+    assert_int_equal(cb_ledger_ack(s1, &acked), CB_OK);
+    assert_int_equal(fake_store.appends - appends, 1); /* the ack's */
+    assert_int_equal(fake_store.syncs - syncs, 1);
+    cb_ledger_commit();
+    assert_int_equal(fake_store.appends - appends, 2); /* three events and a flag: one write */
+    assert_int_equal(fake_store.syncs - syncs, 2);
+    for (unsigned i = 0; i < 3; i++)
+        assert_true(outcome(t[i])->durable);
+    fake_store_crash(0);
+    assert_int_equal(start(), CB_OK);
+    assert_false(unacked_has(s1));
+    for (unsigned i = 0; i < 3; i++)
+        assert_true(unacked_has(seq[i]));
+    assert_int_equal(cb_ledger_flags(), CB_LEDGER_FLAG_V3_SEEN);
+}
+
+static void test_ledger_failed_turn_write_fails_every_ticket(void **state)
+{
+    (void)state;
+    uint32_t t[2], seq[2];
+    accept_ev(1, 0, &t[0], &seq[0]);
+    accept_ev(2, 0, &t[1], &seq[1]);
+    fake_store.append_fails = 1;
+    fake_store.append_partial = 30; /* a partial tail */
+    cb_ledger_commit();
+    assert_false(outcome(t[0])->durable);
+    assert_false(outcome(t[1])->durable);
+    assert_int_equal(cb_inbox_unacked(), 0);
+    uint32_t s3;
+    assert_true(store(1, 0, &s3)); /* the retry, after the partial tail */
+    fake_store_crash(0);
+    assert_int_equal(start(), CB_OK);
+    assert_int_equal(cb_inbox_unacked(), 1);
+    assert_true(unacked_has(s3));
 }
 
 static void test_ledger_restart_replays_unacked_duplicates_and_sequence(void **state)
@@ -337,22 +367,27 @@ static void test_ledger_flags_of_a_failed_or_torn_commit_come_only_with_the_even
     fake_store.sync_fails = 1;
     cb_ledger_commit();
     assert_int_equal(cb_ledger_flags(), 0);
-    /* torn: power lost before the flush, each byte of the unsynced records
-     * kept in turn: the flags are set exactly when the event came back */
-    bool seen_with = false, seen_without = false;
+    /* torn: power lost during the commit's write, each byte of it kept in
+     * turn: the flags come back only with their event */
+    bool seen_with = false, seen_without = false, seen_event_only = false;
     for (uint32_t keep = 0; keep < 400; keep++) {
         fake_store_reset();
         assert_int_equal(start(), CB_OK);
         assert_int_equal(accept_ev(2, CB_LEDGER_FLAG_V3_SEEN, &t, &seq), CB_LEDGER_HELD);
-        fake_store_crash(keep);
+        fake_store_crash_after_ops(0);
+        fake_store.crash_tear = keep;
+        cb_ledger_commit();
+        assert_false(outcome(t)->durable);
+        fake_store_crash(FAKE_STORE_KEEP_ALL);
         assert_int_equal(start(), CB_OK);
         bool has = cb_inbox_unacked() == 1;
         if (cb_ledger_flags() != 0)
             assert_true(has);
         seen_with |= cb_ledger_flags() != 0;
         seen_without |= cb_ledger_flags() == 0;
+        seen_event_only |= has && cb_ledger_flags() == 0;
     }
-    assert_true(seen_with && seen_without);
+    assert_true(seen_with && seen_without && seen_event_only);
 }
 
 /* ---- power cut at every storage operation ----
@@ -707,10 +742,13 @@ int main(void)
         cmocka_unit_test_setup(test_ledger_duplicate_of_a_durable_event_is_answered_at_once, setup),
         cmocka_unit_test_setup(test_ledger_failed_flush_fails_every_ticket_and_forgets_their_keys,
                                setup),
-        cmocka_unit_test_setup(test_ledger_ack_flush_failure_in_the_same_turn_fails_the_held_event,
+        cmocka_unit_test_setup(
+            test_ledger_ack_flush_failure_in_the_same_turn_cannot_drop_the_held_event, setup),
+        cmocka_unit_test_setup(test_ledger_device_key_flush_failure_cannot_drop_the_held_event,
                                setup),
-        cmocka_unit_test_setup(test_ledger_ack_flush_in_the_same_turn_covers_the_held_event, setup),
-        cmocka_unit_test_setup(test_ledger_device_key_flush_failure_fails_the_held_event, setup),
+        cmocka_unit_test_setup(
+            test_ledger_turn_is_written_with_one_write_and_one_flush_at_the_commit, setup),
+        cmocka_unit_test_setup(test_ledger_failed_turn_write_fails_every_ticket, setup),
         cmocka_unit_test_setup(test_ledger_restart_replays_unacked_duplicates_and_sequence, setup),
         cmocka_unit_test_setup(test_ledger_unavailable_when_the_journal_cannot_open, setup),
         cmocka_unit_test_setup(test_ledger_flags_are_durable_with_their_event, setup),
