@@ -1,8 +1,9 @@
 /* cb_ledger.h - what the device keeps durably (SPEC 5): accepted events,
  * acknowledgements, the duplicate set, device flags and the device key, over
  * the journal. The server hands in events with their duplicate keys and gets
- * tickets; one commit per loop turn flushes once and reports each ticket
- * durable or failed. The ledger knows no connection, reply or signal. */
+ * tickets; one commit per loop turn writes and flushes the turn once and
+ * reports each ticket durable or failed. The ledger knows no connection,
+ * reply or signal. */
 #ifndef CB_LEDGER_H
 #define CB_LEDGER_H
 
@@ -64,10 +65,9 @@ cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_D
 /* True while tickets wait for a commit. */
 bool cb_ledger_pending(void);
 
-/* Group commit: one flush for every ticket not yet covered, then the outcome
- * callback for each ticket. A ticket is durable only when a successful flush
- * covered its record; a failed flush by anyone (an ack, the device key)
- * fails every ticket it dropped. Then compacts when due. */
+/* Group commit: the turn's records (kept until now) are written with one
+ * storage write and flushed once; then the outcome callback for each ticket,
+ * durable exactly when both succeeded. Then compacts when due. */
 void cb_ledger_commit(void);
 
 /* Acknowledges seq (0 = the oldest): journaled and flushed at once. CB_OK
