@@ -935,6 +935,39 @@ static void test_journal_generation_wraps_around(void **state)
     reopen_expect(k_new, N_NEW);
 }
 
+static void test_journal_framed_records_are_appended_with_one_write(void **state)
+{
+    (void)state;
+    assert_int_equal(cb_journal_open(NULL, NULL), CB_OK);
+    static uint8_t recs[4096];
+    size_t len = 0;
+    for (unsigned i = 0; i < N_OLD; i++) {
+        int n = cb_journal_frame(k_old[i].type, payload_of(&k_old[i]), k_old[i].len, recs + len,
+                                 sizeof recs - len);
+        assert_int_equal(n, (int)(k_old[i].len + OVERHEAD));
+        len += (size_t)n;
+    }
+    unsigned appends = fake_store.appends;
+    assert_int_equal(cb_journal_append_framed(recs, len), CB_OK);
+    assert_int_equal(fake_store.appends - appends, 1);
+    assert_int_equal(cb_journal_sync(), CB_OK);
+    reopen_expect(k_old, N_OLD);
+    /* framing in place: the payload already at out + CB_JOURNAL_HDR_LEN */
+    memcpy(recs + CB_JOURNAL_HDR_LEN, "abcd", 4);
+    assert_int_equal(cb_journal_frame(CB_REC_ACK, recs + CB_JOURNAL_HDR_LEN, 4, recs, 14), 14);
+    assert_memory_equal(recs + CB_JOURNAL_HDR_LEN, "abcd", 4);
+    /* refused: journal types, too little room, bytes that are not whole records */
+    assert_int_equal(cb_journal_frame(0xF0, "x", 1, recs, 64), CB_ERR_INVAL);
+    assert_int_equal(cb_journal_frame(1, "x", 1, recs, 10), CB_ERR_TOO_LARGE);
+    assert_int_equal(cb_journal_append_framed(recs, 13), CB_ERR_INVAL);
+    recs[0] = 0;
+    assert_int_equal(cb_journal_append_framed(recs, 14), CB_ERR_INVAL);
+    recs[0] = SYNC_BYTE;
+    recs[1] = 0xF1;
+    assert_int_equal(cb_journal_append_framed(recs, 14), CB_ERR_INVAL);
+    assert_int_equal(fake_store.appends - appends, 1); /* nothing written for them */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -986,6 +1019,7 @@ int main(void)
         cmocka_unit_test_setup(test_journal_open_fails_when_storage_cannot_be_read, setup),
         cmocka_unit_test_setup(test_journal_tail_cut_that_cannot_be_written_still_replays, setup),
         cmocka_unit_test_setup(test_journal_generation_wraps_around, setup),
+        cmocka_unit_test_setup(test_journal_framed_records_are_appended_with_one_write, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
