@@ -265,16 +265,23 @@ static int copy_file(const char *src, const char *dst)
     return rc;
 }
 
+/* Removes the copy: the slot files and what the open set aside there. */
 static void remove_tmp(void)
 {
-    char path[sizeof s_tool.tmp + 32];
+    char path[sizeof s_tool.tmp + 300];
     if (!s_tool.tmp[0])
         return;
     cb_store_posix_close();
-    for (int i = 0; i < CB_SLOT_COUNT; i++) {
-        snprintf(path, sizeof path, "%s/%s", s_tool.tmp, k_slots[i]);
+    DIR *dh = opendir(s_tool.tmp);
+    struct dirent *e;
+    while (dh && (e = readdir(dh)) != NULL) {
+        if (strncmp(e->d_name, "journal-", 8) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%.255s", s_tool.tmp, e->d_name);
         unlink(path);
     }
+    if (dh)
+        closedir(dh);
     rmdir(s_tool.tmp);
     s_tool.tmp[0] = '\0';
 }
