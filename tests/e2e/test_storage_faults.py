@@ -23,6 +23,8 @@ from harness import ChatbellCase, base_config, make_event, webhook_request  # no
 
 NOBODY = 65534
 FRESH_APPENDS = 2  # a fresh journal's own appends (header, commit) count for the hook
+# (the V3-seen flag of SPEC 3 auto rides in the first V3 event's write: a loop
+# turn's records are written with one append)
 
 
 def can_drop_to_nobody():

@@ -44,7 +44,7 @@ static cb_event_t event_of(unsigned i)
 static void key_of(unsigned i, uint8_t key[CB_DUPKEY_LEN])
 {
     cb_event_t ev = event_of(i);
-    cb_inbox_key(&ev, CB_SPAN_NONE, key);
+    cb_inbox_key(0, &ev.job_id, 1, key);
 }
 
 #define OUT_MAX 256
