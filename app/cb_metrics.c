@@ -113,6 +113,12 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
            m->journal_compactions);
     single(&b, "chatbell_storage_errors_total", "counter", "Storage operations that failed.",
            m->storage_errors);
+    single(&b, "chatbell_journal_skipped_bytes", "gauge",
+           "Damaged journal bytes skipped at start (records after them restored).",
+           m->journal_skipped_bytes);
+    single(&b, "chatbell_journal_set_aside", "gauge",
+           "Journal slots set aside at start as unreadable or damaged.",
+           m->journal_slots_set_aside);
     single(&b, "chatbell_uptime_seconds", "gauge", "Seconds since start.", uptime_s);
     return b.err ? b.err : (int)b.len;
 }

@@ -40,6 +40,8 @@ typedef struct {
     uint64_t journal_syncs;
     uint64_t journal_compactions;
     uint64_t storage_errors;
+    uint32_t journal_skipped_bytes;   /* found damaged at start */
+    uint32_t journal_slots_set_aside; /* at start */
     uint32_t conns_open, conns_hwm;
 } cb_metrics_t;
 

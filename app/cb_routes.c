@@ -69,6 +69,10 @@ static void healthz(cb_conn_t *c)
     cb_jsonw_kv_cstr(&w, "status", ok ? "ok" : "degraded");
     if (!ok)
         cb_jsonw_kv_cstr(&w, "reason", reason ? reason : "storage unavailable");
+    if (cb_metrics.journal_skipped_bytes || cb_metrics.journal_slots_set_aside) {
+        cb_jsonw_kv_u64(&w, "journal_skipped_bytes", cb_metrics.journal_skipped_bytes);
+        cb_jsonw_kv_u64(&w, "journal_slots_set_aside", cb_metrics.journal_slots_set_aside);
+    }
     cb_jsonw_kv_u64(&w, "uptime_s", cb_server_uptime_s());
     cb_jsonw_kv_u64(&w, "unacked", cb_inbox_unacked());
     cb_jsonw_obj_end(&w);
@@ -113,7 +117,7 @@ static void ack(cb_conn_t *c, const cb_http_request_t *req)
         seq = (uint32_t)u;
     }
     uint32_t acked;
-    if (cb_ledger_ack(seq, &acked) != CB_OK) {
+    if (cb_server_ack(seq, &acked) != CB_OK) {
         cb_reply_error(c, 404, "not_found",
                        seq ? "That message is not waiting." : "No message is waiting.", NULL, NULL,
                        false);

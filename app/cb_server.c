@@ -3,6 +3,8 @@
  * for the loop. See cb_server.h for the loop's side of the contract. */
 #include "cb_server.h"
 #include "cb_err.h"
+#include "cb_inbox.h"
+#include "cb_ledger.h"
 #include "cb_port.h"
 #include "cb_ratelimit.h"
 #include "cb_server_int.h"
@@ -15,6 +17,7 @@ static struct {
     uint64_t start_ms;
     cb_conn_t conns[CB_CFG_MAX_CONN];
     uint32_t gen;
+    bool shown_changed; /* a commit stored a message: redraw the display */
 } s_server;
 
 #define BUSY_BODY     "{\"error\":\"busy\",\"message\":\"Too many connections; retry later.\"}"
@@ -52,6 +55,47 @@ cb_conn_t *cb_server_conn_get(int id, uint32_t gen)
     return (c->used && c->gen == gen) ? c : NULL;
 }
 
+/* The display shows the oldest unacknowledged message (docs/DESIGN.md). */
+static void show_oldest(void)
+{
+    const cb_inbox_msg_t *m = cb_ledger_oldest();
+    if (!m) {
+        if (cb_inbox_unacked() == 0)
+            cb_signal_show(NULL, 0, cb_port_now_ms());
+        return; /* not readable: logged by the ledger; the display stays */
+    }
+    cb_signal_msg_t sm = {m->seq, cb_span_str(m->sender), cb_span_str(m->job_id),
+                          cb_span_str(m->client_id), cb_span_str(m->text)};
+    cb_signal_show(&sm, cb_inbox_unacked(), cb_port_now_ms());
+}
+
+/* After the journal opened: a restore line for every unacknowledged message,
+ * the oldest on the display, one reminder. */
+static void show_restored(void)
+{
+    unsigned n = cb_inbox_unacked();
+    for (size_t i = 0; i < n; i++) {
+        uint32_t seq;
+        cb_inbox_unacked_at(i, &seq);
+        cb_signal_restore(seq);
+    }
+    show_oldest();
+    if (n)
+        cb_signal_remind(cb_port_now_ms());
+}
+
+/* A commit's outcome: the webhook's answer, and a stored message signalled. */
+static void on_outcome(const cb_ledger_outcome_t *o, void *ctx)
+{
+    (void)ctx;
+    cb_webhook_outcome(o);
+    if (!o->ev)
+        return;
+    cb_signal_msg_t m = {o->seq, o->ev->sender, o->ev->job_id, o->ev->client_id, o->ev->text};
+    cb_signal_message(&m, cb_inbox_unacked(), cb_port_now_ms());
+    s_server.shown_changed = true;
+}
+
 int cb_server_start(const cb_settings_t *s)
 {
     memset(&s_server, 0, sizeof s_server);
@@ -60,7 +104,11 @@ int cb_server_start(const cb_settings_t *s)
     s_server.start_ms = cb_port_now_ms();
     cb_signal_init(s, s_server.start_ms);
     cb_ratelimit_init(s->rate_limit_failures, s->rate_limit_block_s);
-    return cb_ledger_start();
+    cb_ledger_config_t cfg = {.journal_budget = s->journal_budget, .outcome = on_outcome};
+    int rc = cb_ledger_start(&cfg);
+    if (rc == CB_OK)
+        show_restored();
+    return rc;
 }
 
 const char *cb_server_busy_response(size_t *len)
@@ -221,12 +269,25 @@ bool cb_server_commit_pending(void)
 void cb_server_commit(void)
 {
     cb_ledger_commit();
+    if (s_server.shown_changed)
+        show_oldest();
+    s_server.shown_changed = false;
+}
+
+int cb_server_ack(uint32_t seq, uint32_t *acked)
+{
+    int rc = cb_ledger_ack(seq, acked);
+    if (rc != CB_OK)
+        return rc;
+    cb_signal_ack(*acked);
+    show_oldest();
+    return CB_OK;
 }
 
 void cb_server_button(void)
 {
     uint32_t seq;
-    if (cb_ledger_ack(0, &seq) != CB_OK)
+    if (cb_server_ack(0, &seq) != CB_OK)
         cb_port_log(CB_LOG_INFO, "button: nothing to acknowledge");
 }
 
@@ -278,7 +339,8 @@ uint32_t cb_server_tick(void)
     uint64_t now = cb_port_now_ms();
     while (cb_port_button_pressed())
         cb_server_button();
-    cb_ledger_poll();
+    if (cb_ledger_poll())
+        show_restored();
     uint32_t next = check_timeouts(now);
     uint32_t sig = cb_signal_tick(now);
     return sig < next ? sig : next;
@@ -286,5 +348,5 @@ uint32_t cb_server_tick(void)
 
 void cb_server_stop(void)
 {
-    cb_ledger_commit();
+    cb_server_commit();
 }

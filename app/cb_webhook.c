@@ -1,6 +1,7 @@
 /* cb_webhook.c - POST <webhook path>: media type, authentication, event
- * parsing, replay window, then the ledger (SPEC 2 and 3). Called by the
- * router for each complete webhook request. */
+ * parsing, replay window, then the ledger (SPEC 2 and 3); the ledger's
+ * outcomes become the held answers. Called by the router for each complete
+ * webhook request, and by the server for each commit outcome. */
 #include "cb_auth_sig.h"
 #include "cb_err.h"
 #include "cb_event.h"
@@ -12,8 +13,60 @@
 
 #include <string.h>
 
-/* One request is handled at a time, so one scratch serves all connections. */
-static cb_event_scratch_t s_scratch;
+/* One request is handled at a time, so one scratch serves all connections;
+ * held: which connection waits for which ledger ticket. */
+static struct {
+    cb_event_scratch_t scratch;
+    struct {
+        uint32_t ticket; /* 0: free */
+        int conn;
+        uint32_t gen;
+    } held[CB_CFG_MAX_CONN];
+} s_webhook;
+
+static void storage_unavailable(cb_conn_t *c)
+{
+    cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
+    cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
+                   NULL, "Retry-After: 5\r\n", false);
+}
+
+/* Holds c's answer for ticket. A slot is free again once its outcome came;
+ * the ledger holds at most CB_CFG_MAX_CONN tickets (it commits before taking
+ * more), so a slot is always free: else 503 rather than an answer never sent. */
+static void hold(cb_conn_t *c, int conn_id, uint32_t ticket)
+{
+    for (size_t i = 0; i < CB_CFG_MAX_CONN; i++) {
+        if (s_webhook.held[i].ticket)
+            continue;
+        s_webhook.held[i].ticket = ticket;
+        s_webhook.held[i].conn = conn_id;
+        s_webhook.held[i].gen = c->gen;
+        c->held = true;
+        return;
+    }
+    storage_unavailable(c);
+}
+
+void cb_webhook_outcome(const cb_ledger_outcome_t *o)
+{
+    for (size_t i = 0; i < CB_CFG_MAX_CONN; i++) {
+        if (s_webhook.held[i].ticket != o->ticket)
+            continue;
+        s_webhook.held[i].ticket = 0;
+        cb_conn_t *c = cb_server_conn_get(s_webhook.held[i].conn, s_webhook.held[i].gen);
+        if (!c)
+            return; /* the client went away; the event is stored all the same */
+        c->held = false;
+        if (!o->durable) {
+            storage_unavailable(c);
+            return;
+        }
+        cb_metrics.events[o->is_new ? CB_RES_ACCEPTED : CB_RES_DUPLICATE]++;
+        cb_reply_seq(c, o->is_new ? "accepted" : "duplicate", o->seq);
+        return;
+    }
+}
 
 static bool media_type_is_json(cb_span_t ct)
 {
@@ -96,7 +149,8 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
 
     cb_event_t ev;
     const char *field = NULL, *why = NULL;
-    int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_scratch, &field, &why);
+    int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_webhook.scratch, &field,
+                            &why);
     if (rc == CB_ERR_EVENT) {
         cb_metrics.events[CB_RES_INVALID_EVENT]++;
         cb_reply_error(c, 400, "invalid_event", why ? why : "The event is not valid.", field, NULL,
@@ -132,20 +186,18 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
 
     uint8_t key[CB_DUPKEY_LEN];
     dup_key(&ev, &sig, key);
-    uint32_t seq = 0;
-    switch (cb_ledger_accept(conn_id, c->gen, &ev, key,
-                             sig.scheme == CB_SIG_V3 ? CB_LEDGER_FLAG_V3_SEEN : 0, &seq)) {
-    case CB_ACCEPT_HELD:
-        c->held = true;
+    uint32_t seq = 0, ticket = 0;
+    switch (cb_ledger_accept(&ev, key, sig.scheme == CB_SIG_V3 ? CB_LEDGER_FLAG_V3_SEEN : 0,
+                             &ticket, &seq)) {
+    case CB_LEDGER_HELD:
+        hold(c, conn_id, ticket);
         break;
-    case CB_ACCEPT_DUPLICATE:
+    case CB_LEDGER_DUPLICATE:
         cb_metrics.events[CB_RES_DUPLICATE]++;
         cb_reply_seq(c, "duplicate", seq);
         break;
-    case CB_ACCEPT_UNAVAILABLE:
-        cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
-        cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
-                       NULL, "Retry-After: 5\r\n", false);
+    case CB_LEDGER_UNAVAILABLE:
+        storage_unavailable(c);
         break;
     }
 }
