@@ -349,9 +349,7 @@ static void release(const pending_t *p, bool ok)
         return; /* the client went away; the event is stored all the same */
     c->held = false;
     if (!ok) {
-        cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
-        cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
-                       NULL, "Retry-After: 5\r\n", false);
+        cb_reply_err(c, CB_E_STORAGE_UNAVAILABLE, NULL, NULL);
         return;
     }
     cb_metrics.events[p->is_new ? CB_RES_ACCEPTED : CB_RES_DUPLICATE]++;

@@ -99,9 +99,23 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
            "Connections refused over the cap (503 busy).", m->connections_rejected);
     single(&b, "chatbell_connections_timed_out_total", "counter",
            "Connections closed by a request or idle timeout.", m->connections_timed_out);
+    single(&b, "chatbell_connections_rejected_source_total", "counter",
+           "Connections refused over max_conn_per_source (503 busy).",
+           m->connections_rejected_source);
     single(&b, "chatbell_connections_open", "gauge", "Connections open now.", m->conns_open);
     single(&b, "chatbell_connections_open_max", "gauge", "High-water mark of open connections.",
            m->conns_hwm);
+    single(&b, "chatbell_ratelimit_blocks_total", "counter",
+           "Sources blocked for failing authentication too often.", m->ratelimit_blocks);
+    single(&b, "chatbell_ratelimit_evictions_total", "counter",
+           "Unblocked sources forgotten to make room in the rate limiter.", m->ratelimit_evictions);
+    single(&b, "chatbell_ratelimit_overflow_failures_total", "counter",
+           "Failures counted in the shared bucket while the table is full of blocked sources.",
+           m->ratelimit_overflow_failures);
+    single(&b, "chatbell_ratelimit_sources", "gauge", "Sources tracked by the rate limiter.",
+           m->ratelimit_sources);
+    single(&b, "chatbell_ratelimit_sources_max", "gauge",
+           "High-water mark of sources tracked by the rate limiter.", m->ratelimit_sources_max);
     single(&b, "chatbell_requests_total", "counter", "HTTP requests parsed.", m->requests);
     family(&b, "chatbell_responses_total", "counter", "HTTP responses by status class.");
     for (int i = 1; i < 6; i++)

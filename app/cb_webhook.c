@@ -1,9 +1,10 @@
-/* cb_webhook.c - POST <webhook path>: media type, authentication, event
- * parsing, replay window, then the ledger (SPEC 2 and 3). Called by the
- * router for each complete webhook request. */
+/* cb_webhook.c - POST <webhook path>: authentication (reported to the
+ * gate), media type, event parsing, replay window, then the ledger (SPEC 2
+ * and 3). Called by the router for each complete webhook request. */
 #include "cb_auth_sig.h"
 #include "cb_err.h"
 #include "cb_event.h"
+#include "cb_gate.h"
 #include "cb_port.h"
 #include "cb_server_int.h"
 #include "cb_time.h"
@@ -41,48 +42,48 @@ static bool stale(cb_span_t ts, uint32_t window_s)
     return d > (int64_t)window_s * 1000;
 }
 
-void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
+void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, cb_gate_t *g)
 {
     const cb_settings_t *s = cb_server_settings();
+    /* Verify first where the credential can be checked without the body:
+     * token modes, and a missing signature. An unauthenticated client learns
+     * nothing about validation, and a blocked source gets 429 for anything
+     * but a valid credential. */
+    if (s->auth != CB_AUTH_SIGNATURE) {
+        cb_error_t e = cb_webhook_auth_token(req);
+        if (e == CB_E_STORAGE_UNAVAILABLE) {
+            cb_gate_refuse(g, e, "Tokens cannot be checked now (device key or clock unavailable).",
+                           NULL);
+            return;
+        }
+        if (!cb_gate_check(g, e, NULL))
+            return;
+    } else if (!cb_webhook_auth_has_signature(req)) {
+        cb_gate_check(g, CB_E_MISSING_SIGNATURE, NULL);
+        return;
+    }
     size_t nct = 0;
     cb_span_t ct = cb_http_field(req, "Content-Type", &nct);
     if (nct != 1 || !media_type_is_json(ct)) {
-        cb_metrics.events[CB_RES_UNSUPPORTED_MEDIA]++;
-        cb_reply_error(c, 415, "unsupported_media_type", "Content-Type must be application/json.",
-                       NULL, NULL, false);
+        cb_gate_refuse(g, CB_E_UNSUPPORTED_MEDIA, NULL, NULL);
         return;
     }
-    if (cb_webhook_auth_blocked(c, req))
-        return;
-    /* Token modes and a missing signature are decided before the body is
-     * parsed: an unauthenticated client learns nothing about validation. */
-    if (!cb_webhook_auth_pre(c, req))
-        return;
 
     cb_event_t ev;
     const char *field = NULL, *why = NULL;
     int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_scratch, &field, &why);
-    if (rc == CB_ERR_EVENT) {
-        cb_metrics.events[CB_RES_INVALID_EVENT]++;
-        cb_reply_error(c, 400, "invalid_event", why ? why : "The event is not valid.", field, NULL,
-                       false);
-        return;
-    }
     if (rc != CB_OK) {
-        cb_metrics.events[CB_RES_INVALID_JSON]++;
-        cb_reply_error(c, 400, "invalid_json", why ? why : "The body is not one JSON object.", NULL,
-                       NULL, false);
+        cb_gate_refuse(g, rc == CB_ERR_EVENT ? CB_E_INVALID_EVENT : CB_E_INVALID_JSON, why, field);
         return;
     }
 
     cb_span_t signed_ts = ev.created_at, v3_ts = CB_SPAN_NONE;
-    if (!cb_webhook_auth_post(c, req, &ev, &signed_ts, &v3_ts))
+    if (s->auth == CB_AUTH_SIGNATURE &&
+        !cb_gate_check(g, cb_webhook_auth_signature(req, &ev, &signed_ts, &v3_ts), NULL))
         return;
 
     if (stale(signed_ts, s->replay_window_s)) {
-        cb_metrics.events[CB_RES_STALE]++;
-        cb_reply_error(c, 400, "stale_event", "The event's timestamp is outside the replay window.",
-                       NULL, NULL, false);
+        cb_reply_err(c, CB_E_STALE_EVENT, NULL, NULL);
         return;
     }
 
@@ -96,9 +97,7 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
         cb_reply_seq(c, "duplicate", seq);
         break;
     case CB_ACCEPT_UNAVAILABLE:
-        cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
-        cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
-                       NULL, "Retry-After: 5\r\n", false);
+        cb_reply_err(c, CB_E_STORAGE_UNAVAILABLE, NULL, NULL);
         break;
     }
 }
