@@ -84,7 +84,8 @@ static void healthz(cb_conn_t *c)
 
 static void metrics(cb_conn_t *c)
 {
-    static char body[CB_CFG_RESP_MAX - 256]; /* one request at a time */
+    /* one request at a time; the head takes under 160 bytes */
+    static char body[CB_CFG_RESP_MAX - 192];
     int n = cb_metrics_render(body, sizeof body, cb_inbox_unacked(), cb_inbox_unacked_hwm(),
                               cb_ledger_journal_bytes(), cb_server_uptime_s());
     if (n < 0) {
