@@ -210,14 +210,29 @@ class TrickleTests(LockoutCase):
 
     REQ_MS = 1500
 
+    def requests_served(self):
+        """Requests parsed so far, not counting this probe."""
+        return self.server.metrics()["chatbell_requests_total"] - 1
+
     def test_trickling_without_reading_does_not_keep_the_slot(self):
         self.run_server(config=base_config(request_timeout_ms=self.REQ_MS))
-        m0 = self.server.metrics()
         c = SourceConn(self.server.port, rcvbuf=4096)
         try:
-            # answers pile up unread until the server cannot send more; the
-            # requests behind them wait in its read-ahead
-            c.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 60 + b"GET /healthz HTTP/1.1\r\nX-Pad: ")
+            # Answers pile up unread until the server cannot send more: send
+            # batches until one is not all served. Its rest then waits in the
+            # server's read-ahead, which still has room for trickled bytes.
+            batch = b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 20
+            sent = self.requests_served()
+            for _ in range(500):
+                c.send(batch)
+                sent += 20
+                time.sleep(0.05)
+                served = self.requests_served()
+                if served < sent:
+                    break
+            self.assertLess(served, sent, "the server never stopped sending")
+            c.send(b"GET /healthz HTTP/1.1\r\nX-Pad: ")
+            m0 = self.server.metrics()
             t0 = time.monotonic()
             timed_out = None
             while time.monotonic() - t0 < 3 * self.REQ_MS / 1000 + 2:
