@@ -42,24 +42,41 @@ void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *cty
     cb_metrics.responses_by_class[status / 100 % 6]++;
 }
 
-static void reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *field,
-                      const char *extra)
+/* {"error":code,"message":message[,"field":field]} into body[256]. */
+static size_t err_body(char body[256], const cb_error_info_t *info, const char *message,
+                       const char *field)
 {
-    const cb_error_info_t *info = cb_errors_info(e);
-    char body[256];
     cb_jsonw_t w;
-    cb_jsonw_init(&w, body, sizeof body);
+    cb_jsonw_init(&w, body, 256);
     cb_jsonw_obj_begin(&w);
     cb_jsonw_kv_cstr(&w, "error", info->code);
     cb_jsonw_kv_cstr(&w, "message", message ? message : info->message);
     if (field)
         cb_jsonw_kv_cstr(&w, "field", field);
     cb_jsonw_obj_end(&w);
+    return w.len;
+}
+
+static void reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *field,
+                      const char *extra)
+{
+    const cb_error_info_t *info = cb_errors_info(e);
+    char body[256];
+    size_t len = err_body(body, info, message, field);
     if (info->authf != CB_NO_METRIC)
         cb_metrics.auth_failures[info->authf]++;
     if (info->result != CB_NO_METRIC && c->webhook)
         cb_metrics.events[info->result]++;
-    cb_reply(c, info->status, extra ? extra : info->extra, body, w.len, info->close);
+    cb_reply(c, info->status, extra ? extra : info->extra, body, len, info->close);
+}
+
+int cb_reply_err_render(cb_error_t e, char *out, size_t cap)
+{
+    const cb_error_info_t *info = cb_errors_info(e);
+    char body[256];
+    size_t len = err_body(body, info, NULL, NULL);
+    return cb_http_write_response(out, cap, info->status, info->extra, "application/json", body,
+                                  len, true);
 }
 
 void cb_reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *field)

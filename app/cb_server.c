@@ -17,7 +17,6 @@ static struct {
     cb_conn_t conns[CB_CFG_MAX_CONN];
     uint32_t gen;
     char busy[320]; /* the 503 busy response, from the error table */
-    size_t busy_len;
 } s_server;
 
 const cb_settings_t *cb_server_settings(void)
@@ -51,21 +50,14 @@ int cb_server_start(const cb_settings_t *s)
     s_server.start_ms = cb_port_now_ms();
     cb_signal_init(s, s_server.start_ms);
     cb_ratelimit_init(s->rate_limit_failures, s->rate_limit_block_s);
-    /* rendered once, through a scratch connection record: the loop sends it
-     * on sockets that never get a connection */
-    static cb_conn_t scratch;
-    memset(&scratch, 0, sizeof scratch);
-    cb_reply_err(&scratch, CB_E_BUSY, NULL, NULL);
-    cb_metrics.responses_by_class[5]--; /* not sent yet: counted per use */
-    memcpy(s_server.busy, scratch.out, scratch.out_len);
-    s_server.busy_len = scratch.out_len;
-    _Static_assert(sizeof s_server.busy <= sizeof scratch.out, "busy response");
     return cb_ledger_start();
 }
 
 const char *cb_server_busy_response(size_t *len)
 {
-    *len = s_server.busy_len;
+    /* rendered per use, so its Date is now */
+    int n = cb_reply_err_render(CB_E_BUSY, s_server.busy, sizeof s_server.busy);
+    *len = n > 0 ? (size_t)n : 0;
     return s_server.busy;
 }
 

@@ -52,6 +52,11 @@ void cb_reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *f
 /* The same with "Retry-After: retry_after_s" (429 rate_limited). */
 void cb_reply_err_after(cb_conn_t *c, cb_error_t e, uint32_t retry_after_s);
 
+/* The whole response of e with the table's message, closing, into out
+ * (for a socket that has no connection record: 503 busy). Returns its length
+ * or CB_ERR_NOMEM. Counts nothing. */
+int cb_reply_err_render(cb_error_t e, char *out, size_t cap);
+
 /* 200 {"status":status,"seq":seq}: a webhook's answer. */
 void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq);
 
