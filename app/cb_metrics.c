@@ -106,8 +106,7 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
     single(&b, "chatbell_connections_open", "gauge", "Connections open now.", m->conns_open);
     single(&b, "chatbell_connections_open_max", "gauge", "High-water mark of open connections.",
            m->conns_hwm);
-    family(&b, "chatbell_ratelimit_total", "counter",
-           "Rate limiter events.");
+    family(&b, "chatbell_ratelimit_total", "counter", "Rate limiter events.");
     sample(&b, "chatbell_ratelimit_total", "event", "blocked", m->ratelimit_blocks);
     sample(&b, "chatbell_ratelimit_total", "event", "evicted", m->ratelimit_evictions);
     sample(&b, "chatbell_ratelimit_total", "event", "overflow", m->ratelimit_overflow_failures);
