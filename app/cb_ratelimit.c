@@ -1,5 +1,5 @@
 /* cb_ratelimit.c - auth-failure rate limiting per source (cb_ratelimit.h);
- * the server calls it around every authentication. Each source keeps one
+ * the gate (cb_gate.c) calls it around every credential check. Each source keeps one
  * counter per second of the last minute, so "more than N in any 60 s" is
  * exact to the second whatever N is, in 60 bytes per source. */
 #include "cb_ratelimit.h"

@@ -73,7 +73,9 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, 
     const char *field = NULL, *why = NULL;
     int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_scratch, &field, &why);
     if (rc != CB_OK) {
-        cb_gate_refuse(g, rc == CB_ERR_EVENT ? CB_E_INVALID_EVENT : CB_E_INVALID_JSON, why, field);
+        bool event = rc == CB_ERR_EVENT; /* only an event's error names a field */
+        cb_gate_refuse(g, event ? CB_E_INVALID_EVENT : CB_E_INVALID_JSON, why,
+                       event ? field : NULL);
         return;
     }
 
