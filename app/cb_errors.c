@@ -1,6 +1,7 @@
 /* cb_errors.c - the table of error replies (cb_errors.h): SPEC 2's codes and
  * statuses in one place, so no handler spells a status or a code. */
 #include "cb_errors.h"
+#include "cb_metrics.h"
 
 #include <string.h>
 

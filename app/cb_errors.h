@@ -4,8 +4,6 @@
 #ifndef CB_ERRORS_H
 #define CB_ERRORS_H
 
-#include "cb_metrics.h"
-
 #include <stdbool.h>
 #include <stdint.h>
 

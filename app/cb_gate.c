@@ -1,8 +1,6 @@
-/* cb_gate.c - the authentication gate (cb_gate.h): verify first, then count
- * failures per source; a blocked source's failing requests get 429, its
- * requests with a valid credential are served (the source may be InstaLeap's
- * egress, or a proxy or NAT that others share). Called by the router and the
- * handlers it routes to. */
+/* cb_gate.c - the authentication gate (cb_gate.h), called by the router and
+ * its handlers: a blocked source's failing requests get 429, its valid ones
+ * are served (it may be InstaLeap's egress, or a proxy or NAT others share). */
 #include "cb_gate.h"
 #include "cb_err.h"
 #include "cb_port.h"

@@ -1,8 +1,6 @@
-/* cb_gate.h - the authentication gate the router puts in front of every
- * route that checks a credential (webhook, token endpoint, /ack; SPEC 2):
- * the request's source, its failure count, and the choice between serving,
- * 401 and 429. Handlers verify the credential and report the verdict here;
- * only the gate writes 401 and 429. */
+/* cb_gate.h - the authentication gate in front of every route that checks a
+ * credential (webhook, token endpoint, /ack; SPEC 2): handlers report their
+ * verdict, the gate finds the source, counts failures and writes 401 or 429. */
 #ifndef CB_GATE_H
 #define CB_GATE_H
 

@@ -30,14 +30,16 @@ CLIENT_SECRET_B = "e2e-lockout-secret-B-2a7e40"
 
 class SourceConn(H.Conn):
     """A connection whose client socket is bound to a source address
-    (127.0.0.2 is loopback too), optionally with a small receive buffer."""
+    (127.0.0.2 is loopback too; None: the default one), optionally with a
+    small receive buffer."""
 
-    def __init__(self, port, source="127.0.0.1", server=None, timeout=5.0, rcvbuf=None):
+    def __init__(self, port, source=None, server=None, timeout=5.0, rcvbuf=None):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         s.settimeout(timeout)
-        s.bind((source, 0))
+        if source:
+            s.bind((source, 0))
         s.connect((H.HOST, port))
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = s
@@ -59,17 +61,19 @@ def xff(*values):
 
 
 class LockoutCase(H.PerTestServerCase):
+    """Tests from one source use the default client address (they also run
+    over lwIP, tests/lwip/); those needing a second source bind 127.0.0.2."""
 
-    def setUp(self):
+    def needs_loopback(self):
         if not H.HOST.startswith("127."):
             self.skipTest("needs the simulator on loopback (binds 127.0.0.2)")
 
-    def bad(self, headers=(), source="127.0.0.1"):
+    def bad(self, headers=(), source=None):
         """A request signed with the wrong secret: 401, or 429 once blocked."""
         return exchange_from(self.server, source, webhook_request(make_event(), secret=WRONG,
                                                                   headers=headers))
 
-    def fail_until_blocked(self, headers=(), source="127.0.0.1", n=12):
+    def fail_until_blocked(self, headers=(), source=None, n=12):
         """n bad requests: the first ten are 401 invalid_signature, the
         last one 429 rate_limited with Retry-After."""
         for i in range(n):
@@ -83,11 +87,11 @@ class LockoutCase(H.PerTestServerCase):
         ra = r.header("Retry-After")
         self.assertTrue(ra and ra.isdigit() and 1 <= int(ra) <= 60, "Retry-After %r" % ra)
 
-    def accept_from(self, source="127.0.0.1", headers=(), unacked=None):
+    def accept_from(self, source=None, headers=(), unacked=None):
         """A correctly signed event from source: 200 accepted, signalled once."""
         ev = make_event()
         r = exchange_from(self.server, source, webhook_request(ev, headers=headers))
-        self.assertEqual(r.status, 200, "signed event from %s%s: %r" % (source, headers and " %r" % (headers,) or "", r))
+        self.assertEqual(r.status, 200, "signed event from %s%s: %r" % (source or "the client", headers and " %r" % (headers,) or "", r))
         seq = self.assertAccepted(r)
         self.expectSignals(message_signals(seq, ev, unacked))
         return seq
@@ -100,17 +104,18 @@ class RateLimitLockoutTests(LockoutCase):
     def test_blocked_peer_still_gets_its_signed_events_through(self):
         self.run_server(config=base_config())
         self.fail_until_blocked()
-        self.accept_from("127.0.0.1", unacked=1)
+        self.accept_from(unacked=1)
         # the block holds for failing requests
         self.assertRateLimited(self.bad())
         r = self.server.exchange(webhook_request(make_event(), scheme=None))
         self.assertRateLimited(r)  # no signature at all: a failure too
         self.expectNoSignals()
-        self.accept_from("127.0.0.1", unacked=2)
+        self.accept_from(unacked=2)
         m = self.server.metrics()
         self.assertEqual(metric_delta({}, m, "ratelimit_total", "blocked"), 1)
 
     def test_through_a_trusted_proxy_each_client_is_its_own_source(self):
+        self.needs_loopback()  # the proxy is 127.0.0.1
         self.run_server(config=base_config(trusted_proxies=["127.0.0.1"]))
         a, b = xff("203.0.113.7"), xff("198.51.100.20")
         self.fail_until_blocked(a)
@@ -131,6 +136,7 @@ class RateLimitLockoutTests(LockoutCase):
         self.expectNoSignals()
 
     def test_an_untrusted_peers_forwarded_for_is_ignored(self):
+        self.needs_loopback()
         self.run_server(config=base_config())
         # a fresh X-Forwarded-For each time does not escape the limit
         for i in range(11):
@@ -138,14 +144,14 @@ class RateLimitLockoutTests(LockoutCase):
         self.assertRateLimited(self.bad(xff("192.0.2.99")))
         # and another client's address cannot be blocked through it
         self.assertError(self.bad(source="127.0.0.2"), 401, "invalid_signature")
-        self.accept_from("127.0.0.1", headers=xff("192.0.2.1"), unacked=1)
+        self.accept_from(headers=xff("192.0.2.1"), unacked=1)
 
 
 class AckLimitTests(LockoutCase):
     """Hole 5: POST /ack was not limited, so the admin token could be
     guessed at full speed (before: the 12th wrong token was still 401)."""
 
-    def ack(self, token, source="127.0.0.1"):
+    def ack(self, token, source=None):
         return exchange_from(self.server, source, build_request(
             "POST", "/ack", [("Authorization", "Bearer %s" % token)], b""))
 
@@ -170,6 +176,7 @@ class ConnectionExhaustionTests(LockoutCase):
     idle timeout (before: no per-source cap, and still open after 5 s)."""
 
     def test_silent_connections_are_capped_per_source_and_closed_at_5s(self):
+        self.needs_loopback()
         self.run_server(config=base_config())  # max_conn 64: 16 per source
         t0 = time.monotonic()
         silent = [SourceConn(self.server.port) for _ in range(16)]
@@ -191,7 +198,7 @@ class ConnectionExhaustionTests(LockoutCase):
             for c in silent:
                 c.close()
         # the attacker's address is served again
-        self.accept_from("127.0.0.1", unacked=2)
+        self.accept_from(unacked=2)
         m = self.server.metrics()
         self.assertEqual(metric_delta({}, m, "connections_rejected_total", "per_source"), 1)
 
@@ -247,7 +254,7 @@ class TrickleTests(LockoutCase):
             self.assertLessEqual(timed_out, self.REQ_MS / 1000 + 2.5)
         finally:
             c.close()
-        self.accept_from("127.0.0.1", unacked=1)
+        self.accept_from(unacked=1)
 
 
 class SecretTests(LockoutCase):
