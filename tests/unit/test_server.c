@@ -368,6 +368,20 @@ static void test_server_unconsumed_bytes_do_not_keep_a_connection(void **state)
     assert_true(cb_server_conn_closing(c));
 }
 
+/* /metrics must fit one response (CB_CFG_RESP_MAX) on a device that has
+ * run for a long time: every counter at six digits. */
+static void test_server_metrics_fit_with_six_digit_counters(void **state)
+{
+    (void)state;
+    uint64_t *p = (uint64_t *)(void *)&cb_metrics;
+    for (size_t i = 0; i < offsetof(cb_metrics_t, ratelimit_sources) / sizeof *p; i++)
+        p[i] = 999999;
+    int c = cb_server_conn_open("192.0.2.7");
+    const char *out = exchange(c, "GET /metrics HTTP/1.1\r\nHost: d\r\n\r\n");
+    assert_non_null(strstr(out, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(out, "chatbell_ratelimit_total{event=\"blocked\"} 999999\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +402,7 @@ int main(void)
         cmocka_unit_test_setup(test_server_caps_connections_per_source, setup),
         cmocka_unit_test_setup(test_server_first_byte_timeout_closes_silent_connections, setup),
         cmocka_unit_test_setup(test_server_unconsumed_bytes_do_not_keep_a_connection, setup),
+        cmocka_unit_test_setup(test_server_metrics_fit_with_six_digit_counters, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
