@@ -72,18 +72,18 @@ bool cb_webhook_auth_has_signature(const cb_http_request_t *req)
 }
 
 cb_error_t cb_webhook_auth_signature(const cb_http_request_t *req, const cb_event_t *ev,
-                                     cb_span_t *signed_ts, cb_span_t *v3_ts)
+                                     unsigned allow, cb_auth_sig_signed_t *sig)
 {
     const cb_settings_t *s = cb_server_settings();
+    *sig = (cb_auth_sig_signed_t){0};
     size_t n1 = 0, n3 = 0;
     cb_span_t v1 = cb_http_field(req, k_sig_header, &n1);
     cb_span_t v3 = cb_http_field(req, k_sig3_header, &n3);
     cb_span_t secrets[2] = {cb_span_str(s->secret), cb_span_str(s->secret_next)};
     size_t nsecrets = s->secret_next[0] ? 2 : 1;
     /* a repeated signature header is ambiguous: refuse rather than pick one */
-    int rc = (n1 > 1 || n3 > 1)
-                 ? CB_ERR_AUTH_INVALID
-                 : cb_auth_sig_check(ev, v1, v3, secrets, nsecrets, signed_ts, v3_ts);
+    int rc = (n1 > 1 || n3 > 1) ? CB_ERR_AUTH_INVALID
+                                : cb_auth_sig_check(ev, v1, v3, allow, secrets, nsecrets, sig);
     if (rc == CB_OK)
         return CB_E_NONE;
     return rc == CB_ERR_AUTH_MISSING ? CB_E_MISSING_SIGNATURE : CB_E_INVALID_SIGNATURE;

@@ -5,6 +5,7 @@
 #ifndef CB_WEBHOOK_AUTH_H
 #define CB_WEBHOOK_AUTH_H
 
+#include "cb_auth_sig.h"
 #include "cb_errors.h"
 #include "cb_event.h"
 #include "cb_http.h"
@@ -21,11 +22,11 @@ cb_error_t cb_webhook_auth_token(const cb_http_request_t *req);
  * there at all (else the verdict is missing_signature). */
 bool cb_webhook_auth_has_signature(const cb_http_request_t *req);
 
-/* Signature mode, after parsing: verifies ev; sets the replay-window
- * timestamp and the V3 t= value (duplicate key). CB_E_NONE,
- * missing_signature or invalid_signature. */
+/* Signature mode, after parsing: verifies ev with the headers allow lets it
+ * use (CB_SIG_V1 / CB_SIG_V3) and fills *sig with what was signed.
+ * CB_E_NONE, missing_signature or invalid_signature. */
 cb_error_t cb_webhook_auth_signature(const cb_http_request_t *req, const cb_event_t *ev,
-                                     cb_span_t *signed_ts, cb_span_t *v3_ts);
+                                     unsigned allow, cb_auth_sig_signed_t *sig);
 
 /* "Authorization: Bearer <token>" equal to token (constant time):
  * CB_E_NONE, missing_token or invalid_token. */
