@@ -43,7 +43,7 @@ static const char *const k_scheme_names[] = {"auto", "v3", "v1"};
 #define S_STR(n, k, f) {n, k, offsetof(cb_settings_t, f), FIELD_CAP(f), 0, 0, NULL}
 #define S_NUM(n, k, f, lo, hi) {n, k, offsetof(cb_settings_t, f), 0, lo, hi, NULL}
 #define S_CHOICE(n, f, names) \
-    {n, K_CHOICE, offsetof(cb_settings_t, f), 0, 0, sizeof names / sizeof names[0] - 1, names}
+    {n, K_CHOICE, offsetof(cb_settings_t, f), FIELD_CAP(f), 0, sizeof names / sizeof names[0] - 1, names}
 /* clang-format on */
 
 /* A budget smaller than two largest records could not journal a full-size
@@ -94,8 +94,11 @@ static const setting_t s_keys[] = {
 _Static_assert(CB_CFG_DISPLAY_ROWS_MAX >= 2 && CB_CFG_DISPLAY_COLS_MAX >= 16,
                "the core must drive at least a 2x16 display");
 _Static_assert(CB_CFG_SENDERS_MAX >= 2, "room for the default senders");
-_Static_assert(sizeof(cb_auth_mode_t) == sizeof(int) && sizeof(cb_sig_scheme_t) == sizeof(int),
-               "K_CHOICE stores enums as int");
+/* Enums are as small as their values on some ABIs (arm-none-eabi: short
+ * enums): K_CHOICE fields are read and written by their size (cap). */
+_Static_assert(sizeof(cb_auth_mode_t) <= sizeof(uint32_t) &&
+                   sizeof(cb_sig_scheme_t) <= sizeof(uint32_t),
+               "K_CHOICE enums fit 32 bits");
 
 /* ---- error text: "key: problem", built without stdio ---- */
 
@@ -303,11 +306,42 @@ static int parse_bool(cb_span_t v, bool *out)
     return CB_ERR_INVAL;
 }
 
-static int parse_choice(const setting_t *k, cb_span_t v, int *out)
+/* An enum field of size k->cap (1, 2 or 4 bytes), copied through an
+ * integer of that size (no aliasing of the enum type). */
+static uint32_t get_choice(const setting_t *k, const void *field)
+{
+    uint8_t b = 0;
+    uint16_t h = 0;
+    uint32_t w = 0;
+    if (k->cap == 1) {
+        memcpy(&b, field, 1);
+        w = b;
+    } else if (k->cap == 2) {
+        memcpy(&h, field, 2);
+        w = h;
+    } else {
+        memcpy(&w, field, 4);
+    }
+    return w;
+}
+
+static void put_choice(const setting_t *k, void *field, uint32_t v)
+{
+    uint8_t b = (uint8_t)v;
+    uint16_t h = (uint16_t)v;
+    if (k->cap == 1)
+        memcpy(field, &b, 1);
+    else if (k->cap == 2)
+        memcpy(field, &h, 2);
+    else
+        memcpy(field, &v, 4);
+}
+
+static int parse_choice(const setting_t *k, cb_span_t v, void *field)
 {
     for (uint32_t i = 0; i <= k->max; i++) {
         if (cb_span_eq(v, k->choices[i])) {
-            *out = (int)i;
+            put_choice(k, field, i);
             return CB_OK;
         }
     }
@@ -334,8 +368,7 @@ static int apply(cb_settings_t *s, const setting_t *k, cb_span_t v, char *err, s
             return fail(err, errcap, k->name, "must be true, false, on or off");
         return CB_OK;
     case K_CHOICE:
-        /* the enum fields are ints in size and representation */
-        if (parse_choice(k, v, (int *)(void *)field) != CB_OK)
+        if (parse_choice(k, v, field) != CB_OK)
             return fail_choice(err, errcap, k);
         return CB_OK;
     default:
@@ -677,7 +710,7 @@ static int check_fields(const cb_settings_t *s, char *err, size_t errcap)
         case K_BOOL:
             break;
         case K_CHOICE:
-            if ((unsigned)*(const int *)(const void *)field > k->max)
+            if (get_choice(k, field) > k->max)
                 return fail_choice(err, errcap, k);
             break;
         default:
