@@ -91,13 +91,24 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
            m->events[CB_RES_DUPLICATE]);
     single(&b, "chatbell_connections_total", "counter", "Connections accepted.",
            m->connections_accepted);
-    single(&b, "chatbell_connections_rejected_total", "counter",
-           "Connections refused over the cap (503 busy).", m->connections_rejected);
+    family(&b, "chatbell_connections_rejected_total", "counter",
+           "Connections refused (503 busy), by cap.");
+    sample(&b, "chatbell_connections_rejected_total", "cap", "max_conn",
+           m->connections_rejected - m->connections_rejected_source);
+    sample(&b, "chatbell_connections_rejected_total", "cap", "per_source",
+           m->connections_rejected_source);
     single(&b, "chatbell_connections_timed_out_total", "counter",
-           "Connections closed by a request or idle timeout.", m->connections_timed_out);
+           "Connections closed by a timeout.", m->connections_timed_out);
     single(&b, "chatbell_connections_open", "gauge", "Connections open now.", m->conns_open);
     single(&b, "chatbell_connections_open_max", "gauge", "High-water mark of open connections.",
            m->conns_hwm);
+    family(&b, "chatbell_ratelimit_total", "counter", "Rate limiter events.");
+    sample(&b, "chatbell_ratelimit_total", "event", "blocked", m->ratelimit_blocks);
+    sample(&b, "chatbell_ratelimit_total", "event", "evicted", m->ratelimit_evictions);
+    sample(&b, "chatbell_ratelimit_total", "event", "overflow", m->ratelimit_overflow_failures);
+    family(&b, "chatbell_ratelimit_sources", "gauge", "Sources in the rate limiter.");
+    sample(&b, "chatbell_ratelimit_sources", "of", "now", m->ratelimit_sources);
+    sample(&b, "chatbell_ratelimit_sources", "of", "max", m->ratelimit_sources_max);
     single(&b, "chatbell_requests_total", "counter", "HTTP requests parsed.", m->requests);
     family(&b, "chatbell_responses_total", "counter", "HTTP responses by status class.");
     for (int i = 1; i < 6; i++)

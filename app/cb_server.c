@@ -2,6 +2,7 @@
  * in, one request at a time, responses out; timeouts; the group commit hook
  * for the loop. See cb_server.h for the loop's side of the contract. */
 #include "cb_server.h"
+#include "cb_addr.h"
 #include "cb_err.h"
 #include "cb_inbox.h"
 #include "cb_ledger.h"
@@ -18,19 +19,8 @@ static struct {
     cb_conn_t conns[CB_CFG_MAX_CONN];
     uint32_t gen;
     bool shown_changed; /* a commit stored a message: redraw the display */
+    char busy[320]; /* the 503 busy response, from the error table */
 } s_server;
-
-#define BUSY_BODY     "{\"error\":\"busy\",\"message\":\"Too many connections; retry later.\"}"
-#define STR_(x)       #x
-#define STR(x)        STR_(x)
-#define BUSY_BODY_LEN 63
-_Static_assert(sizeof BUSY_BODY - 1 == BUSY_BODY_LEN, "busy body length");
-static const char k_busy[] =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Content-Type: application/json\r\n"
-    "Content-Length: " STR(BUSY_BODY_LEN) "\r\n"
-                                          "Retry-After: 1\r\n"
-                                          "Connection: close\r\n\r\n" BUSY_BODY;
 
 const cb_settings_t *cb_server_settings(void)
 {
@@ -113,8 +103,24 @@ int cb_server_start(const cb_settings_t *s)
 
 const char *cb_server_busy_response(size_t *len)
 {
-    *len = sizeof k_busy - 1;
-    return k_busy;
+    /* rendered per use, so its Date is now */
+    int n = cb_reply_err_render(CB_E_BUSY, s_server.busy, sizeof s_server.busy);
+    *len = n > 0 ? (size_t)n : 0;
+    return s_server.busy;
+}
+
+/* SPEC 2: max_conn_per_source from one peer address. A trusted proxy
+ * speaks for many clients: only max_conn holds it (limit them at the proxy). */
+static bool over_source_cap(const cb_settings_t *s, const char *peer)
+{
+    if (s->trusted_proxies[0] &&
+        cb_addr_in_list(cb_span_str(s->trusted_proxies), cb_span_str(peer)))
+        return false;
+    uint32_t held = 0;
+    for (int i = 0; i < CB_CFG_MAX_CONN; i++)
+        if (s_server.conns[i].used && strcmp(s_server.conns[i].peer, peer) == 0)
+            held++;
+    return held >= cb_settings_conn_per_source(s);
 }
 
 int cb_server_conn_open(const char *peer)
@@ -125,13 +131,18 @@ int cb_server_conn_open(const char *peer)
         cb_metrics.connections_rejected++;
         return CB_ERR_BUSY;
     }
+    if (over_source_cap(s, peer)) {
+        cb_metrics.connections_rejected++;
+        cb_metrics.connections_rejected_source++;
+        return CB_ERR_BUSY;
+    }
     for (int i = 0; i < CB_CFG_MAX_CONN; i++) {
         cb_conn_t *c = &s_server.conns[i];
         if (c->used)
             continue;
         c->used = true;
-        c->closing = c->held = c->head_only = false;
-        c->keep_alive = true;
+        c->closing = c->held = c->head_only = c->webhook = false;
+        c->keep_alive = c->quiet = true;
         c->gen = ++s_server.gen;
         c->req_start_ms = 0;
         c->last_ms = cb_port_now_ms();
@@ -183,8 +194,6 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
         return len; /* discarded: nothing more will be answered */
     uint64_t now = cb_port_now_ms();
     size_t used = 0;
-    if (len)
-        c->last_ms = now;
     /* At most one response in flight: the next pipelined request waits until
      * this one is sent, so answers leave in order and buffers stay bounded. */
     while (!c->held && !c->closing && !output_pending(c)) {
@@ -208,11 +217,17 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
             continue;
         }
         if (ev == CB_HTTP_EV_ERROR) {
-            cb_reply_error(c, c->rd.err_status, c->rd.err_code, c->rd.err_message, NULL, NULL,
-                           true);
+            c->keep_alive = false; /* framing error: answer, then close */
+            cb_reply_err(c, cb_errors_find(c->rd.err_code), c->rd.err_message, NULL);
             return len;
         }
         break; /* CB_HTTP_EV_NONE: everything consumed */
+    }
+    /* The clock moves only when input is consumed: a client that does not
+     * read its answers cannot keep its slot by trickling bytes. */
+    if (used) {
+        c->last_ms = now;
+        c->quiet = false;
     }
     return c->closing ? len : used;
 }
@@ -291,7 +306,8 @@ void cb_server_button(void)
         cb_port_log(CB_LOG_INFO, "button: nothing to acknowledge");
 }
 
-/* Request timeout: 408 then close. Idle keep-alive: close silently. A peer
+/* Request timeout: 408 then close. Idle keep-alive: close silently, and a
+ * new connection that sent no byte within CB_CFG_FIRST_BYTE_MS too. A peer
  * that does not read its response within the request timeout is dropped. */
 static uint32_t check_timeouts(uint64_t now)
 {
@@ -316,12 +332,14 @@ static uint32_t check_timeouts(uint64_t now)
             deadline = c->req_start_ms + s->request_timeout_ms;
             if (now >= deadline) {
                 cb_metrics.connections_timed_out++;
-                cb_reply_error(c, 408, "timeout", "The request did not arrive in time.", NULL, NULL,
-                               true);
+                cb_reply_err(c, CB_E_TIMEOUT, NULL, NULL);
                 continue;
             }
         } else {
-            deadline = c->last_ms + s->idle_timeout_ms;
+            uint32_t idle = s->idle_timeout_ms;
+            if (c->quiet && idle > CB_CFG_FIRST_BYTE_MS)
+                idle = CB_CFG_FIRST_BYTE_MS;
+            deadline = c->last_ms + idle;
             if (now >= deadline) {
                 c->closing = true;
                 cb_metrics.connections_timed_out++;

@@ -5,6 +5,7 @@
 #define CB_SERVER_INT_H
 
 #include "cb_config.h"
+#include "cb_errors.h"
 #include "cb_event.h"
 #include "cb_http.h"
 #include "cb_ledger.h"
@@ -21,6 +22,8 @@ typedef struct {
     bool held;             /* the response waits for the group commit */
     bool head_only;        /* HEAD request: send no body */
     bool keep_alive;       /* the current request allows keep-alive */
+    bool webhook;          /* the request routed last is a webhook: its errors count as events */
+    bool quiet;            /* no byte received yet: the first-byte timeout applies */
     uint32_t gen;          /* bumped on every open, so a stale commit finds no one */
     uint64_t req_start_ms; /* first byte of the current request, 0 between requests */
     uint64_t last_ms;      /* last bytes in or out */
@@ -42,9 +45,18 @@ void cb_reply(cb_conn_t *c, int status, const char *extra, const char *json, siz
 void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *ctype,
                     const char *body, size_t len, bool close);
 
-/* {"error":code,"message":message[,"field":field]} with status. */
-void cb_reply_error(cb_conn_t *c, int status, const char *code, const char *message,
-                    const char *field, const char *extra, bool close);
+/* The error reply e of the table (cb_errors.h): {"error":..,"message":..
+ * [,"field":field]} with its status, headers and close; message NULL takes
+ * the table's. Counts the row's metrics. */
+void cb_reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *field);
+
+/* The same with "Retry-After: retry_after_s" (429 rate_limited). */
+void cb_reply_err_after(cb_conn_t *c, cb_error_t e, uint32_t retry_after_s);
+
+/* The whole response of e with the table's message, closing, into out
+ * (for a socket that has no connection record: 503 busy). Returns its length
+ * or CB_ERR_NOMEM. Counts nothing. */
+int cb_reply_err_render(cb_error_t e, char *out, size_t cap);
 
 /* 200 {"status":status,"seq":seq}: a webhook's answer. */
 void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq);
@@ -57,8 +69,10 @@ void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req);
 bool cb_routes_precheck(cb_conn_t *c, const cb_http_request_t *req);
 
 /* The webhook pipeline (cb_webhook.c): answers now or holds the response
- * for the group commit. */
-void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req);
+ * for the group commit. g: the request's passage through the gate
+ * (cb_gate.h), opened by the router. */
+struct cb_gate;
+void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, struct cb_gate *g);
 
 /* Seconds since cb_server_start. */
 uint64_t cb_server_uptime_s(void);

@@ -1,10 +1,12 @@
-/* cb_webhook.c - POST <webhook path>: media type, authentication, event
- * parsing, replay window, then the ledger (SPEC 2 and 3); the ledger's
- * outcomes become the held answers. Called by the router for each complete
- * webhook request, and by the server for each commit outcome. */
+/* cb_webhook.c - POST <webhook path>: authentication (reported to the
+ * gate), media type, event parsing, replay window, then the ledger (SPEC 2
+ * and 3); the ledger's outcomes become the held answers. Called by the router
+ * for each complete webhook request, and by the server for each commit
+ * outcome. */
 #include "cb_auth_sig.h"
 #include "cb_err.h"
 #include "cb_event.h"
+#include "cb_gate.h"
 #include "cb_inbox.h"
 #include "cb_port.h"
 #include "cb_server_int.h"
@@ -26,9 +28,7 @@ static struct {
 
 static void storage_unavailable(cb_conn_t *c)
 {
-    cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
-    cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
-                   NULL, "Retry-After: 5\r\n", false);
+    cb_reply_err(c, CB_E_STORAGE_UNAVAILABLE, NULL, NULL);
 }
 
 /* Holds c's answer for ticket. A slot is free again once its outcome came;
@@ -129,56 +129,56 @@ static void dup_key(const cb_event_t *ev, const cb_auth_sig_signed_t *sig,
     cb_inbox_key(0, all, CB_INBOX_KEY_FIELDS_MAX, key);
 }
 
-void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
+void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, cb_gate_t *g)
 {
     const cb_settings_t *s = cb_server_settings();
+    /* Verify first where the credential can be checked without the body:
+     * token modes, and a missing signature. An unauthenticated client learns
+     * nothing about validation, and a blocked source gets 429 for anything
+     * but a valid credential. */
+    if (s->auth != CB_AUTH_SIGNATURE) {
+        cb_error_t e = cb_webhook_auth_token(req);
+        if (e == CB_E_STORAGE_UNAVAILABLE) {
+            cb_gate_refuse(g, e, "Tokens cannot be checked now (device key or clock unavailable).",
+                           NULL);
+            return;
+        }
+        if (!cb_gate_check(g, e, NULL))
+            return;
+    } else if (!cb_webhook_auth_has_signature(req)) {
+        cb_gate_check(g, CB_E_MISSING_SIGNATURE, NULL);
+        return;
+    }
     size_t nct = 0;
     cb_span_t ct = cb_http_field(req, "Content-Type", &nct);
     if (nct != 1 || !media_type_is_json(ct)) {
-        cb_metrics.events[CB_RES_UNSUPPORTED_MEDIA]++;
-        cb_reply_error(c, 415, "unsupported_media_type", "Content-Type must be application/json.",
-                       NULL, NULL, false);
+        cb_gate_refuse(g, CB_E_UNSUPPORTED_MEDIA, NULL, NULL);
         return;
     }
-    if (cb_webhook_auth_blocked(c, req))
-        return;
-    /* Token modes and a missing signature are decided before the body is
-     * parsed: an unauthenticated client learns nothing about validation. */
-    if (!cb_webhook_auth_pre(c, req))
-        return;
 
     cb_event_t ev;
     const char *field = NULL, *why = NULL;
     int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_webhook.scratch, &field,
                             &why);
-    if (rc == CB_ERR_EVENT) {
-        cb_metrics.events[CB_RES_INVALID_EVENT]++;
-        cb_reply_error(c, 400, "invalid_event", why ? why : "The event is not valid.", field, NULL,
-                       false);
-        return;
-    }
     if (rc != CB_OK) {
-        cb_metrics.events[CB_RES_INVALID_JSON]++;
-        cb_reply_error(c, 400, "invalid_json", why ? why : "The body is not one JSON object.", NULL,
-                       NULL, false);
+        bool event = rc == CB_ERR_EVENT; /* only an event's error names a field */
+        cb_gate_refuse(g, event ? CB_E_INVALID_EVENT : CB_E_INVALID_JSON, why,
+                       event ? field : NULL);
         return;
     }
 
-    cb_auth_sig_signed_t sig;
-    if (!cb_webhook_auth_post(c, req, &ev, allowed_schemes(s), &sig))
+    cb_auth_sig_signed_t sig = {0}; /* token modes sign nothing: scheme 0 */
+    if (s->auth == CB_AUTH_SIGNATURE &&
+        !cb_gate_check(g, cb_webhook_auth_signature(req, &ev, allowed_schemes(s), &sig), NULL))
         return;
 
     switch (
         check_window(sig.scheme ? sig.ts : ev.created_at, sig.scheme != 0, s->replay_window_s)) {
     case TS_UNREADABLE:
-        cb_metrics.events[CB_RES_INVALID_EVENT]++;
-        cb_reply_error(c, 400, "invalid_event", "The signed timestamp cannot be read.",
-                       sig.ts_field, NULL, false);
+        cb_reply_err(c, CB_E_INVALID_EVENT, "The signed timestamp cannot be read.", sig.ts_field);
         return;
     case TS_STALE:
-        cb_metrics.events[CB_RES_STALE]++;
-        cb_reply_error(c, 400, "stale_event", "The event's timestamp is outside the replay window.",
-                       NULL, NULL, false);
+        cb_reply_err(c, CB_E_STALE_EVENT, NULL, NULL);
         return;
     case TS_FRESH:
         break;

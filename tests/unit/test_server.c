@@ -8,7 +8,9 @@
 #include <cmocka.h>
 
 #include "cb_auth_sig.h"
+#include "cb_config.h"
 #include "cb_err.h"
+#include "cb_metrics.h"
 #include "cb_server.h"
 #include "fake_port.h"
 #include "fake_store.h"
@@ -237,6 +239,149 @@ static void test_server_refuses_connections_over_cap(void **state)
     assert_int_equal(strlen(body), len - (size_t)(body - busy));
 }
 
+/* Feeds req on a fresh connection from peer; returns the output. */
+static const char *exchange_from(const char *peer, const char *req)
+{
+    int c = cb_server_conn_open(peer);
+    assert_true(c >= 0);
+    const char *out = exchange(c, req);
+    cb_server_conn_close(c);
+    return out;
+}
+
+static void block(const char *peer)
+{
+    for (int i = 0; i < 11; i++)
+        exchange_from(peer, webhook("JOB-X", "forged", "wrong-secret"));
+    const char *out = exchange_from(peer, webhook("JOB-X", "forged", "wrong-secret"));
+    assert_non_null(strstr(out, "HTTP/1.1 429 "));
+    assert_non_null(strstr(out, "Retry-After: 60\r\n"));
+    assert_non_null(strstr(out, "\"error\":\"rate_limited\""));
+}
+
+/* Gate (hole 4): a blocked source's failing requests get 429, its requests
+ * with a valid credential are served. */
+static void test_server_gate_serves_valid_credentials_from_a_blocked_source(void **state)
+{
+    (void)state;
+    block("192.0.2.7");
+    const char *out = exchange_from("192.0.2.7", webhook("JOB-1", "Hola", CB_DEMO_SECRET));
+    assert_non_null(strstr(out, "{\"status\":\"accepted\",\"seq\":1}"));
+    assert_int_equal(count_signals("message"), 1);
+    /* still blocked for failures, also one that fails before its signature
+     * can be checked (it learns nothing about validation) */
+    out = exchange_from("192.0.2.7", webhook("JOB-2", "x", "wrong-secret"));
+    assert_non_null(strstr(out, "HTTP/1.1 429 "));
+    static const char bad_json[] = "POST /webhooks/instaleap/chat HTTP/1.1\r\nHost: d\r\n"
+                                   "Content-Type: application/json\r\n"
+                                   "InstaLeap-Signature: 00\r\nContent-Length: 1\r\n\r\n{";
+    out = exchange_from("192.0.2.7", bad_json);
+    assert_non_null(strstr(out, "HTTP/1.1 429 "));
+    out = exchange_from("192.0.2.8", bad_json);
+    assert_non_null(strstr(out, "HTTP/1.1 400 "));
+    assert_non_null(strstr(out, "invalid_json"));
+    assert_int_equal(cb_metrics.events[CB_RES_RATE_LIMITED], 3);
+    assert_int_equal(cb_metrics.auth_failures[CB_AUTHF_INVALID_SIGNATURE], 11);
+}
+
+/* Gate (hole 5): POST /ack is limited like the other credential routes. */
+static void test_server_gate_limits_ack_and_serves_the_admin_token(void **state)
+{
+    (void)state;
+    strcpy(s_settings.admin_token, "admin-token-0123456789");
+    exchange_from("192.0.2.7", webhook("JOB-1", "Hola", CB_DEMO_SECRET));
+    static const char wrong[] = "POST /ack HTTP/1.1\r\nHost: d\r\n"
+                                "Authorization: Bearer guess-0000000000\r\n"
+                                "Content-Length: 0\r\n\r\n";
+    const char *out = NULL;
+    for (int i = 0; i < 11; i++) {
+        out = exchange_from("192.0.2.7", wrong);
+        assert_non_null(strstr(out, "HTTP/1.1 401 "));
+        assert_non_null(strstr(out, "WWW-Authenticate: Bearer"));
+    }
+    out = exchange_from("192.0.2.7", wrong);
+    assert_non_null(strstr(out, "HTTP/1.1 429 "));
+    out = exchange_from("192.0.2.7", "POST /ack HTTP/1.1\r\nHost: d\r\n"
+                                     "Authorization: Bearer admin-token-0123456789\r\n"
+                                     "Content-Length: 0\r\n\r\n");
+    assert_non_null(strstr(out, "HTTP/1.1 200 "));
+    assert_int_equal(count_signals("ack"), 1);
+    /* /ack's failures are not webhook events */
+    assert_int_equal(cb_metrics.events[CB_RES_UNAUTHORIZED], 0);
+    assert_int_equal(cb_metrics.auth_failures[CB_AUTHF_INVALID_TOKEN], 11);
+}
+
+/* Hole 6: max_conn_per_source (default a quarter of max_conn) by peer
+ * address at accept; a trusted proxy is held only to max_conn. */
+static void test_server_caps_connections_per_source(void **state)
+{
+    (void)state;
+    s_settings.max_conn = 8; /* 2 per source */
+    strcpy(s_settings.trusted_proxies, "10.0.0.1");
+    assert_true(cb_server_conn_open("192.0.2.7") >= 0);
+    assert_true(cb_server_conn_open("192.0.2.7") >= 0);
+    assert_int_equal(cb_server_conn_open("192.0.2.7"), CB_ERR_BUSY);
+    assert_true(cb_server_conn_open("192.0.2.8") >= 0);
+    for (int i = 0; i < 5; i++)
+        assert_true(cb_server_conn_open("10.0.0.1") >= 0);
+    assert_int_equal(cb_server_conn_open("10.0.0.1"), CB_ERR_BUSY); /* max_conn */
+    assert_int_equal(cb_metrics.connections_rejected, 2);
+    assert_int_equal(cb_metrics.connections_rejected_source, 1);
+}
+
+/* Hole 6: a connection that sends no byte within 5 s is closed silently;
+ * one that did keeps the idle timeout. */
+static void test_server_first_byte_timeout_closes_silent_connections(void **state)
+{
+    (void)state;
+    int silent = cb_server_conn_open("192.0.2.7");
+    int talker = cb_server_conn_open("192.0.2.8");
+    assert_int_equal(cb_server_conn_feed(talker, (const uint8_t *)"G", 1), 1);
+    fake_port.now_ms += CB_CFG_FIRST_BYTE_MS - 1;
+    cb_server_tick();
+    assert_false(cb_server_conn_closing(silent));
+    fake_port.now_ms += 1;
+    cb_server_tick();
+    const uint8_t *o;
+    assert_true(cb_server_conn_closing(silent));
+    assert_int_equal(cb_server_conn_output(silent, &o), 0);
+    assert_false(cb_server_conn_closing(talker));
+}
+
+/* Hole 7: the request clock moves only when input is consumed. A client
+ * that leaves its answer unread and trickles bytes is dropped after the
+ * request timeout. */
+static void test_server_unconsumed_bytes_do_not_keep_a_connection(void **state)
+{
+    (void)state;
+    int c = cb_server_conn_open("192.0.2.7");
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: d\r\n\r\nGET /healthz";
+    size_t used = cb_server_conn_feed(c, (const uint8_t *)req, strlen(req));
+    assert_true(used < strlen(req));
+    const uint8_t *o;
+    assert_true(cb_server_conn_output(c, &o) > 0); /* never taken by the client */
+    for (uint32_t t = 0; t < s_settings.request_timeout_ms; t += 1000) {
+        fake_port.now_ms += 1000;
+        assert_int_equal(cb_server_conn_feed(c, (const uint8_t *)"X", 1), 0);
+        cb_server_tick();
+    }
+    assert_true(cb_server_conn_closing(c));
+}
+
+/* /metrics must fit one response (CB_CFG_RESP_MAX) on a device that has
+ * run for a long time: every counter at six digits. */
+static void test_server_metrics_fit_with_six_digit_counters(void **state)
+{
+    (void)state;
+    uint64_t *p = (uint64_t *)(void *)&cb_metrics;
+    for (size_t i = 0; i < offsetof(cb_metrics_t, ratelimit_sources) / sizeof *p; i++)
+        p[i] = 999999;
+    int c = cb_server_conn_open("192.0.2.7");
+    const char *out = exchange(c, "GET /metrics HTTP/1.1\r\nHost: d\r\n\r\n");
+    assert_non_null(strstr(out, "HTTP/1.1 200 OK\r\n"));
+    assert_non_null(strstr(out, "chatbell_ratelimit_total{event=\"blocked\"} 999999\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +396,13 @@ int main(void)
         cmocka_unit_test_setup(test_server_request_timeout_gives_408, setup),
         cmocka_unit_test_setup(test_server_idle_connection_closed_silently, setup),
         cmocka_unit_test_setup(test_server_refuses_connections_over_cap, setup),
+        cmocka_unit_test_setup(test_server_gate_serves_valid_credentials_from_a_blocked_source,
+                               setup),
+        cmocka_unit_test_setup(test_server_gate_limits_ack_and_serves_the_admin_token, setup),
+        cmocka_unit_test_setup(test_server_caps_connections_per_source, setup),
+        cmocka_unit_test_setup(test_server_first_byte_timeout_closes_silent_connections, setup),
+        cmocka_unit_test_setup(test_server_unconsumed_bytes_do_not_keep_a_connection, setup),
+        cmocka_unit_test_setup(test_server_metrics_fit_with_six_digit_counters, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
