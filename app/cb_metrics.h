@@ -40,8 +40,8 @@ typedef struct {
     uint64_t journal_syncs;
     uint64_t journal_compactions;
     uint64_t storage_errors;
-    uint32_t journal_skipped_bytes;   /* found damaged at start */
-    uint32_t journal_slots_set_aside; /* at start */
+    uint32_t journal_skipped_bytes;       /* found damaged at start */
+    uint32_t journal_slots_set_aside;     /* at start */
     uint64_t connections_rejected_source; /* over max_conn_per_source (also in _rejected) */
     uint64_t ratelimit_blocks;            /* sources blocked (429 for their failures) */
     uint64_t ratelimit_evictions;         /* unblocked sources forgotten to make room */

@@ -1,5 +1,6 @@
 /* cb_reply.c - writing responses into a connection's output buffer, and the
  * JSON error shape every error uses (SPEC 2), from the table in cb_errors.c. */
+#include "cb_dec.h"
 #include "cb_err.h"
 #include "cb_jsonw.h"
 #include "cb_port.h"
@@ -86,16 +87,9 @@ void cb_reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *f
 
 void cb_reply_err_after(cb_conn_t *c, cb_error_t e, uint32_t retry_after_s)
 {
-    /* "Retry-After: <seconds>\r\n", digits written backwards */
-    char extra[32] = "Retry-After: ";
-    char digits[10];
-    size_t nd = 0, at = 13;
-    do {
-        digits[nd++] = (char)('0' + retry_after_s % 10);
-        retry_after_s /= 10;
-    } while (retry_after_s && nd < sizeof digits);
-    while (nd)
-        extra[at++] = digits[--nd];
+    /* "Retry-After: <seconds>\r\n" */
+    char extra[16 + CB_DEC_U32_MAX] = "Retry-After: ";
+    size_t at = 13 + cb_dec_u32(extra + 13, CB_DEC_U32_MAX, retry_after_s);
     memcpy(extra + at, "\r\n", 3);
     reply_err(c, e, NULL, NULL, extra);
 }

@@ -19,7 +19,7 @@ static struct {
     cb_conn_t conns[CB_CFG_MAX_CONN];
     uint32_t gen;
     bool shown_changed; /* a commit stored a message: redraw the display */
-    char busy[320]; /* the 503 busy response, from the error table */
+    char busy[320];     /* the 503 busy response, from the error table */
 } s_server;
 
 const cb_settings_t *cb_server_settings(void)
