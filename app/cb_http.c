@@ -770,7 +770,22 @@ void cb_http_reader_init(cb_http_reader_t *r, uint32_t body_limit)
 {
     memset(&r->req, 0, sizeof r->req);
     r->body_limit = body_limit < CB_CFG_BODY_MAX ? body_limit : CB_CFG_BODY_MAX;
+    r->body = NULL;
     cb_http_reader_reset(r);
+}
+
+/* req.body of a request read without a body buffer: never NULL */
+static const uint8_t s_no_body[1];
+
+void cb_http_reader_set_body(cb_http_reader_t *r, uint8_t *buf)
+{
+    r->body = buf;
+    r->req.body = buf ? buf : s_no_body;
+}
+
+bool cb_http_reader_needs_body(const cb_http_reader_t *r)
+{
+    return r->state == ST_HEAD_DONE && !r->body && (r->chunked || r->content_length > 0);
 }
 
 void cb_http_reader_reset(cb_http_reader_t *r)
@@ -783,7 +798,7 @@ void cb_http_reader_reset(cb_http_reader_t *r)
     q->nfields = 0;
     q->keep_alive = false;
     q->expect_continue = false;
-    q->body = r->body;
+    q->body = r->body ? r->body : s_no_body;
     q->body_len = 0;
     r->err_status = 0;
     r->err_code = NULL;
@@ -818,6 +833,10 @@ size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len,
         if (!r->chunked && r->content_length == 0) {
             finish(r);
             *ev = CB_HTTP_EV_REQUEST;
+            return 0;
+        }
+        if (!r->body) { /* cb_http_reader_needs_body: wait for a buffer */
+            *ev = CB_HTTP_EV_NONE;
             return 0;
         }
         r->state = r->chunked ? ST_CHUNK : ST_BODY;

@@ -1,7 +1,8 @@
 /* cb_http.h - incremental, bounded HTTP/1.1 request reader (RFC 9112) and
  * response writer. Sans-IO: the server feeds it the bytes a connection
- * received; it copies the head and the (de-chunked) body into its own fixed
- * buffers and says when a request is complete or what the error is. */
+ * received; it copies the head into its own fixed buffer and the (de-chunked)
+ * body into a buffer the owner lends (cb_http_reader_set_body), and says when
+ * a request is complete or what the error is. */
 #ifndef CB_HTTP_H
 #define CB_HTTP_H
 
@@ -42,7 +43,7 @@ typedef struct {
     size_t nfields;
     bool keep_alive;      /* after this request (version, Connection header) */
     bool expect_continue; /* "Expect: 100-continue" was sent */
-    const uint8_t *body;  /* de-chunked body, in the reader's buffer */
+    const uint8_t *body;  /* de-chunked body, in the lent body buffer */
     size_t body_len;
 } cb_http_request_t;
 
@@ -78,12 +79,23 @@ typedef struct {
     size_t body_len;
     int chunk_state;
     size_t chunk_line_len;
+    uint8_t *body; /* lent by the owner, body_limit bytes; NULL: none yet */
     char head[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
-    uint8_t body[CB_CFG_BODY_MAX];
 } cb_http_reader_t;
 
-/* Prepares a reader; body_limit (<= CB_CFG_BODY_MAX) bounds the body. */
+/* Prepares a reader, with no body buffer; body_limit (<= CB_CFG_BODY_MAX)
+ * bounds the body. */
 void cb_http_reader_init(cb_http_reader_t *r, uint32_t body_limit);
+
+/* Lends buf (at least body_limit bytes; NULL takes it back) for bodies. The
+ * reader keeps it across resets until set again. Between requests or in
+ * cb_http_reader_needs_body's wait only. */
+void cb_http_reader_set_body(cb_http_reader_t *r, uint8_t *buf);
+
+/* True when a head was read whose body (Content-Length > 0, or chunked) is
+ * due and no body buffer is lent: feed then consumes nothing and gives
+ * CB_HTTP_EV_NONE until one is. */
+bool cb_http_reader_needs_body(const cb_http_reader_t *r);
 
 /* Readies the reader for the next request on a keep-alive connection. */
 void cb_http_reader_reset(cb_http_reader_t *r);

@@ -1,6 +1,7 @@
 /* cb_metrics.c - Prometheus text rendering of the server's counters. */
 #include "cb_metrics.h"
 #include "cb_err.h"
+#include "cb_pool.h"
 
 #include <string.h>
 
@@ -102,6 +103,12 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
     single(&b, "chatbell_connections_open", "gauge", "Connections open now.", m->conns_open);
     single(&b, "chatbell_connections_open_max", "gauge", "High-water mark of open connections.",
            m->conns_hwm);
+    single(&b, "chatbell_body_buffers", "gauge", "Body buffers in the pool.", CB_CFG_BODY_BUFS);
+    single(&b, "chatbell_body_buffers_in_use", "gauge", "Body buffers lent now.", cb_pool_in_use());
+    single(&b, "chatbell_body_buffers_in_use_max", "gauge",
+           "High-water mark of body buffers lent at once.", cb_pool_hwm());
+    single(&b, "chatbell_body_buffer_waits_total", "counter",
+           "Requests that waited for a body buffer (not read meanwhile).", m->pool_waits);
     single(&b, "chatbell_requests_total", "counter", "HTTP requests parsed.", m->requests);
     family(&b, "chatbell_responses_total", "counter", "HTTP responses by status class.");
     for (int i = 1; i < 6; i++)

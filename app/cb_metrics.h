@@ -40,6 +40,7 @@ typedef struct {
     uint64_t journal_syncs;
     uint64_t journal_compactions;
     uint64_t storage_errors;
+    uint64_t pool_waits; /* requests that waited for a pool buffer */
     uint32_t conns_open, conns_hwm;
 } cb_metrics_t;
 

@@ -75,9 +75,13 @@ static void healthz(cb_conn_t *c)
     cb_reply(c, 200, NULL, body, w.len, false);
 }
 
+/* The /metrics page; its answer goes out of a pool buffer (head room). */
+#define METRICS_PAGE_MAX 3840
+_Static_assert(CB_CFG_BODY_MAX >= METRICS_PAGE_MAX + 256, "a body buffer holds the metrics page");
+
 static void metrics(cb_conn_t *c)
 {
-    static char body[CB_CFG_RESP_MAX - 256]; /* one request at a time */
+    static char body[METRICS_PAGE_MAX]; /* one request at a time */
     int n = cb_metrics_render(body, sizeof body, cb_inbox_unacked(), cb_inbox_unacked_hwm(),
                               cb_ledger_journal_bytes(), cb_server_uptime_s());
     if (n < 0) {
@@ -128,6 +132,12 @@ static void ack(cb_conn_t *c, const cb_http_request_t *req)
     cb_jsonw_kv_u64(&w, "unacked", cb_inbox_unacked());
     cb_jsonw_obj_end(&w);
     cb_reply(c, 200, NULL, body, w.len, false);
+}
+
+bool cb_routes_large_answer(const cb_http_request_t *req)
+{
+    return route_of(cb_server_settings(), req->path) == R_METRICS &&
+           (req->method == CB_HTTP_GET || req->method == CB_HTTP_HEAD);
 }
 
 void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req)

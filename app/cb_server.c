@@ -1,8 +1,10 @@
 /* cb_server.c - connections as state machines over the HTTP reader: bytes
- * in, one request at a time, responses out; timeouts; the group commit hook
- * for the loop. See cb_server.h for the loop's side of the contract. */
+ * in, one request at a time, responses out; body and large-answer buffers
+ * lent from the pool; timeouts; the group commit hook for the loop. See
+ * cb_server.h for the loop's side of the contract. */
 #include "cb_server.h"
 #include "cb_err.h"
+#include "cb_pool.h"
 #include "cb_port.h"
 #include "cb_ratelimit.h"
 #include "cb_server_int.h"
@@ -16,6 +18,10 @@ static struct {
     cb_conn_t conns[CB_CFG_MAX_CONN];
     uint32_t gen;
 } s_server;
+
+/* While a connection waits for a pool buffer, the tick tries again this often
+ * (and every loop turn offers it its buffered bytes). */
+#define WAIT_RETRY_MS 10u
 
 #define BUSY_BODY     "{\"error\":\"busy\",\"message\":\"Too many connections; retry later.\"}"
 #define STR_(x)       #x
@@ -58,6 +64,7 @@ int cb_server_start(const cb_settings_t *s)
     memset(&cb_metrics, 0, sizeof cb_metrics);
     s_server.settings = s;
     s_server.start_ms = cb_port_now_ms();
+    cb_pool_init();
     cb_signal_init(s, s_server.start_ms);
     cb_ratelimit_init(s->rate_limit_failures, s->rate_limit_block_s);
     return cb_ledger_start();
@@ -82,11 +89,13 @@ int cb_server_conn_open(const char *peer)
         if (c->used)
             continue;
         c->used = true;
-        c->closing = c->held = c->head_only = false;
+        c->closing = c->held = c->head_only = c->waiting = false;
         c->keep_alive = true;
         c->gen = ++s_server.gen;
         c->req_start_ms = 0;
         c->last_ms = cb_port_now_ms();
+        c->out = c->small;
+        c->out_cap = sizeof c->small;
         c->out_len = c->out_sent = 0;
         size_t n = strlen(peer);
         if (n >= sizeof c->peer)
@@ -115,6 +124,50 @@ static bool output_pending(const cb_conn_t *c)
     return c->out_sent < c->out_len;
 }
 
+/* Takes a pool buffer, or marks c as waiting for one (SPEC 8: it is not
+ * read meanwhile; the tick tries again). */
+static uint8_t *take_buffer(cb_conn_t *c)
+{
+    uint8_t *b = cb_pool_take();
+    if (!b && !c->waiting)
+        cb_metrics.pool_waits++;
+    c->waiting = !b;
+    return b;
+}
+
+/* The body buffer goes back once its request is answered or dropped: an
+ * accepted event's record is in the ledger's commit arena by then. */
+static void give_body(cb_conn_t *c)
+{
+    cb_pool_give(c->rd.body);
+    cb_http_reader_set_body(&c->rd, NULL);
+}
+
+/* The answer is sent (or dropped): a large-answer buffer goes back. */
+static void drop_output(cb_conn_t *c)
+{
+    c->out_len = c->out_sent = 0;
+    if (c->out != c->small) {
+        cb_pool_give((uint8_t *)c->out);
+        c->out = c->small;
+        c->out_cap = sizeof c->small;
+    }
+}
+
+/* A large answer is written into a lent pool buffer. */
+static bool lend_large_output(cb_conn_t *c)
+{
+    if (c->out != c->small)
+        return true;
+    uint8_t *b = take_buffer(c);
+    if (!b)
+        return false;
+    memcpy(b, c->out, c->out_len);
+    c->out = (char *)b;
+    c->out_cap = CB_POOL_BUF_SIZE;
+    return true;
+}
+
 static void on_head(cb_conn_t *c)
 {
     const cb_http_request_t *req = &c->rd.req;
@@ -140,6 +193,12 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
     /* At most one response in flight: the next pipelined request waits until
      * this one is sent, so answers leave in order and buffers stay bounded. */
     while (!c->held && !c->closing && !output_pending(c)) {
+        if (cb_http_reader_needs_body(&c->rd)) {
+            uint8_t *b = take_buffer(c);
+            if (!b)
+                break; /* the body waits in the loop's buffer and the socket */
+            cb_http_reader_set_body(&c->rd, b);
+        }
         cb_http_ev_t ev;
         size_t n = cb_http_reader_feed(&c->rd, data + used, len - used, &ev);
         used += n;
@@ -151,15 +210,19 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
             continue;
         }
         if (ev == CB_HTTP_EV_REQUEST) {
+            if (cb_routes_large_answer(&c->rd.req) && !lend_large_output(c))
+                break; /* the reader gives this request again on the next feed */
             cb_metrics.requests++;
             c->keep_alive = c->rd.req.keep_alive;
             cb_routes_handle(c, &c->rd.req);
+            give_body(c);
             cb_http_reader_reset(&c->rd);
             c->req_start_ms = 0;
             c->head_only = false;
             continue;
         }
         if (ev == CB_HTTP_EV_ERROR) {
+            give_body(c);
             cb_reply_error(c, c->rd.err_status, c->rd.err_code, c->rd.err_message, NULL, NULL,
                            true);
             return len;
@@ -195,7 +258,7 @@ void cb_server_conn_sent(int id, size_t n)
     c->out_sent += n;
     c->last_ms = cb_port_now_ms();
     if (c->out_sent >= c->out_len)
-        c->out_sent = c->out_len = 0;
+        drop_output(c);
 }
 
 bool cb_server_conn_closing(int id)
@@ -209,6 +272,8 @@ void cb_server_conn_close(int id)
     cb_conn_t *c = conn(id);
     if (!c)
         return;
+    give_body(c);
+    drop_output(c);
     c->used = false;
     cb_metrics.conns_open--;
 }
@@ -231,20 +296,25 @@ void cb_server_button(void)
 }
 
 /* Request timeout: 408 then close. Idle keep-alive: close silently. A peer
- * that does not read its response within the request timeout is dropped. */
+ * that does not read its response within the request timeout is dropped.
+ * A connection waiting for a pool buffer tries again. */
 static uint32_t check_timeouts(uint64_t now)
 {
     const cb_settings_t *s = s_server.settings;
     uint64_t next = 1000;
     for (int i = 0; i < CB_CFG_MAX_CONN; i++) {
         cb_conn_t *c = &s_server.conns[i];
+        if (c->used && c->waiting)
+            cb_server_conn_feed(i, NULL, 0);
         if (!c->used || c->held)
             continue;
+        if (c->waiting)
+            next = WAIT_RETRY_MS;
         uint64_t deadline;
         if (output_pending(c)) {
             deadline = c->last_ms + s->request_timeout_ms;
             if (now >= deadline) {
-                c->out_len = c->out_sent = 0;
+                drop_output(c);
                 c->closing = true;
                 cb_metrics.connections_timed_out++;
                 continue;
@@ -255,6 +325,8 @@ static uint32_t check_timeouts(uint64_t now)
             deadline = c->req_start_ms + s->request_timeout_ms;
             if (now >= deadline) {
                 cb_metrics.connections_timed_out++;
+                c->waiting = false;
+                give_body(c);
                 cb_reply_error(c, 408, "timeout", "The request did not arrive in time.", NULL, NULL,
                                true);
                 continue;

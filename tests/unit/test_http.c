@@ -13,8 +13,10 @@
 #include "cb_err.h"
 #include "cb_http.h"
 
-/* Readers are ~28 KiB: static, never on the stack. */
+/* Readers are ~11 KiB: static, never on the stack; each has a body buffer
+ * lent for the whole test (the server lends one per request: test_server). */
 static cb_http_reader_t s_a, s_b;
+static uint8_t s_body_a[CB_CFG_BODY_MAX], s_body_b[CB_CFG_BODY_MAX];
 static uint8_t s_big[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX + 2 * CB_CFG_BODY_MAX];
 
 /* What the current check is about, named in failure messages. */
@@ -119,9 +121,11 @@ static run_t run_split_checked(const uint8_t *d, size_t len, uint32_t limit)
 {
     static const size_t steps[] = {1, 2, 3, 7, 64};
     cb_http_reader_init(&s_a, limit);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t whole = run(&s_a, d, len, 0);
     for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
         cb_http_reader_init(&s_b, limit);
+        cb_http_reader_set_body(&s_b, s_body_b);
         run_t part = run(&s_b, d, len, steps[k]);
         CHECK(part.last == whole.last);
         CHECK(part.heads == whole.heads);
@@ -451,6 +455,7 @@ static void test_http_absolute_form_gives_its_path(void **state)
         assert_span(s_a.req.query, t[i].query);
     }
     cb_http_reader_init(&s_a, 100);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run_str(&s_a, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
     assert_span(s_a.req.path, "*");
@@ -535,6 +540,7 @@ static void test_http_stops_after_head_and_flags_100_continue(void **state)
     memcpy(raw + hl, "hello", 5);
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     assert_false(cb_http_reader_in_request(&s_a));
     size_t c = cb_http_reader_feed(&s_a, (const uint8_t *)raw, hl + 5, &ev);
     assert_int_equal(ev, CB_HTTP_EV_HEAD);
@@ -549,6 +555,7 @@ static void test_http_stops_after_head_and_flags_100_continue(void **state)
 
     /* HTTP/1.0 clients get no 100 Continue (RFC 9110 10.1.1) */
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w =
         run_str(&s_a, "POST /w HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
@@ -561,6 +568,7 @@ static void test_http_bodyless_request_completes_on_next_feed_even_empty(void **
     const char *raw = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     size_t c = cb_http_reader_feed(&s_a, (const uint8_t *)raw, strlen(raw), &ev);
     assert_int_equal(ev, CB_HTTP_EV_HEAD);
     assert_int_equal(c, strlen(raw));
@@ -589,6 +597,7 @@ static void test_http_pipelined_requests_are_consumed_exactly(void **state)
     size_t total = l1 + l2 + l3 + 3;
 
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run(&s_a, (const uint8_t *)buf, total, 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
     assert_int_equal(w.consumed, l1);
@@ -624,6 +633,7 @@ static void test_http_error_is_sticky_until_reset(void **state)
     (void)state;
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run_str(&s_a, "GET / HTTP/1.1\r\nBad Header: x\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_ERROR);
     assert_false(cb_http_reader_in_request(&s_a));
@@ -645,6 +655,7 @@ static void test_http_error_messages_never_echo_input(void **state)
         if (!s_cases[i].status)
             continue;
         cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+        cb_http_reader_set_body(&s_a, s_body_a);
         run(&s_a, (const uint8_t *)s_cases[i].raw, s_cases[i].len, 0);
         assert_non_null(s_a.err_message);
         assert_true(s_a.err_message < (const char *)&s_a ||
@@ -659,6 +670,7 @@ static void test_http_in_request_tracks_first_byte_to_completion(void **state)
     (void)state;
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     cb_http_reader_feed(&s_a, NULL, 0, &ev);
     assert_int_equal(ev, CB_HTTP_EV_NONE);
     assert_false(cb_http_reader_in_request(&s_a));
@@ -764,6 +776,7 @@ static void test_http_init_clamps_body_limit(void **state)
     (void)state;
     size_t n = make_cl_request(CB_CFG_BODY_MAX + 1);
     cb_http_reader_init(&s_a, UINT32_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run(&s_a, s_big, n, 0);
     assert_int_equal(w.last, CB_HTTP_EV_ERROR);
     assert_int_equal(s_a.err_status, 413);
