@@ -25,6 +25,14 @@
 #define CB_CFG_HTTP_HEADERS_MAX 8192
 #endif
 
+/* Head bytes each connection holds itself (request line and fields, CRLFs
+ * not stored). A head that outgrows it, within the limits above, moves into a
+ * body buffer lent by the pool (as nginx's large header buffers): idle and
+ * small-head connections cost this, not the whole head. */
+#ifndef CB_CFG_CONN_HEAD
+#define CB_CFG_CONN_HEAD 2048
+#endif
+
 /* Header fields per request; more gets 431. */
 #ifndef CB_CFG_HTTP_MAX_FIELDS
 #define CB_CFG_HTTP_MAX_FIELDS 64

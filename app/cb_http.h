@@ -79,9 +79,16 @@ typedef struct {
     size_t body_len;
     int chunk_state;
     size_t chunk_line_len;
-    uint8_t *body; /* lent by the owner, body_limit bytes; NULL: none yet */
-    char head[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
+    bool need_room; /* cb_http_reader_needs_head_room */
+    uint8_t *body;  /* lent by the owner, body_limit bytes; NULL: none yet */
+    char *head;     /* head_own, or a larger buffer lent by the owner */
+    size_t head_cap;
+    char head_own[CB_CFG_CONN_HEAD];
 } cb_http_reader_t;
+
+_Static_assert(CB_CFG_CONN_HEAD >= 256 &&
+                   CB_CFG_CONN_HEAD <= CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX,
+               "a connection's head buffer is at most the whole head");
 
 /* Prepares a reader, with no body buffer; body_limit (<= CB_CFG_BODY_MAX)
  * bounds the body. */
@@ -91,6 +98,17 @@ void cb_http_reader_init(cb_http_reader_t *r, uint32_t body_limit);
  * reader keeps it across resets until set again. Between requests or in
  * cb_http_reader_needs_body's wait only. */
 void cb_http_reader_set_body(cb_http_reader_t *r, uint8_t *buf);
+
+/* True when the head outgrew the reader's own buffer (CB_CFG_CONN_HEAD)
+ * before its limits: feed then consumes nothing and gives CB_HTTP_EV_NONE
+ * until the owner lends a larger one with cb_http_reader_set_head. */
+bool cb_http_reader_needs_head_room(const cb_http_reader_t *r);
+
+/* Moves the head into buf (cap bytes, at least CB_CFG_HTTP_LINE_MAX +
+ * CB_CFG_HTTP_HEADERS_MAX; the request's spans follow). NULL goes back to
+ * the reader's own buffer, dropping what the head held: when the owner takes
+ * its buffer back, after a reset or once the request is abandoned. */
+void cb_http_reader_set_head(cb_http_reader_t *r, char *buf, size_t cap);
 
 /* True when a head was read whose body (Content-Length > 0, or chunked) is
  * due and no body buffer is lent: feed then consumes nothing and gives

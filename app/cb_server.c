@@ -17,7 +17,16 @@ static struct {
     uint64_t start_ms;
     cb_conn_t conns[CB_CFG_MAX_CONN];
     uint32_t gen;
+    unsigned heads_lent; /* pool buffers holding a head that outgrew its connection's */
 } s_server;
+
+/* A head that outgrows CB_CFG_CONN_HEAD moves into a pool buffer; heads hold
+ * at most all buffers but one, so a body or page buffer always comes free in
+ * time and a head waiting for its body cannot stall the pool. */
+#define HEAD_MAX (CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX)
+_Static_assert(CB_CFG_CONN_HEAD == HEAD_MAX ||
+                   (CB_POOL_BUF_SIZE >= HEAD_MAX && CB_CFG_BODY_BUFS >= 2),
+               "a head that outgrows its connection's buffer needs a pool buffer it fits in");
 
 /* While a connection waits for a pool buffer, the tick tries again this often
  * (and every loop turn offers it its buffered bytes). */
@@ -124,23 +133,48 @@ static bool output_pending(const cb_conn_t *c)
     return c->out_sent < c->out_len;
 }
 
-/* Takes a pool buffer, or marks c as waiting for one (SPEC 8: it is not
- * read meanwhile; the tick tries again). */
-static uint8_t *take_buffer(cb_conn_t *c)
+/* Takes a pool buffer (if may), or marks c as waiting for one (SPEC 8: it is
+ * not read meanwhile; the tick tries again). */
+static uint8_t *take_buffer(cb_conn_t *c, bool may)
 {
-    uint8_t *b = cb_pool_take();
+    uint8_t *b = may ? cb_pool_take() : NULL;
     if (!b && !c->waiting)
         cb_metrics.pool_waits++;
     c->waiting = !b;
     return b;
 }
 
-/* The body buffer goes back once its request is answered or dropped: an
- * accepted event's record is in the ledger's commit arena by then. */
-static void give_body(cb_conn_t *c)
+/* The head and body buffers go back once their request is answered (after a
+ * reset) or dropped: an accepted event's record is in the ledger's commit
+ * arena by then. */
+static void give_buffers(cb_conn_t *c)
 {
+    if (c->rd.head != c->rd.head_own) {
+        cb_pool_give((uint8_t *)c->rd.head);
+        cb_http_reader_set_head(&c->rd, NULL, 0);
+        s_server.heads_lent--;
+    }
     cb_pool_give(c->rd.body);
     cb_http_reader_set_body(&c->rd, NULL);
+}
+
+/* Lends what the reader waits for; false when c must wait. */
+static bool lend_reader(cb_conn_t *c)
+{
+    if (cb_http_reader_needs_head_room(&c->rd)) {
+        uint8_t *b = take_buffer(c, s_server.heads_lent < CB_CFG_BODY_BUFS - 1);
+        if (!b)
+            return false;
+        s_server.heads_lent++;
+        cb_http_reader_set_head(&c->rd, (char *)b, CB_POOL_BUF_SIZE);
+    }
+    if (cb_http_reader_needs_body(&c->rd)) {
+        uint8_t *b = take_buffer(c, true);
+        if (!b)
+            return false;
+        cb_http_reader_set_body(&c->rd, b);
+    }
+    return true;
 }
 
 /* The answer is sent (or dropped): a large-answer buffer goes back. */
@@ -159,7 +193,7 @@ static bool lend_large_output(cb_conn_t *c)
 {
     if (c->out != c->small)
         return true;
-    uint8_t *b = take_buffer(c);
+    uint8_t *b = take_buffer(c, true);
     if (!b)
         return false;
     memcpy(b, c->out, c->out_len);
@@ -193,12 +227,8 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
     /* At most one response in flight: the next pipelined request waits until
      * this one is sent, so answers leave in order and buffers stay bounded. */
     while (!c->held && !c->closing && !output_pending(c)) {
-        if (cb_http_reader_needs_body(&c->rd)) {
-            uint8_t *b = take_buffer(c);
-            if (!b)
-                break; /* the body waits in the loop's buffer and the socket */
-            cb_http_reader_set_body(&c->rd, b);
-        }
+        if (!lend_reader(c))
+            break; /* the rest waits in the loop's buffer and the socket */
         cb_http_ev_t ev;
         size_t n = cb_http_reader_feed(&c->rd, data + used, len - used, &ev);
         used += n;
@@ -215,14 +245,14 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
             cb_metrics.requests++;
             c->keep_alive = c->rd.req.keep_alive;
             cb_routes_handle(c, &c->rd.req);
-            give_body(c);
             cb_http_reader_reset(&c->rd);
+            give_buffers(c);
             c->req_start_ms = 0;
             c->head_only = false;
             continue;
         }
         if (ev == CB_HTTP_EV_ERROR) {
-            give_body(c);
+            give_buffers(c);
             cb_reply_error(c, c->rd.err_status, c->rd.err_code, c->rd.err_message, NULL, NULL,
                            true);
             return len;
@@ -272,7 +302,7 @@ void cb_server_conn_close(int id)
     cb_conn_t *c = conn(id);
     if (!c)
         return;
-    give_body(c);
+    give_buffers(c);
     drop_output(c);
     c->used = false;
     cb_metrics.conns_open--;
@@ -326,7 +356,7 @@ static uint32_t check_timeouts(uint64_t now)
             if (now >= deadline) {
                 cb_metrics.connections_timed_out++;
                 c->waiting = false;
-                give_body(c);
+                give_buffers(c);
                 cb_reply_error(c, 408, "timeout", "The request did not arrive in time.", NULL, NULL,
                                true);
                 continue;
