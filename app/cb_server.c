@@ -257,7 +257,8 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
                            true);
             return len;
         }
-        break; /* CB_HTTP_EV_NONE: everything consumed */
+        if (!cb_http_reader_needs_head_room(&c->rd))
+            break; /* CB_HTTP_EV_NONE: everything consumed */
     }
     return c->closing ? len : used;
 }

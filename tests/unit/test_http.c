@@ -789,6 +789,74 @@ static void test_http_init_clamps_body_limit(void **state)
     assert_int_equal(s_a.err_status, 413);
 }
 
+/* SPEC 8: a body is read only into a buffer the owner lends; until then the
+ * reader takes nothing and says so. */
+static void test_http_body_waits_for_a_lent_buffer(void **state)
+{
+    (void)state;
+    const char *req = "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
+    size_t len = strlen(req), hl = strlen(req) - 5;
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX); /* no body buffer */
+    cb_http_ev_t ev;
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req, len, &ev), hl);
+    assert_int_equal(ev, CB_HTTP_EV_HEAD);
+    assert_true(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req + hl, 5, &ev), 0);
+    assert_int_equal(ev, CB_HTTP_EV_NONE);
+    assert_true(cb_http_reader_in_request(&s_a)); /* the request timeout runs */
+    cb_http_reader_set_body(&s_a, s_body_a);
+    assert_false(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req + hl, 5, &ev), 5);
+    assert_int_equal(ev, CB_HTTP_EV_REQUEST);
+    assert_memory_equal(s_a.req.body, "hello", 5);
+    /* a bodyless request needs no buffer */
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    run_t r = run_str(&s_a, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0);
+    assert_int_equal(r.last, CB_HTTP_EV_REQUEST);
+    assert_false(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(s_a.req.body_len, 0);
+    assert_non_null(s_a.req.body);
+}
+
+/* A head past the reader's own CB_CFG_CONN_HEAD bytes stops until the owner
+ * lends a larger buffer; the spans read so far move with it. */
+static void test_http_head_moves_to_a_lent_buffer(void **state)
+{
+    (void)state;
+    size_t n = (size_t)snprintf((char *)s_big, sizeof s_big,
+                                "GET /p/a?q=1 HTTP/1.1\r\nHost: h\r\nX-First: one\r\n");
+    while (n < CB_CFG_CONN_HEAD + 500)
+        n += (size_t)snprintf((char *)s_big + n, sizeof s_big - n, "X-Pad: %080d\r\n", 7);
+    n += (size_t)snprintf((char *)s_big + n, sizeof s_big - n, "X-Last: end\r\n\r\n");
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_ev_t ev;
+    size_t used = cb_http_reader_feed(&s_a, s_big, n, &ev);
+    assert_int_equal(ev, CB_HTTP_EV_NONE);
+    assert_true(used > CB_CFG_CONN_HEAD / 2 && used < n);
+    assert_true(cb_http_reader_needs_head_room(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, s_big + used, n - used, &ev), 0);
+    cb_http_reader_set_head(&s_a, s_head_a, sizeof s_head_a);
+    assert_false(cb_http_reader_needs_head_room(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, s_big + used, n - used, &ev), n - used);
+    assert_int_equal(ev, CB_HTTP_EV_HEAD);
+    const cb_http_request_t *q = &s_a.req;
+    assert_span(q->path, "/p/a");
+    assert_span(q->query, "q=1");
+    assert_span(cb_http_field(q, "host", NULL), "h");
+    assert_span(cb_http_field(q, "x-first", NULL), "one");
+    assert_span(cb_http_field(q, "x-last", NULL), "end");
+    assert_true(q->path.p >= s_head_a && q->path.p < s_head_a + sizeof s_head_a);
+    /* given back between requests: the next head starts in the own buffer */
+    cb_http_reader_feed(&s_a, NULL, 0, &ev);
+    assert_int_equal(ev, CB_HTTP_EV_REQUEST);
+    cb_http_reader_reset(&s_a);
+    cb_http_reader_set_head(&s_a, NULL, 0);
+    assert_int_equal(run_str(&s_a, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n", 0).last,
+                     CB_HTTP_EV_REQUEST);
+    assert_span(s_a.req.path, "/b");
+    assert_true(s_a.req.path.p >= s_a.head_own && s_a.req.path.p < s_a.head_own + CB_CFG_CONN_HEAD);
+}
+
 static void test_http_rejects_request_line_over_limit_early(void **state)
 {
     (void)state;
@@ -1006,6 +1074,8 @@ int main(void)
         cmocka_unit_test(test_http_writes_response_exactly),
         cmocka_unit_test(test_http_response_writer_reports_overflow),
         cmocka_unit_test(test_http_reason_phrases),
+        cmocka_unit_test(test_http_body_waits_for_a_lent_buffer),
+        cmocka_unit_test(test_http_head_moves_to_a_lent_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
