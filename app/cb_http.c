@@ -834,7 +834,7 @@ bool cb_http_reader_needs_head_room(const cb_http_reader_t *r)
 }
 
 /* req.body of a request read without a body buffer: never NULL */
-static const uint8_t s_no_body[1];
+static uint8_t s_no_body[1];
 
 void cb_http_reader_set_body(cb_http_reader_t *r, uint8_t *buf)
 {

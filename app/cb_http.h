@@ -43,7 +43,8 @@ typedef struct {
     size_t nfields;
     bool keep_alive;      /* after this request (version, Connection header) */
     bool expect_continue; /* "Expect: 100-continue" was sent */
-    const uint8_t *body;  /* de-chunked body, in the lent body buffer */
+    uint8_t *body;        /* de-chunked body, in the lent body buffer (the webhook
+                             decodes the event in place) */
     size_t body_len;
 } cb_http_request_t;
 

@@ -61,7 +61,7 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
 
     cb_event_t ev;
     const char *field = NULL, *why = NULL;
-    int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_scratch, &field, &why);
+    int rc = cb_event_parse((char *)req->body, req->body_len, &ev, &s_scratch, &field, &why);
     if (rc == CB_ERR_EVENT) {
         cb_metrics.events[CB_RES_INVALID_EVENT]++;
         cb_reply_error(c, 400, "invalid_event", why ? why : "The event is not valid.", field, NULL,
