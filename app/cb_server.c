@@ -336,7 +336,7 @@ static uint32_t check_timeouts(uint64_t now)
     for (int i = 0; i < CB_CFG_MAX_CONN; i++) {
         cb_conn_t *c = &s_server.conns[i];
         if (c->used && c->waiting)
-            cb_server_conn_feed(i, NULL, 0);
+            cb_server_conn_feed(i, (const uint8_t *)"", 0);
         if (!c->used || c->held)
             continue;
         if (c->waiting)
