@@ -993,7 +993,7 @@ static void put(wbuf_t *w, const char *s, size_t n)
         return;
     }
     if (n)
-        memcpy(w->p + w->len, s, n);
+        memmove(w->p + w->len, s, n); /* a body may already lie further on in out */
     w->len += n;
 }
 

@@ -136,7 +136,8 @@ cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *
 /* Standard reason phrase for a status ("Not Found"). */
 const char *cb_http_reason(int status);
 
-/* Writes a complete response head and body into out. extra_fields is zero or
+/* Writes a complete response head and body into out (body may lie in out
+ * itself, after the head's room: it is moved into place). extra_fields is zero or
  * more "Name: value\r\n" lines (or NULL). Adds Content-Length, Content-Type
  * (when body_len > 0 or ctype given), and "Connection: close" when close.
  * Returns bytes written, or CB_ERR_NOMEM if it does not fit in cap. */
