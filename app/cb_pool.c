@@ -5,7 +5,7 @@
 _Static_assert(CB_CFG_BODY_BUFS >= 1 && CB_CFG_BODY_BUFS <= 255, "body buffers out of range");
 
 static struct {
-    uint8_t bufs[CB_CFG_BODY_BUFS][CB_CFG_BODY_MAX];
+    uint8_t bufs[CB_CFG_BODY_BUFS][CB_POOL_BUF_SIZE];
     uint8_t free[CB_CFG_BODY_BUFS]; /* indexes of free buffers, nfree of them */
     unsigned nfree, hwm;
 } s_pool;
@@ -32,7 +32,7 @@ void cb_pool_give(uint8_t *buf)
 {
     if (!buf || s_pool.nfree == CB_CFG_BODY_BUFS)
         return;
-    size_t i = (size_t)(buf - &s_pool.bufs[0][0]) / CB_CFG_BODY_MAX;
+    size_t i = (size_t)(buf - &s_pool.bufs[0][0]) / CB_POOL_BUF_SIZE;
     s_pool.free[s_pool.nfree++] = (uint8_t)i;
 }
 

@@ -1,6 +1,7 @@
 /* cb_pool.h - the shared pool of body buffers (SPEC 8): CB_CFG_BODY_BUFS
- * buffers of CB_CFG_BODY_MAX bytes that requests borrow while their body is
- * read and handled, with the counts /metrics shows. */
+ * buffers of CB_CFG_BODY_MAX bytes (at least CB_POOL_PAGE_MIN) that requests
+ * borrow while their body is read and handled, with the counts /metrics
+ * shows. */
 #ifndef CB_POOL_H
 #define CB_POOL_H
 
@@ -9,7 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CB_POOL_BUF_SIZE ((size_t)CB_CFG_BODY_MAX)
+/* The /metrics page and its head fit one buffer even where bodies are
+ * smaller. */
+#define CB_POOL_PAGE_MIN 5120
+#define CB_POOL_BUF_SIZE                                                                           \
+    ((size_t)(CB_CFG_BODY_MAX > CB_POOL_PAGE_MIN ? CB_CFG_BODY_MAX : CB_POOL_PAGE_MIN))
 
 /* Every buffer free again, counts cleared. */
 void cb_pool_init(void);

@@ -79,6 +79,15 @@ int cb_server_start(const cb_settings_t *s)
     return cb_ledger_start();
 }
 
+void cb_server_drains(unsigned draining, bool refused)
+{
+    cb_metrics.drains_open = draining;
+    if (draining > cb_metrics.drains_hwm)
+        cb_metrics.drains_hwm = draining;
+    if (refused)
+        cb_metrics.drains_refused++;
+}
+
 const char *cb_server_busy_response(size_t *len)
 {
     *len = sizeof k_busy - 1;

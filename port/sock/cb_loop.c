@@ -43,6 +43,7 @@ static struct {
     int listen_fd;
     slot_t slots[SLOTS];
     drain_t drains[DRAINS];
+    unsigned ndrains; /* drain slots in use */
     struct pollfd pfd[1 + SLOTS + DRAINS];
     int pfd_slot[1 + SLOTS + DRAINS]; /* -1 listener, then slots, then SLOTS + drain */
 } s_loop;
@@ -120,10 +121,19 @@ static void drain(int fd)
             cb_sock_shutdown(fd, SHUT_WR);
             d->fd = fd;
             d->until = cb_port_now_ms() + DRAIN_MS;
+            cb_server_drains(++s_loop.ndrains, false);
             return;
         }
     }
+    cb_server_drains(s_loop.ndrains, true);
     cb_sock_close(fd);
+}
+
+static void drain_close(drain_t *d)
+{
+    cb_sock_close(d->fd);
+    d->fd = -1;
+    cb_server_drains(--s_loop.ndrains, false);
 }
 
 static void slot_drain(slot_t *s)
@@ -181,10 +191,8 @@ static void read_drain(drain_t *d)
 {
     uint8_t junk[512];
     ssize_t n = cb_sock_recv(d->fd, junk, sizeof junk, 0);
-    if (n == 0 || (n < 0 && cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK)) {
-        cb_sock_close(d->fd);
-        d->fd = -1;
-    }
+    if (n == 0 || (n < 0 && cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK))
+        drain_close(d);
 }
 
 static void read_slot(slot_t *s)
@@ -262,10 +270,8 @@ static void expire_drains(uint64_t now)
 {
     for (int i = 0; i < DRAINS; i++) {
         drain_t *d = &s_loop.drains[i];
-        if (d->fd >= 0 && now >= d->until) {
-            cb_sock_close(d->fd);
-            d->fd = -1;
-        }
+        if (d->fd >= 0 && now >= d->until)
+            drain_close(d);
     }
 }
 
@@ -313,6 +319,7 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         s_loop.slots[i].fd = -1;
     for (int i = 0; i < DRAINS; i++)
         s_loop.drains[i].fd = -1;
+    s_loop.ndrains = 0;
     s_loop.listen_fd = open_listener(addr, bound, sizeof bound);
     if (s_loop.listen_fd < 0)
         return -1;
@@ -361,7 +368,7 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
             slot_close(&s_loop.slots[i]);
     for (int i = 0; i < DRAINS; i++)
         if (s_loop.drains[i].fd >= 0)
-            cb_sock_close(s_loop.drains[i].fd);
+            drain_close(&s_loop.drains[i]);
     cb_sock_close(s_loop.listen_fd);
     return 0;
 }

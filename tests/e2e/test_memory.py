@@ -51,6 +51,9 @@ class BodyPoolTests(ChatbellCase):
         self.assertLessEqual(waits, n - bufs, "more waits than bodies beyond the pool")
         # every buffer back but the one this page is written in
         self.assertEqual(m1["chatbell_body_buffers_in_use"], 1)
+        # answered sockets drained in their own slots, none closed for want of one
+        self.assertGreaterEqual(m1["chatbell_draining_sockets_max"], 1)
+        self.assertEqual(metric_delta(m0, m1, "chatbell_drain_refused_total"), 0)
 
     def test_head_longer_than_a_connection_buffer_is_served(self):
         pad = ("X-Pad", "p" * 6000)  # within the 8 KiB header limit, past a connection's own
