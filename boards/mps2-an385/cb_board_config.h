@@ -1,7 +1,8 @@
 /* cb_board_config.h - the core's sizes on mps2-an385 (SPEC 8's row: <= 256 KiB
  * of static RAM with lwIP and stacks). Named by CB_CONFIG_FILE in this board's
  * CMakeLists.txt; app/cb_config.h says what each bounds. lwIP's lwipopts.h
- * sizes its socket pools from CB_CFG_MAX_CONN and CB_CFG_DRAIN_MAX. */
+ * sizes its sockets from CB_CFG_MAX_CONN: 2 x 16 + 1, the loop's 16 serving
+ * and CB_CFG_DRAIN_MAX (16) draining sockets and the listener. */
 #ifndef CB_BOARD_CONFIG_H
 #define CB_BOARD_CONFIG_H
 
@@ -23,9 +24,13 @@
 #define CB_CFG_DRAIN_MAX    16
 #define CB_CFG_RATE_SOURCES 32
 
-/* One record and change in the commit arena (a second waits for the next
- * commit); signal-log lines hold a body of plain text. */
+/* JSON answers fit 512 bytes (the /metrics page goes out of a body buffer).
+ * The commit arena holds one full record and change (a second waits for the
+ * next commit). A signal-log line holds 4 KiB: a longer text is cut there
+ * ("truncated":true; the journal keeps it whole), which also keeps a line
+ * from holding the loop on a real UART. */
+#define CB_CFG_RESP_MAX     512
 #define CB_CFG_COMMIT_ARENA (CB_CFG_BODY_MAX + 256 + 2048)
-#define CB_CFG_SIGLOG_MAX   (CB_CFG_BODY_MAX + 1024)
+#define CB_CFG_SIGLOG_MAX   4096
 
 #endif
