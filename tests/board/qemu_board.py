@@ -316,7 +316,7 @@ def check_stats_key(board):
 def check_button(board, secret):
     """A key press acknowledges the oldest unacknowledged message (one more
     is posted first, so one stays for the reset check)."""
-    r = post(board, H.make_event(sender="SUP", notification_message="otro"), secret, scheme="v1")
+    r = post(board, H.make_event(sender="SUP", notification_message="otro"), secret, scheme="v3")
     assert r.status == 200 and r.json().get("status") == "accepted", r
     h = get(board, "/healthz").json()
     n, _ = board.uart.count()
