@@ -187,6 +187,13 @@ static size_t min_size(size_t a, size_t b)
     return a < b ? a : b;
 }
 
+/* Head bytes that can still be stored: one is kept for the sentinel that
+ * end_field_line puts after a line. */
+static size_t head_room(const cb_http_reader_t *r)
+{
+    return r->head_cap - 1 - r->head_len;
+}
+
 /* Copies bytes of class C_FIELD from src to dst, up to max; returns how many.
  * Word at a time while no byte is a control byte or DEL (the common case). */
 static size_t copy_field_bytes(char *dst, const uint8_t *src, size_t max)
@@ -566,7 +573,7 @@ static cb_http_ev_t read_fields(cb_http_reader_t *r, const uint8_t *d, size_t le
 {
     size_t i = *pos;
     cb_http_ev_t ev = CB_HTTP_EV_NONE;
-    while (i < len && ev == CB_HTTP_EV_NONE) {
+    while (i < len && ev == CB_HTTP_EV_NONE && !r->need_room) {
         if (r->line_len == 0 && d[i] != '\r') {
             if (is_ows((char)d[i])) { /* obs-fold, or space before the first field */
                 i++;
@@ -579,14 +586,19 @@ static cb_http_ev_t read_fields(cb_http_reader_t *r, const uint8_t *d, size_t le
                 break;
             }
         }
-        size_t n = copy_field_bytes(r->head + r->head_len, d + i,
-                                    min_size(len - i, CB_CFG_HTTP_HEADERS_MAX - r->hdr_bytes));
+        size_t lim = CB_CFG_HTTP_HEADERS_MAX - r->hdr_bytes, room = head_room(r);
+        size_t n =
+            copy_field_bytes(r->head + r->head_len, d + i, min_size(len - i, min_size(lim, room)));
         r->head_len += n;
         r->line_len += n;
         r->hdr_bytes += n;
         i += n;
         if (i == len)
             break;
+        if (n == room && room < lim && (s_cls[d[i]] & C_FIELD)) {
+            r->need_room = true; /* cb_http_reader_needs_head_room */
+            break;
+        }
         uint8_t c = d[i++];
         if (r->hdr_bytes == CB_CFG_HTTP_HEADERS_MAX) {
             ev = fail(r, E_HEADERS_LONG);
@@ -607,7 +619,7 @@ static cb_http_ev_t feed_head(cb_http_reader_t *r, const uint8_t *d, size_t len,
 {
     size_t i = *pos;
     cb_http_ev_t ev = CB_HTTP_EV_NONE;
-    while (i < len && ev == CB_HTTP_EV_NONE) {
+    while (i < len && ev == CB_HTTP_EV_NONE && !r->need_room) {
         switch (r->state) {
         case ST_IDLE:
             r->state = ST_LINE;
@@ -624,13 +636,18 @@ static cb_http_ev_t feed_head(cb_http_reader_t *r, const uint8_t *d, size_t len,
                 r->state = ST_LINE;
             break;
         case ST_LINE: {
+            size_t lim = CB_CFG_HTTP_LINE_MAX - r->line_len, room = head_room(r);
             size_t n = copy_field_bytes(r->head + r->head_len, d + i,
-                                        min_size(len - i, CB_CFG_HTTP_LINE_MAX - r->line_len));
+                                        min_size(len - i, min_size(lim, room)));
             r->head_len += n;
             r->line_len += n;
             i += n;
             if (i == len)
                 break;
+            if (n == room && room < lim && (s_cls[d[i]] & C_FIELD)) {
+                r->need_room = true; /* cb_http_reader_needs_head_room */
+                break;
+            }
             uint8_t c = d[i++];
             if (s_cls[c] & C_FIELD) /* stopped by the limit */
                 ev = fail(r, E_LINE_LONG);
@@ -866,7 +883,64 @@ void cb_http_reader_init(cb_http_reader_t *r, uint32_t body_limit)
 {
     memset(&r->req, 0, sizeof r->req);
     r->body_limit = body_limit < CB_CFG_BODY_MAX ? body_limit : CB_CFG_BODY_MAX;
+    r->body = NULL;
+    r->head = r->head_own;
+    r->head_cap = sizeof r->head_own;
     cb_http_reader_reset(r);
+}
+
+/* Moves a span that points into [from, from + n) to the same place in to. */
+static void rebase(cb_span_t *sp, const char *from, size_t n, const char *to)
+{
+    if (sp->p && sp->p >= from && sp->p < from + n)
+        sp->p = to + (sp->p - from);
+}
+
+void cb_http_reader_set_head(cb_http_reader_t *r, char *buf, size_t cap)
+{
+    if (!buf) { /* back to the own buffer; what the head held is dropped */
+        r->head = r->head_own;
+        r->head_cap = sizeof r->head_own;
+        r->head_len = r->line_len = 0;
+        r->req.nfields = 0;
+        r->need_room = false;
+        return;
+    }
+    char *to = buf;
+    cb_http_request_t *q = &r->req;
+    memcpy(to, r->head, r->head_len);
+    /* end_field_line may point a span at the sentinel byte: include it */
+    size_t n = r->head_len + 1;
+    rebase(&q->method_str, r->head, n, to);
+    rebase(&q->target, r->head, n, to);
+    rebase(&q->path, r->head, n, to);
+    rebase(&q->query, r->head, n, to);
+    for (size_t i = 0; i < q->nfields; i++) {
+        rebase(&q->fields[i].name, r->head, n, to);
+        rebase(&q->fields[i].value, r->head, n, to);
+    }
+    r->head = to;
+    r->head_cap = cap;
+    r->need_room = false;
+}
+
+bool cb_http_reader_needs_head_room(const cb_http_reader_t *r)
+{
+    return r->need_room;
+}
+
+/* req.body of a request read without a body buffer: never NULL */
+static uint8_t s_no_body[1];
+
+void cb_http_reader_set_body(cb_http_reader_t *r, uint8_t *buf)
+{
+    r->body = buf;
+    r->req.body = buf ? buf : s_no_body;
+}
+
+bool cb_http_reader_needs_body(const cb_http_reader_t *r)
+{
+    return r->state == ST_HEAD_DONE && !r->body && (r->chunked || r->content_length > 0);
 }
 
 void cb_http_reader_reset(cb_http_reader_t *r)
@@ -879,12 +953,13 @@ void cb_http_reader_reset(cb_http_reader_t *r)
     q->nfields = 0;
     q->keep_alive = false;
     q->expect_continue = false;
-    q->body = r->body;
+    q->body = r->body ? r->body : s_no_body;
     q->body_len = 0;
     r->err_status = 0;
     r->err_code = NULL;
     r->err_message = NULL;
     r->state = ST_IDLE;
+    r->need_room = false;
     r->head_len = 0;
     r->line_len = 0;
     r->hdr_bytes = 0;
@@ -901,7 +976,7 @@ void cb_http_reader_reset(cb_http_reader_t *r)
 size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len, cb_http_ev_t *ev)
 {
     size_t i = 0;
-    if (!data)
+    if (!data || r->need_room)
         len = 0;
     switch (r->state) {
     case ST_ERROR:
@@ -914,6 +989,10 @@ size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len,
         if (!r->chunked && r->content_length == 0) {
             finish(r);
             *ev = CB_HTTP_EV_REQUEST;
+            return 0;
+        }
+        if (!r->body) { /* cb_http_reader_needs_body: wait for a buffer */
+            *ev = CB_HTTP_EV_NONE;
             return 0;
         }
         r->state = r->chunked ? ST_CHUNK : ST_BODY;
@@ -1066,7 +1145,7 @@ static void put(wbuf_t *w, const char *s, size_t n)
         return;
     }
     if (n)
-        memcpy(w->p + w->len, s, n);
+        memmove(w->p + w->len, s, n); /* a body may already lie further on in out */
     w->len += n;
 }
 

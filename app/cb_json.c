@@ -255,7 +255,7 @@ int cb_json_unescape(const char *raw, size_t len, char *dst, size_t cap, size_t 
              * done); if they are plain, copy the tail as it is. */
             uint64_t w = load8(raw + len - 8);
             if (!(special8(w) | (w & HIGHS))) {
-                memcpy(dst + o, raw + i, len - i);
+                memmove(dst + o, raw + i, len - i); /* dst may be raw: in place */
                 o += len - i;
                 break;
             }

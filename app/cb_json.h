@@ -47,7 +47,8 @@ int cb_json_get(const char *text, const cb_json_tok_t *toks, int ntoks, int obj,
  * the subtree includes its value). */
 int cb_json_skip(const cb_json_tok_t *toks, int ntoks, int i);
 
-/* Decodes a JSON string token's raw bytes (between the quotes) into UTF-8:
+/* Decodes a JSON string token's raw bytes (between the quotes) into UTF-8
+ * (dst may be raw itself: decoding in place, as the output never runs ahead):
  * all escapes incl. \uXXXX and surrogate pairs. Rejects (CB_ERR_INVAL)
  * invalid escapes, unpaired surrogates, \u0000, and invalid UTF-8 in the raw
  * bytes (overlongs, surrogates, > U+10FFFF), and raw control bytes. Writes at

@@ -2,6 +2,7 @@
 #include "cb_metrics.h"
 #include "cb_dec.h"
 #include "cb_err.h"
+#include "cb_pool.h"
 
 #include <string.h>
 
@@ -109,6 +110,18 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
     family(&b, "chatbell_ratelimit_sources", "gauge", "Sources in the rate limiter.");
     sample(&b, "chatbell_ratelimit_sources", "of", "now", m->ratelimit_sources);
     sample(&b, "chatbell_ratelimit_sources", "of", "max", m->ratelimit_sources_max);
+    single(&b, "chatbell_body_buffers", "gauge", "Body buffers in the pool.", CB_CFG_BODY_BUFS);
+    single(&b, "chatbell_body_buffers_in_use", "gauge", "Body buffers lent now.", cb_pool_in_use());
+    single(&b, "chatbell_body_buffers_in_use_max", "gauge",
+           "High-water mark of body buffers lent at once.", cb_pool_hwm());
+    single(&b, "chatbell_body_buffer_waits_total", "counter",
+           "Requests that waited for a body buffer (not read meanwhile).", m->pool_waits);
+    single(&b, "chatbell_draining_sockets", "gauge", "Answered sockets draining before close.",
+           m->drains_open);
+    single(&b, "chatbell_draining_sockets_max", "gauge",
+           "High-water mark of answered sockets draining.", m->drains_hwm);
+    single(&b, "chatbell_drain_refused_total", "counter",
+           "Answered sockets closed at once: no drain slot free.", m->drains_refused);
     single(&b, "chatbell_requests_total", "counter", "HTTP requests parsed.", m->requests);
     family(&b, "chatbell_responses_total", "counter", "HTTP responses by status class.");
     for (int i = 1; i < 6; i++)

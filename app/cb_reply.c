@@ -18,7 +18,7 @@ void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *cty
 {
     close = close || !c->keep_alive || c->closing;
     char *out = c->out + c->out_len;
-    size_t cap = sizeof c->out - c->out_len;
+    size_t cap = c->out_cap - c->out_len;
     int n = cb_http_write_response(out, cap, status, extra, ctype, body, len, close);
     if (n < 0) { /* cannot happen with the sizes in cb_config.h; never send half */
         cb_port_log(CB_LOG_ERROR, "reply: %d response does not fit", status);

@@ -86,12 +86,17 @@ static void healthz(cb_conn_t *c)
     cb_reply(c, 200, NULL, body, w.len, false);
 }
 
+/* The /metrics page is rendered into the connection's output, a pool buffer
+ * (cb_routes_large_answer), past room for the head; writing the answer moves
+ * it into place behind its head. */
+#define METRICS_HEAD_ROOM 256
+
 static void metrics(cb_conn_t *c)
 {
-    /* one request at a time; the head takes under 160 bytes */
-    static char body[CB_CFG_RESP_MAX - 192];
-    int n = cb_metrics_render(body, sizeof body, cb_inbox_unacked(), cb_inbox_unacked_hwm(),
-                              cb_ledger_journal_bytes(), cb_server_uptime_s());
+    char *body = c->out + METRICS_HEAD_ROOM;
+    int n =
+        cb_metrics_render(body, c->out_cap - METRICS_HEAD_ROOM, cb_inbox_unacked(),
+                          cb_inbox_unacked_hwm(), cb_ledger_journal_bytes(), cb_server_uptime_s());
     if (n < 0) {
         cb_reply_err(c, CB_E_INTERNAL, "The metrics do not fit the response buffer.", NULL);
         return;
@@ -137,6 +142,12 @@ static void ack(cb_conn_t *c, const cb_http_request_t *req, cb_gate_t *g)
     cb_jsonw_kv_u64(&w, "unacked", cb_inbox_unacked());
     cb_jsonw_obj_end(&w);
     cb_reply(c, 200, NULL, body, w.len, false);
+}
+
+bool cb_routes_large_answer(const cb_http_request_t *req)
+{
+    return route_of(cb_server_settings(), req->path) == R_METRICS &&
+           (req->method == CB_HTTP_GET || req->method == CB_HTTP_HEAD);
 }
 
 void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req)

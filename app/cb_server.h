@@ -23,6 +23,11 @@ int cb_server_start(const cb_settings_t *s);
  * only max_conn): the loop then sends cb_server_busy_response and closes. */
 int cb_server_conn_open(const char *peer);
 
+/* The loop's sockets that only drain (answered, reading leftovers before the
+ * close): how many now, and whether one more found no drain slot and was
+ * closed at once. Counted for /metrics. */
+void cb_server_drains(unsigned draining, bool refused);
+
 /* The 503 busy response for a connection over the cap. */
 const char *cb_server_busy_response(size_t *len);
 

@@ -27,10 +27,12 @@ typedef struct {
     uint32_t gen;          /* bumped on every open, so a stale commit finds no one */
     uint64_t req_start_ms; /* first byte of the current request, 0 between requests */
     uint64_t last_ms;      /* last bytes in or out */
+    bool waiting;          /* waits for a pool buffer (counted once per request) */
     char peer[48];
-    size_t out_len, out_sent;
-    char out[CB_CFG_RESP_MAX];
-    cb_http_reader_t rd;
+    char *out; /* small, or a pool buffer lent for a large answer */
+    size_t out_cap, out_len, out_sent;
+    char small[CB_CFG_RESP_MAX];
+    cb_http_reader_t rd; /* its body buffer, when lent, is from the pool */
 } cb_conn_t;
 
 /* The settings the server was started with. */
@@ -60,6 +62,10 @@ int cb_reply_err_render(cb_error_t e, char *out, size_t cap);
 
 /* 200 {"status":status,"seq":seq}: a webhook's answer. */
 void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq);
+
+/* True when the answer to req is larger than a connection's small output
+ * buffer (the /metrics page): the server lends it a pool buffer first. */
+bool cb_routes_large_answer(const cb_http_request_t *req);
 
 /* Routes one complete request (cb_routes.c). */
 void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req);

@@ -158,8 +158,8 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, 
 
     cb_event_t ev;
     const char *field = NULL, *why = NULL;
-    int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_webhook.scratch, &field,
-                            &why);
+    int rc =
+        cb_event_parse((char *)req->body, req->body_len, &ev, &s_webhook.scratch, &field, &why);
     if (rc != CB_OK) {
         bool event = rc == CB_ERR_EVENT; /* only an event's error names a field */
         cb_gate_refuse(g, event ? CB_E_INVALID_EVENT : CB_E_INVALID_JSON, why,

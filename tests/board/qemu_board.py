@@ -53,6 +53,7 @@ E2E_RUNS = [
     ("test_webhook.py", "HealthMetricsTests"),
     ("test_webhook.py", "CurlTests"),
     ("test_errors.py", "ErrorTableTests"),
+    ("test_memory.py", "BodyPoolTests"),
 ]
 
 

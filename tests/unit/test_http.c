@@ -16,8 +16,13 @@
 
 #include <time.h>
 
-/* Readers are ~28 KiB: static, never on the stack. */
+/* Readers are ~11 KiB: static, never on the stack; each has a body buffer
+ * lent for the whole test (the server lends one per request: test_server). */
 static cb_http_reader_t s_a, s_b;
+static uint8_t s_body_a[CB_CFG_BODY_MAX], s_body_b[CB_CFG_BODY_MAX];
+/* What the server lends a head that outgrows CB_CFG_CONN_HEAD. */
+static char s_head_a[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
+static char s_head_b[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
 static uint8_t s_big[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX + 2 * CB_CFG_BODY_MAX];
 
 /* What the current check is about, named in failure messages. */
@@ -46,6 +51,10 @@ static run_t run(cb_http_reader_t *r, const uint8_t *d, size_t len, size_t step)
         if (step && n > step)
             n = step;
         cb_http_ev_t ev = CB_HTTP_EV_NONE;
+        if (cb_http_reader_needs_head_room(r)) { /* as the server: lend a larger buffer */
+            CHECK(cb_http_reader_feed(r, d + off, n, &ev) == 0 && ev == CB_HTTP_EV_NONE);
+            cb_http_reader_set_head(r, r == &s_a ? s_head_a : s_head_b, sizeof s_head_a);
+        }
         size_t c = cb_http_reader_feed(r, d + off, n, &ev);
         CHECK(c <= n);
         off += c;
@@ -58,7 +67,7 @@ static run_t run(cb_http_reader_t *r, const uint8_t *d, size_t len, size_t step)
             out.last = ev;
             break;
         }
-        CHECK(c == n); /* NONE: everything offered was taken */
+        CHECK(c == n || cb_http_reader_needs_head_room(r)); /* NONE: all offered was taken */
         if (off == len)
             break;
     }
@@ -122,9 +131,11 @@ static run_t run_split_checked(const uint8_t *d, size_t len, uint32_t limit)
 {
     static const size_t steps[] = {1, 2, 3, 7, 64};
     cb_http_reader_init(&s_a, limit);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t whole = run(&s_a, d, len, 0);
     for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
         cb_http_reader_init(&s_b, limit);
+        cb_http_reader_set_body(&s_b, s_body_b);
         run_t part = run(&s_b, d, len, steps[k]);
         CHECK(part.last == whole.last);
         CHECK(part.heads == whole.heads);
@@ -527,6 +538,7 @@ static void test_http_absolute_form_gives_its_path(void **state)
         assert_span(s_a.req.query, t[i].query);
     }
     cb_http_reader_init(&s_a, 100);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run_str(&s_a, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
     assert_span(s_a.req.path, "*");
@@ -611,6 +623,7 @@ static void test_http_stops_after_head_and_flags_100_continue(void **state)
     memcpy(raw + hl, "hello", 5);
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     assert_false(cb_http_reader_in_request(&s_a));
     size_t c = cb_http_reader_feed(&s_a, (const uint8_t *)raw, hl + 5, &ev);
     assert_int_equal(ev, CB_HTTP_EV_HEAD);
@@ -625,6 +638,7 @@ static void test_http_stops_after_head_and_flags_100_continue(void **state)
 
     /* HTTP/1.0 clients get no 100 Continue (RFC 9110 10.1.1) */
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w =
         run_str(&s_a, "POST /w HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
@@ -637,6 +651,7 @@ static void test_http_bodyless_request_completes_on_next_feed_even_empty(void **
     const char *raw = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     size_t c = cb_http_reader_feed(&s_a, (const uint8_t *)raw, strlen(raw), &ev);
     assert_int_equal(ev, CB_HTTP_EV_HEAD);
     assert_int_equal(c, strlen(raw));
@@ -665,6 +680,7 @@ static void test_http_pipelined_requests_are_consumed_exactly(void **state)
     size_t total = l1 + l2 + l3 + 3;
 
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run(&s_a, (const uint8_t *)buf, total, 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
     assert_int_equal(w.consumed, l1);
@@ -700,6 +716,7 @@ static void test_http_error_is_sticky_until_reset(void **state)
     (void)state;
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run_str(&s_a, "GET / HTTP/1.1\r\nBad Header: x\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_ERROR);
     assert_false(cb_http_reader_in_request(&s_a));
@@ -721,6 +738,7 @@ static void test_http_error_messages_never_echo_input(void **state)
         if (!s_cases[i].status)
             continue;
         cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+        cb_http_reader_set_body(&s_a, s_body_a);
         run(&s_a, (const uint8_t *)s_cases[i].raw, s_cases[i].len, 0);
         assert_non_null(s_a.err_message);
         assert_true(s_a.err_message < (const char *)&s_a ||
@@ -735,6 +753,7 @@ static void test_http_in_request_tracks_first_byte_to_completion(void **state)
     (void)state;
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     cb_http_reader_feed(&s_a, NULL, 0, &ev);
     assert_int_equal(ev, CB_HTTP_EV_NONE);
     assert_false(cb_http_reader_in_request(&s_a));
@@ -840,9 +859,78 @@ static void test_http_init_clamps_body_limit(void **state)
     (void)state;
     size_t n = make_cl_request(CB_CFG_BODY_MAX + 1);
     cb_http_reader_init(&s_a, UINT32_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run(&s_a, s_big, n, 0);
     assert_int_equal(w.last, CB_HTTP_EV_ERROR);
     assert_int_equal(s_a.err_status, 413);
+}
+
+/* SPEC 8: a body is read only into a buffer the owner lends; until then the
+ * reader takes nothing and says so. */
+static void test_http_body_waits_for_a_lent_buffer(void **state)
+{
+    (void)state;
+    const char *req = "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
+    size_t len = strlen(req), hl = strlen(req) - 5;
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX); /* no body buffer */
+    cb_http_ev_t ev;
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req, len, &ev), hl);
+    assert_int_equal(ev, CB_HTTP_EV_HEAD);
+    assert_true(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req + hl, 5, &ev), 0);
+    assert_int_equal(ev, CB_HTTP_EV_NONE);
+    assert_true(cb_http_reader_in_request(&s_a)); /* the request timeout runs */
+    cb_http_reader_set_body(&s_a, s_body_a);
+    assert_false(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req + hl, 5, &ev), 5);
+    assert_int_equal(ev, CB_HTTP_EV_REQUEST);
+    assert_memory_equal(s_a.req.body, "hello", 5);
+    /* a bodyless request needs no buffer */
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    run_t r = run_str(&s_a, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0);
+    assert_int_equal(r.last, CB_HTTP_EV_REQUEST);
+    assert_false(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(s_a.req.body_len, 0);
+    assert_non_null(s_a.req.body);
+}
+
+/* A head past the reader's own CB_CFG_CONN_HEAD bytes stops until the owner
+ * lends a larger buffer; the spans read so far move with it. */
+static void test_http_head_moves_to_a_lent_buffer(void **state)
+{
+    (void)state;
+    size_t n = (size_t)snprintf((char *)s_big, sizeof s_big,
+                                "GET /p/a?q=1 HTTP/1.1\r\nHost: h\r\nX-First: one\r\n");
+    while (n < CB_CFG_CONN_HEAD + 500)
+        n += (size_t)snprintf((char *)s_big + n, sizeof s_big - n, "X-Pad: %080d\r\n", 7);
+    n += (size_t)snprintf((char *)s_big + n, sizeof s_big - n, "X-Last: end\r\n\r\n");
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_ev_t ev;
+    size_t used = cb_http_reader_feed(&s_a, s_big, n, &ev);
+    assert_int_equal(ev, CB_HTTP_EV_NONE);
+    assert_true(used > CB_CFG_CONN_HEAD / 2 && used < n);
+    assert_true(cb_http_reader_needs_head_room(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, s_big + used, n - used, &ev), 0);
+    cb_http_reader_set_head(&s_a, s_head_a, sizeof s_head_a);
+    assert_false(cb_http_reader_needs_head_room(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, s_big + used, n - used, &ev), n - used);
+    assert_int_equal(ev, CB_HTTP_EV_HEAD);
+    const cb_http_request_t *q = &s_a.req;
+    assert_span(q->path, "/p/a");
+    assert_span(q->query, "q=1");
+    assert_span(cb_http_field(q, "host", NULL), "h");
+    assert_span(cb_http_field(q, "x-first", NULL), "one");
+    assert_span(cb_http_field(q, "x-last", NULL), "end");
+    assert_true(q->path.p >= s_head_a && q->path.p < s_head_a + sizeof s_head_a);
+    /* given back between requests: the next head starts in the own buffer */
+    cb_http_reader_feed(&s_a, NULL, 0, &ev);
+    assert_int_equal(ev, CB_HTTP_EV_REQUEST);
+    cb_http_reader_reset(&s_a);
+    cb_http_reader_set_head(&s_a, NULL, 0);
+    assert_int_equal(run_str(&s_a, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n", 0).last,
+                     CB_HTTP_EV_REQUEST);
+    assert_span(s_a.req.path, "/b");
+    assert_true(s_a.req.path.p >= s_a.head_own && s_a.req.path.p < s_a.head_own + CB_CFG_CONN_HEAD);
 }
 
 static void test_http_rejects_request_line_over_limit_early(void **state)
@@ -1195,6 +1283,8 @@ int main(void)
         cmocka_unit_test(test_http_response_carries_date_only_while_clock_trusted),
         cmocka_unit_test(test_http_response_writer_reports_overflow),
         cmocka_unit_test(test_http_reason_phrases),
+        cmocka_unit_test(test_http_body_waits_for_a_lent_buffer),
+        cmocka_unit_test(test_http_head_moves_to_a_lent_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
