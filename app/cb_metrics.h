@@ -47,7 +47,7 @@ typedef struct {
     uint64_t ratelimit_evictions;         /* unblocked sources forgotten to make room */
     uint64_t ratelimit_overflow_failures; /* failures counted in the shared overflow bucket */
     uint32_t ratelimit_sources, ratelimit_sources_max; /* rate limiter table in use */
-    uint64_t pool_waits;     /* requests that waited for a pool buffer */
+    uint64_t pool_waits;                               /* requests that waited for a pool buffer */
     uint64_t drains_refused; /* answered sockets closed at once: no drain slot */
     uint32_t conns_open, conns_hwm;
     uint32_t drains_open, drains_hwm;
