@@ -1,5 +1,6 @@
 # third_party/deps.cmake - finds Debian's Mbed TLS (libmbedtls-dev) and jsmn
-# (libjsmn-dev, header only) and adds our one glue file per library.
+# (libjsmn-dev, header only) for the host build; cb_add_core
+# (cmake/cb_core.cmake) adds our one glue file per library.
 find_path(MBEDTLS_INCLUDE_DIR mbedtls/sha256.h REQUIRED)
 find_library(MBEDCRYPTO_LIBRARY mbedcrypto REQUIRED)
 find_path(JSMN_INCLUDE_DIR jsmn.h REQUIRED)
@@ -7,7 +8,3 @@ find_path(JSMN_INCLUDE_DIR jsmn.h REQUIRED)
 add_library(cb_deps INTERFACE)
 target_include_directories(cb_deps INTERFACE ${MBEDTLS_INCLUDE_DIR} ${JSMN_INCLUDE_DIR})
 target_link_libraries(cb_deps INTERFACE ${MBEDCRYPTO_LIBRARY})
-
-set(CB_GLUE_SRC
-    ${CMAKE_CURRENT_LIST_DIR}/jsmn/cb_jsmn.c
-    ${CMAKE_CURRENT_LIST_DIR}/mbedtls/cb_crypto_mbedtls.c)

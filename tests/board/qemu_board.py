@@ -185,8 +185,10 @@ def free_port():
 
 
 class Board:
-    def __init__(self, qemu, image, out_dir):
-        self.qemu, self.image, self.out_dir = qemu, image, out_dir
+    def __init__(self, args, image=None):
+        self.qemu, self.out_dir = args.qemu, os.path.abspath(args.out_dir)
+        self.image = os.path.abspath(image or args.image)
+        self.machine = args.machine
         self.proc = None
         self.uart = None
         self.port = None
@@ -194,13 +196,14 @@ class Board:
     def boot(self, timeout=60.0):
         for attempt in range(3):
             self.port = free_port()
-            cmd = [self.qemu, "-M", "mps2-an385", "-display", "none", "-monitor", "none",
-                   "-serial", "stdio",
+            cmd = [self.qemu, "-M", self.machine, "-display", "none", "-monitor", "none",
+                   "-serial", "stdio", "-semihosting-config", "enable=on,target=native",
                    "-nic", "user,hostfwd=tcp:127.0.0.1:%d-:80" % self.port,
                    "-kernel", self.image]
             print("board: %s" % " ".join(cmd), flush=True)
+            # the flash file (BOARD-flash.bin) lives in QEMU's working directory
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE)
+                                         stderr=subprocess.PIPE, cwd=self.out_dir)
             self.uart = Uart(self.proc.stdout, self.out_dir)
             try:
                 i, m = self.uart.wait_line(BANNER.pattern, 0, timeout)
@@ -331,7 +334,7 @@ def check_warm_reset(board, secret, state):
     before = get(board, "/healthz").json()["unacked"]
     n, _ = board.uart.count()
     board.key(b"R")
-    board.uart.wait_line(r"^log\| .*storage: RAM slots kept across the reset", n, timeout=20)
+    board.uart.wait_line(r"^log\| .*storage: flash slots .*\(kept\)", n, timeout=20)
     i, _ = board.uart.wait_line(BANNER.pattern, n, timeout=30)
     restores = [s for _, s in board.uart.signals(n) if s.get("kind") == "restore"]
     assert restores, "no restore line after the reset"
@@ -343,12 +346,21 @@ def check_warm_reset(board, secret, state):
         after, len(restores), state["seq"]))
 
 
+def erase_flash(args):
+    """A fresh board: no flash file (the board makes an erased one)."""
+    try:
+        os.remove(os.path.join(args.out_dir, args.machine + "-flash.bin"))
+    except FileNotFoundError:
+        pass
+
+
 def run_e2e(args, checks):
     """Each E2E_RUNS class against a freshly booted board, through the
     harness's --url mode; the signal lines come from the UART log."""
     total_p = total_f = 0
     for script, cls in E2E_RUNS:
-        board = Board(args.qemu, args.image, args.out_dir)
+        erase_flash(args)
+        board = Board(args)
         try:
             board.boot()
             cmd = [args.python, os.path.join(E2E_DIR, script), "--url", "http://127.0.0.1:%d" % board.port,
@@ -403,7 +415,8 @@ def finish(board, checks):
 
 def load(args, checks):
     for conns in [int(c) for c in args.conns.split(",")]:
-        board = Board(args.qemu, args.image, args.out_dir)
+        erase_flash(args)
+        board = Board(args)
         board.boot()
         try:
             cmd = [args.send, "--url", "http://127.0.0.1:%d" % board.port, "--load", str(args.load),
@@ -424,6 +437,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--qemu", default="qemu-system-arm")
     ap.add_argument("--image", required=True, help="the .elf to boot")
+    ap.add_argument("--machine", default="mps2-an385", help="QEMU's -M (the board's folder name)")
+    ap.add_argument("--config", help="the board's config header (its CB_CFG_* limits)")
     ap.add_argument("--mode", choices=("boot", "e2e", "load"), default="boot")
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--python", default=sys.executable)
@@ -435,7 +450,7 @@ def main():
     ap.add_argument("--conns", default="1,4,16", help="connection counts, one boot each")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
-    for f in ("uart.raw", "uart.log", "display.log"):
+    for f in ("uart.raw", "uart.log", "display.log", args.machine + "-flash.bin"):
         try:
             os.remove(os.path.join(args.out_dir, f))
         except FileNotFoundError:
@@ -452,7 +467,7 @@ def main():
     elif args.mode == "e2e":
         run_e2e(args, checks)
     else:
-        board = Board(args.qemu, args.image, args.out_dir)
+        board = Board(args)
         try:
             board.boot()
             state = {}
