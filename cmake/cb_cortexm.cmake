@@ -4,6 +4,8 @@
 #   BOARD_SRC      its own sources (drivers, board.c)
 #   BOARD_LD       its linker script
 #   BOARD_CONFIG   its config header (SPEC 8's figures, CB_CFG_*)
+#   BOARD_FLASH_KIB, BOARD_RAM_KIB  the part's flash for the image and its
+#                  SRAM (the size report compares against them)
 # Builds lwIP 2.1.3 and Mbed TLS 2.28 from Debian's source packages
 # (third_party/fetch-sources.sh, into the build tree), the core with the
 # board's config (cb_add_core), port/cortexm and the shared loop, and two
@@ -112,6 +114,7 @@ const unsigned cb_board_settings_len = ${len};
       COMMAND ${Python3_EXECUTABLE} ${CM_DIR}/size_report.py
               --elf $<TARGET_FILE:${target}> --map ${CMAKE_CURRENT_BINARY_DIR}/${name}.map
               --size ${CB_ARM_SIZE} --out ${CMAKE_CURRENT_BINARY_DIR}/${name}.size.txt
+              --flash-kib ${BOARD_FLASH_KIB} --ram-kib ${BOARD_RAM_KIB}
       VERBATIM)
 endfunction()
 

@@ -346,6 +346,22 @@ def check_warm_reset(board, secret, state):
         after, len(restores), state["seq"]))
 
 
+def board_limits(args):
+    """The limits of the board's config header as the core sees them (the C
+    preprocessor over app/cb_config.h with the header), for the e2e limit
+    tests (harness.LIMITS)."""
+    if not args.config:
+        return {}
+    app = os.path.normpath(os.path.join(HERE, "..", "..", "app"))
+    out = subprocess.run(["cpp", "-dM", "-include", args.config, os.path.join(app, "cb_config.h")],
+                         capture_output=True, text=True, check=True).stdout
+    defs = dict(re.findall(r"^#define (CB_CFG_\w+) (\d+)$", out, re.M))
+    keys = {"body_max": "CB_CFG_BODY_MAX", "line_max": "CB_CFG_HTTP_LINE_MAX",
+            "headers_max": "CB_CFG_HTTP_HEADERS_MAX", "max_fields": "CB_CFG_HTTP_MAX_FIELDS",
+            "max_conn": "CB_CFG_MAX_CONN"}
+    return {k: int(defs[v]) for k, v in keys.items() if v in defs}
+
+
 def erase_flash(args):
     """A fresh board: no flash file (the board makes an erased one)."""
     try:
@@ -358,6 +374,8 @@ def run_e2e(args, checks):
     """Each E2E_RUNS class against a freshly booted board, through the
     harness's --url mode; the signal lines come from the UART log."""
     total_p = total_f = 0
+    limits = board_limits(args)
+    print("board: limits %s" % json.dumps(limits), flush=True)
     for script, cls in E2E_RUNS:
         erase_flash(args)
         board = Board(args)
@@ -369,7 +387,8 @@ def run_e2e(args, checks):
             print("=== e2e on the board: %s %s" % (script, cls), flush=True)
             try:
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.e2e_timeout,
-                                   env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+                                   env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
+                                            CB_E2E_LIMITS=json.dumps(limits)))
                 out = p.stdout + p.stderr
             except subprocess.TimeoutExpired as e:
                 out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
