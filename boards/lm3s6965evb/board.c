@@ -38,8 +38,8 @@
 #define GPIO_PUR(base)        REG32((base) + 0x510u)
 #define GPIO_DEN(base)        REG32((base) + 0x51Cu)
 
-#define LED_PIN    (1u << 0) /* PF0 */
-#define BUTTON_PIN (1u << 1) /* PF1, low while pressed */
+#define LED_PIN     (1u << 0) /* PF0 */
+#define BUTTON_PIN  (1u << 1) /* PF1, low while pressed */
 #define DEBOUNCE_MS 5u
 
 static struct {
@@ -81,6 +81,7 @@ void board_hw_init(void)
 
 /* Datasheet "Interrupts": 0-4 GPIO A-E, 5/6 UART0/1, 7 SSI0, ..., 42 Ethernet,
  * 43 hibernation. Only the Ethernet's is enabled; the rest are polled. */
+/* clang-format off */
 #define D Default_Handler
 __attribute__((section(".vectors.irq"), used)) static const board_vector_t s_irqs[BOARD_IRQS] = {
     D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, /* 0..21 */
@@ -88,6 +89,7 @@ __attribute__((section(".vectors.irq"), used)) static const board_vector_t s_irq
     ETH_IRQHandler, D,                                                /* 42, 43 */
 };
 #undef D
+/* clang-format on */
 
 void board_buzzer_set(bool on)
 {

@@ -25,12 +25,12 @@
 #define CB_CFG_SHOWN_TEXT_MAX  64
 #define CB_CFG_COMMIT_ARENA    (CB_CFG_BODY_MAX + 1024)
 #else
-#define CB_CFG_MAX_CONN    4    /* connections served at once */
-#define CB_CFG_BODY_MAX    4096 /* 413 past it */
-#define CB_CFG_DEDUPE_MAX  1024 /* remembered events */
+#define CB_CFG_MAX_CONN   4    /* connections served at once */
+#define CB_CFG_BODY_MAX   4096 /* 413 past it */
+#define CB_CFG_DEDUPE_MAX 1024 /* remembered events */
 #endif
-#define CB_CFG_INBOX_SHOWN 4    /* unacknowledged shown, in RAM */
-#define CB_CFG_UNACKED_MAX 256  /* unacknowledged tracked */
+#define CB_CFG_INBOX_SHOWN 4   /* unacknowledged shown, in RAM */
+#define CB_CFG_UNACKED_MAX 256 /* unacknowledged tracked */
 /* The head (request line + headers): 2 KiB in all. */
 #define CB_CFG_HTTP_LINE_MAX    512
 #define CB_CFG_HTTP_HEADERS_MAX 1536

@@ -11,21 +11,21 @@
 
 #include <string.h>
 
-#define SSI(off)  REG32(SSI0_BASE + (off))
-#define SSI_CR0   SSI(0x000u)
-#define SSI_CR1   SSI(0x004u)
-#define SSI_DR    SSI(0x008u)
-#define SSI_SR    SSI(0x00Cu)
-#define SSI_CPSR  SSI(0x010u)
-#define SR_TNF    (1u << 1)
-#define SR_RNE    (1u << 2)
-#define SR_BSY    (1u << 4)
-#define CR0_MODE3 ((1u << 6) | (1u << 7)) /* SPO = 1, SPH = 1 */
-#define CR0_8BIT  0x7u
+#define SSI(off)   REG32(SSI0_BASE + (off))
+#define SSI_CR0    SSI(0x000u)
+#define SSI_CR1    SSI(0x004u)
+#define SSI_DR     SSI(0x008u)
+#define SSI_SR     SSI(0x00Cu)
+#define SSI_CPSR   SSI(0x010u)
+#define SR_TNF     (1u << 1)
+#define SR_RNE     (1u << 2)
+#define SR_BSY     (1u << 4)
+#define CR0_MODE3  ((1u << 6) | (1u << 7)) /* SPO = 1, SPH = 1 */
+#define CR0_8BIT   0x7u
 #define CR0_SCR(n) ((uint32_t)(n) << 8)
-#define CR1_SSE   (1u << 1)
+#define CR1_SSE    (1u << 1)
 
-#define DC_PIN (1u << 7) /* PC7 */
+#define DC_PIN        (1u << 7) /* PC7 */
 #define GPIOC_DATA_DC REG32(GPIOC_BASE + ((uint32_t)DC_PIN << 2))
 #define GPIOC_DIR     REG32(GPIOC_BASE + 0x400u)
 #define GPIOC_DEN     REG32(GPIOC_BASE + 0x51Cu)
@@ -108,8 +108,8 @@ void oled_init(unsigned rows)
     GPIOC_DEN |= DC_PIN;
     /* off; column address increments (no vertical mode), COM split; start
      * line and offset 0; 64 rows; normal display; contrast; on */
-    const uint8_t init[] = {0xAE, 0xA0, 0x52, 0xA1, 0x00, 0xA2, 0x00, 0xA8, 0x3F,
-                            0xA4, 0x81, 0x33, 0xAF};
+    const uint8_t init[] = {0xAE, 0xA0, 0x52, 0xA1, 0x00, 0xA2, 0x00,
+                            0xA8, 0x3F, 0xA4, 0x81, 0x33, 0xAF};
     send(false, init, sizeof init);
     memset(s_oled.line, 0, sizeof s_oled.line);
     window(0, OLED_HGT - 1);

@@ -29,15 +29,15 @@
 #define MACNP    ETH(0x034u)
 #define MACTR    ETH(0x038u)
 
-#define INT_RX      (1u << 0)
-#define RCTL_RXEN   (1u << 0)
-#define RCTL_BADCRC (1u << 3)
+#define INT_RX       (1u << 0)
+#define RCTL_RXEN    (1u << 0)
+#define RCTL_BADCRC  (1u << 3)
 #define RCTL_RSTFIFO (1u << 4)
-#define TCTL_TXEN   (1u << 0)
-#define TCTL_PADEN  (1u << 1)
-#define TCTL_CRC    (1u << 2)
-#define TR_NEWTX    (1u << 0)
-#define THR_OFF     0x3Fu /* transmit only on NEWTX */
+#define TCTL_TXEN    (1u << 0)
+#define TCTL_PADEN   (1u << 1)
+#define TCTL_CRC     (1u << 2)
+#define TR_NEWTX     (1u << 0)
+#define THR_OFF      0x3Fu /* transmit only on NEWTX */
 
 #define FRAME_MAX       1514u /* without the CRC */
 #define FRAMES_PER_POLL 4
@@ -108,8 +108,8 @@ bool stellaris_eth_poll(struct netif *netif)
     bool any = false;
     for (int n = 0; n < FRAMES_PER_POLL && MACNP; n++) {
         uint32_t first = MACDATA;
-        uint32_t len = first & 0xFFFFu; /* 2 + frame + 4 */
-        uint32_t words = (len + 3u) / 4u - 1u; /* after the first */
+        uint32_t len = first & 0xFFFFu;            /* 2 + frame + 4 */
+        uint32_t words = (len + 3u) / 4u - 1u;     /* after the first */
         board_entropy_add(board_cycles() ^ first); /* arrival time */
         if (len < 2u + 14u + 4u || len > 2u + FRAME_MAX + 4u) {
             discard(len >= 4u ? words : 0u);
@@ -168,8 +168,8 @@ err_t stellaris_eth_init(struct netif *netif)
                       (uint8_t)(ia0 >> 24), (uint8_t)ia1,        (uint8_t)(ia1 >> 8)};
     if ((ia0 | (ia1 & 0xFFFFu)) == 0) { /* not programmed: locally administered */
         uint32_t r = board_rand();
-        uint8_t local[6] = {0x02, 0x00, (uint8_t)r, (uint8_t)(r >> 8), (uint8_t)(r >> 16),
-                            (uint8_t)(r >> 24)};
+        uint8_t local[6] = {
+            0x02, 0x00, (uint8_t)r, (uint8_t)(r >> 8), (uint8_t)(r >> 16), (uint8_t)(r >> 24)};
         memcpy(mac, local, sizeof mac);
         MACIA0 = mac[0] | (uint32_t)mac[1] << 8 | (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
         MACIA1 = mac[4] | (uint32_t)mac[5] << 8;
@@ -197,8 +197,8 @@ err_t stellaris_eth_init(struct netif *netif)
     netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
     /* the internal PHY negotiates by itself (QEMU models no MII) */
     netif_set_link_up(netif);
-    board_log("eth: Stellaris MAC, address %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-              mac[2], mac[3], mac[4], mac[5]);
+    board_log("eth: Stellaris MAC, address %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+              mac[3], mac[4], mac[5]);
     return ERR_OK;
 }
 

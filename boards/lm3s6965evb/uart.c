@@ -10,13 +10,13 @@
 #define UART_LCRH REG32(UART0_BASE + 0x02Cu)
 #define UART_CTL  REG32(UART0_BASE + 0x030u)
 
-#define FR_RXFE   (1u << 4)
-#define FR_TXFF   (1u << 5)
-#define LCRH_FEN  (1u << 4)
+#define FR_RXFE    (1u << 4)
+#define FR_TXFF    (1u << 5)
+#define LCRH_FEN   (1u << 4)
 #define LCRH_WLEN8 (3u << 5)
 #define CTL_UARTEN (1u << 0)
-#define CTL_TXE   (1u << 8)
-#define CTL_RXE   (1u << 9)
+#define CTL_TXE    (1u << 8)
+#define CTL_RXE    (1u << 9)
 
 #define BAUD 115200u
 

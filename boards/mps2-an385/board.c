@@ -10,12 +10,14 @@
 void ETH_IRQHandler(void);
 
 /* AN385 table 3-3: only the LAN9118's (13) is enabled; the UART is polled. */
+/* clang-format off */
 #define D Default_Handler
 __attribute__((section(".vectors.irq"), used)) static const board_vector_t s_irqs[BOARD_IRQS] = {
     D, D, D, D, D, D, D, D, D, D, D, D, D, ETH_IRQHandler, /* 0..13 */
     D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D, D,  /* 14..31 */
 };
 #undef D
+/* clang-format on */
 
 void board_hw_init(void) {}
 

@@ -13,8 +13,8 @@
 /* FPGA system control and I/O: LED0 bit 0..1 are the user LEDs (AN385 3.9) */
 #define FPGAIO_BASE 0x40028000u
 /* LAN9118 (the AN385 has a LAN9220: same registers, no checksum offload) */
-#define ETH_BASE 0x40200000u
-#define ETH_IRQn 13
+#define ETH_BASE   0x40200000u
+#define ETH_IRQn   13
 #define BOARD_IRQS 32
 
 /* The journal's flash (the AN385 has none: the same NOR model as the

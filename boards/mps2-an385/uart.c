@@ -1,5 +1,6 @@
 /* uart.c - CMSDK APB UART0 (ARM DDI0479C section 4.6), polled: the board's
- * console (port/cortexm/console.c: log, signal log, VT100 display, keys). QEMU connects it to the first -serial. */
+ * console (port/cortexm/console.c: log, signal log, VT100 display, keys). QEMU connects it to the
+ * first -serial. */
 #include "board.h"
 
 #define UART_DATA    REG32(UART0_BASE + 0x00u)

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#define FILE_NAME  BOARD_NAME "-flash.bin"
+#define FILE_NAME   BOARD_NAME "-flash.bin"
 #define CHUNK_WORDS 64u
 
 static struct {
@@ -64,7 +64,8 @@ int flash_open(uint32_t size)
         if (fill_erased(off) != CB_OK)
             return CB_ERR_STORAGE;
     board_log("flash: %s, %lu KiB in %lu-byte pages (%s)", FILE_NAME, (unsigned long)(size / 1024u),
-              (unsigned long)BOARD_FLASH_PAGE, have > 0 ? "kept from a previous run" : "new, erased");
+              (unsigned long)BOARD_FLASH_PAGE,
+              have > 0 ? "kept from a previous run" : "new, erased");
     return CB_OK;
 }
 

@@ -1,6 +1,7 @@
 /* cb_net_glue.c - the lwIP glue shared by the host lwIP runner and every
  * board (cb_net.h): the receive path that ends lwIP's TIME_WAIT on a newer
  * SYN, and the name the loop's socket layer calls for the bring-up. */
+#define _GNU_SOURCE /* Debian's lwIP arch/cc.h wants glibc's ssize_t (a no-op on boards) */
 #include "cb_net.h"
 
 #include "lwip/priv/tcp_priv.h"
