@@ -93,7 +93,7 @@ def ram_category(insec, origin, section):
     if lib.startswith("libc") or lib.startswith("libg") or lib.startswith("libnosys") or "newlib" in origin:
         return "newlib"
     if "/port/cortexm/" in origin or "cb_net_glue" in obj:
-        return "board: port/cortexm (console, entropy, storage, scheduler)"
+        return "board: port/cortexm (main, console, storage)"
     return "board: drivers and settings (boards/<name>)"
 
 

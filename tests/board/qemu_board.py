@@ -584,7 +584,7 @@ def finish(board, checks):
         n, _ = board.uart.count()
         try:
             board.key(b"s")
-            i, _ = board.uart.wait_line(r"^stats\|   heap used", n, timeout=3)
+            i, _ = board.uart.wait_line(r"^stats\|   pool PBUF_POOL ", n, timeout=3)
             for ln in board.uart.lines[n:i + 1]:
                 if ln.startswith("stats|"):
                     print("       %s" % ln, flush=True)
