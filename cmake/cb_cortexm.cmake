@@ -63,15 +63,19 @@ if(NOT TARGET cb_mbedtls_cm3)
       ${MBEDTLS_DIR}/library/platform_util.c
       ${MBEDTLS_DIR}/library/constant_time.c)
   target_compile_options(cb_mbedtls_cm3 PRIVATE ${BOARD_CPU} -ffunction-sections -fdata-sections)
-  target_include_directories(cb_mbedtls_cm3 SYSTEM PUBLIC ${MBEDTLS_DIR}/include
-                             ${CMAKE_BINARY_DIR}/jsmn)
+  target_include_directories(cb_mbedtls_cm3 SYSTEM PUBLIC ${MBEDTLS_DIR}/include)
   target_include_directories(cb_mbedtls_cm3 PUBLIC ${CB_ROOT}/third_party/mbedtls)
   target_compile_definitions(cb_mbedtls_cm3 PUBLIC MBEDTLS_CONFIG_FILE="cb_mbedtls_board_config.h")
+
+  # what the core's glue needs, as the host's cb_deps (third_party/deps.cmake)
+  add_library(cb_deps_cm3 INTERFACE)
+  target_include_directories(cb_deps_cm3 SYSTEM INTERFACE ${CMAKE_BINARY_DIR}/jsmn)
+  target_link_libraries(cb_deps_cm3 INTERFACE cb_mbedtls_cm3)
 endif()
 
 # ---- lwIP, the core, and the layers with the board's config ----
 cb_add_lwip(cb_lwip_${BOARD} ${CB_THIRD_PARTY_SRC}/lwip ${BOARD_DIR} ${BOARD_CONFIG})
-cb_add_core(cb_core_${BOARD} CONFIG ${BOARD_CONFIG} LINK cb_mbedtls_cm3)
+cb_add_core(cb_core_${BOARD} CONFIG ${BOARD_CONFIG} LINK cb_deps_cm3)
 
 file(GLOB CM_SRC CONFIGURE_DEPENDS ${CM_DIR}/*.c)
 add_library(cb_board_${BOARD} OBJECT ${CM_SRC} ${BOARD_SRC} ${CB_ROOT}/port/sock/cb_loop.c

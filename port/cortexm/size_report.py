@@ -60,7 +60,7 @@ def parse_map(path):
 
 def owner(origin):
     """(library, object) from a map origin such as
-    'boards/.../libboard_lwip.a(memp.c.obj)' or '.../main.c.obj'."""
+    'boards/.../libcb_lwip_<board>.a(memp.c.obj)' or '.../main.c.obj'."""
     m = re.match(r"^(.*?)\(([^)]*)\)$", origin or "")
     if m:
         return os.path.basename(m.group(1)), m.group(2)

@@ -1,25 +1,31 @@
 #!/usr/bin/env python3
 # qemu_board.py - CTest driver of the board tests (board_tests.cmake): boots a
-# firmware image in qemu-system-arm -M mps2-an385 with QEMU's user network and
-# a host forward (127.0.0.1:PORT -> the board's port 80), waits for its banner
-# on the UART, runs the checks of the chosen mode against the forwarded port,
+# firmware image in qemu-system-arm -M <board> with QEMU's user network and
+# a host forward (127.0.0.1:PORT -> the board's port 80), semihosting on (the
+# journal's flash is <board>-flash.bin in --out-dir, QEMU's working
+# directory) and its monitor on a unix socket there; waits for the banner on
+# the UART, runs the checks of the chosen mode against the forwarded port,
 # reads the signal lines and the VT100 display frames back out of the UART,
 # and shuts QEMU down. Python 3 standard library only.
 #
 #   --mode boot   the product image (demo secret): health, a signed message
-#                 on the display, scrolling, the button, the stats key, and a
-#                 warm reset that must keep the stored messages
+#                 on the display (and on the OLED, by screendump, where the
+#                 board has one), scrolling, the button (QEMU's sendkey where
+#                 the board has one), the stats key, a warm reset and a new
+#                 QEMU process on the same flash file, both keeping the
+#                 stored messages
 #   --mode e2e    the e2e image (tests/board/e2e-settings.json): the tests/e2e
 #                 classes of E2E_RUNS through the harness's --url mode, each on
-#                 a fresh boot (signature modes, duplicates, rejects, the rate
-#                 limit, the error table, keep-alive and pipelining, health
-#                 and metrics)
+#                 a fresh boot and erased flash, with the limits of the
+#                 board's config header (--config); classes needing more
+#                 connections at once than the build serves are skipped
 #   --mode load   requests/s: a fresh boot per --conns value, then
 #                 instaleap-send --load N --conns C (needs --send)
 #
 # Files (--out-dir): uart.raw (every byte), uart.log (text lines, escape
 # sequences removed, the harness reads "signal| " lines from it), display.log
-# (one line per frame drawn). Prints "board: N passed, N failed" last.
+# (one line per frame drawn), oled.ppm/oled.png (the last screendump).
+# Prints "board: N passed, N failed" last.
 
 import argparse
 import json
@@ -74,8 +80,8 @@ FRAME_ROW = re.compile(rb"\x1b\[(\d+);1H([^\x1b]*)")
 
 class Uart:
     """QEMU's stdout (the board's UART0): split into text lines and display
-    frames. Display frames are "ESC 7 ... ESC 8" bursts (boards/mps2-an385
-    port.c); everything else is text whose other escape sequences (the
+    frames. Display frames are "ESC 7 ... ESC 8" bursts (port/cortexm/
+    console.c); everything else is text whose other escape sequences (the
     scroll region set at boot) are dropped."""
 
     def __init__(self, stream, out_dir):
