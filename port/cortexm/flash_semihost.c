@@ -32,13 +32,17 @@ static int io_at(uint32_t off, void *buf, size_t len, bool write)
     return left == 0 ? CB_OK : CB_ERR_STORAGE;
 }
 
-static int fill_erased(uint32_t off)
+/* Writes erased bytes (0xFF) over [off, end). */
+static int fill_erased(uint32_t off, uint32_t end)
 {
     uint32_t ones[CHUNK_WORDS];
     memset(ones, 0xFF, sizeof ones);
-    for (uint32_t i = 0; i < BOARD_FLASH_PAGE; i += sizeof ones)
-        if (io_at(off + i, ones, sizeof ones, true) != CB_OK)
+    while (off < end) {
+        uint32_t n = end - off < sizeof ones ? end - off : (uint32_t)sizeof ones;
+        if (io_at(off, ones, n, true) != CB_OK)
             return CB_ERR_STORAGE;
+        off += n;
+    }
     return CB_OK;
 }
 
@@ -58,11 +62,9 @@ int flash_open(uint32_t size)
         return CB_ERR_STORAGE;
     s_flash.fd = fd;
     s_flash.size = size;
-    /* erased pages past the end of a new or shorter file */
-    for (uint32_t off = (uint32_t)have / BOARD_FLASH_PAGE * BOARD_FLASH_PAGE; off < size;
-         off += BOARD_FLASH_PAGE)
-        if (fill_erased(off) != CB_OK)
-            return CB_ERR_STORAGE;
+    /* a new or shorter file: the rest is erased flash */
+    if ((uint32_t)have < size && fill_erased((uint32_t)have, size) != CB_OK)
+        return CB_ERR_STORAGE;
     board_log("flash: %s, %lu KiB in %lu-byte pages (%s)", FILE_NAME, (unsigned long)(size / 1024u),
               (unsigned long)BOARD_FLASH_PAGE,
               have > 0 ? "kept from a previous run" : "new, erased");
@@ -105,7 +107,7 @@ int flash_erase_page(uint32_t off)
     if (off % BOARD_FLASH_PAGE)
         return refuse("an unaligned erase", off);
     s_flash.n.erases++;
-    return fill_erased(off);
+    return fill_erased(off, off + BOARD_FLASH_PAGE);
 }
 
 void flash_counts(flash_counts_t *out)
