@@ -2,9 +2,9 @@
 # included by cmake/cb_cortexm.cmake for each board (BOARD): each boots an
 # image in qemu-system-arm (qemu_board.py) and talks to it through a host
 # forward.
-#   board.<BOARD>.boot  chatbell.elf (demo secret): health, display, button,
-#                       stats key, a reset and a restart of QEMU keeping the
-#                       stored messages
+#   board.<BOARD>.boot  chatbell.elf (demo secret): health, display (and the
+#                       OLED), button, stats key, a reset, a restart of QEMU
+#                       and a power cut (SIGKILL) keeping the stored messages
 #   board.<BOARD>.e2e   chatbell-e2e.elf: the tests/e2e suite over --url
 find_program(CB_QEMU_ARM qemu-system-arm)
 if(NOT CB_QEMU_ARM)

@@ -505,7 +505,7 @@ def board_limits(args):
     defs = dict(re.findall(r"^#define (CB_CFG_\w+) (\d+)$", out, re.M))
     keys = {"body_max": "CB_CFG_BODY_MAX", "line_max": "CB_CFG_HTTP_LINE_MAX",
             "headers_max": "CB_CFG_HTTP_HEADERS_MAX", "max_fields": "CB_CFG_HTTP_MAX_FIELDS",
-            "max_conn": "CB_CFG_MAX_CONN"}
+            "max_conn": "CB_CFG_MAX_CONN", "dedupe_max": "CB_CFG_DEDUPE_MAX"}
     return {k: int(defs[v]) for k, v in keys.items() if v in defs}
 
 
@@ -534,6 +534,49 @@ def check_restart(board, secret, state):
     r = post(board, state["ev"], secret)
     assert r.status == 200 and r.json() == {"status": "duplicate", "seq": state["seq"]}, r
     print("       QEMU restarted: %d unacked kept, restore lines for seqs %r" % (after, restores))
+
+
+def check_power_cut(board, secret, limits):
+    """QEMU killed (SIGKILL: a power cut) while events stream in, then
+    started again on the same flash file: unacked grew by every event
+    answered 200 (or one more: the event in flight when the power went may
+    have been stored without its answer), and a repost of each of the last
+    ones the board still remembers as duplicates (CB_CFG_DEDUPE_MAX) is the
+    duplicate of its seq."""
+    before = get(board, "/healthz").json()["unacked"]
+    accepted = []
+    cut_after = 20 + os.getpid() % 40  # events accepted before the power goes
+    enough = threading.Event()
+
+    def stream():
+        for i in range(200):
+            ev = H.make_event(sender="SH", notification_message="corte %d" % i)
+            try:
+                r = post(board, ev, secret)
+            except (OSError, AssertionError, ValueError):
+                return
+            if r.status == 200 and r.json().get("status") == "accepted":
+                accepted.append((ev, r.json()["seq"]))
+                if len(accepted) == cut_after:
+                    enough.set()
+
+    t = threading.Thread(target=stream)
+    t.start()
+    assert enough.wait(30), "only %d events accepted" % len(accepted)
+    board.proc.kill()  # the power goes, a request in flight
+    t.join(15)
+    n = len(accepted)
+    board.stop()
+    board.boot()
+    after = get(board, "/healthz").json()["unacked"]
+    assert before + n <= after <= before + n + 1, "unacked %d before, %d accepted, %d after" % (
+        before, n, after)
+    recent = accepted[-(limits.get("dedupe_max", 1024) // 2):]
+    for ev, seq in recent:
+        r = post(board, ev, secret)
+        assert r.status == 200 and r.json() == {"status": "duplicate", "seq": seq}, (seq, r)
+    print("       power cut after %d accepted events: unacked %d -> %d, the last %d reposted are "
+          "duplicates" % (n, before, after, len(recent)))
 
 
 def run_e2e(args, checks):
@@ -672,6 +715,8 @@ def main():
             if state:
                 checks.run("warm_reset_keeps_storage", check_warm_reset, board, args.secret, state)
                 checks.run("restart_keeps_storage", check_restart, board, args.secret, state)
+                checks.run("power_cut_keeps_every_accepted_event", check_power_cut, board, args.secret,
+                           board_limits(args))
         finally:
             finish(board, checks)
     print("board: %d passed, %d failed" % (checks.passed, checks.failed), flush=True)
