@@ -626,7 +626,8 @@ def run_e2e(args, checks):
 
 def finish(board, checks):
     """Shows the board's stack and pool high-water marks ('s'), stops QEMU;
-    a panic or lwIP assertion on the UART fails the run."""
+    a panic or lwIP assertion on the UART, or a flash operation the driver
+    refused (a program over a programmed word, say), fails the run."""
     if board.proc is None:
         return
     if board.proc.poll() is None and not board.panics():
@@ -640,10 +641,15 @@ def finish(board, checks):
         except (AssertionError, OSError):
             pass
     panics = board.panics()
+    refused = [ln for ln in board.uart.lines
+               if re.search(r"^stats\| flash: .* [1-9]\d* refused", ln) or "flash: refused" in ln]
     err = board.stop()
     if panics:
         checks.failed += 1
         print("FAIL   board.no_panic: %s" % panics, flush=True)
+    if refused:
+        checks.failed += 1
+        print("FAIL   board.flash_rules_kept: %s" % refused, flush=True)
     if err.strip() and "terminating on signal" not in err:
         print("qemu stderr: %s" % err.strip(), flush=True)
 
