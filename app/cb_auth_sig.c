@@ -48,18 +48,36 @@ static void mac(cb_span_t secret, const cb_span_t *parts, size_t n, uint8_t out[
     cb_hmac_key_wipe(&tmp);
 }
 
-/* V1: id & created_at & type, absent fields as "". */
-static void mac_v1(const cb_event_t *ev, cb_span_t secret, uint8_t out[CB_SHA256_LEN])
+/* HMAC of the tuple's fields joined by '&' (absent fields as ""). */
+static void mac_tuple(cb_span_t secret, const cb_span_t *tuple, size_t n,
+                      uint8_t out[CB_SHA256_LEN])
 {
-    const cb_span_t parts[5] = {ev->id, AMP, ev->created_at, AMP, ev->type};
-    mac(secret, parts, 5, out);
+    cb_span_t parts[7];
+    for (size_t i = 0; i < n; i++) {
+        parts[2 * i] = tuple[i];
+        if (i + 1 < n)
+            parts[2 * i + 1] = AMP;
+    }
+    mac(secret, parts, 2 * n - 1, out);
 }
 
-/* V3: ts & client_id & sender & job_id, absent fields as "". */
-static void mac_v3(const cb_event_t *ev, cb_span_t ts, cb_span_t secret, uint8_t out[CB_SHA256_LEN])
+/* The signed tuples: V1 id & created_at & type; V3 ts & client_id & sender
+ * & job_id. Each returns the number of fields. */
+static size_t tuple_v1(const cb_event_t *ev, cb_span_t tuple[4])
 {
-    const cb_span_t parts[7] = {ts, AMP, ev->client_id, AMP, ev->sender, AMP, ev->job_id};
-    mac(secret, parts, 7, out);
+    tuple[0] = ev->id;
+    tuple[1] = ev->created_at;
+    tuple[2] = ev->type;
+    return 3;
+}
+
+static size_t tuple_v3(const cb_event_t *ev, cb_span_t ts, cb_span_t tuple[4])
+{
+    tuple[0] = ts;
+    tuple[1] = ev->client_id;
+    tuple[2] = ev->sender;
+    tuple[3] = ev->job_id;
+    return 4;
 }
 
 /* Received hex (1..64 digits, either case) to 32 bytes, left-padded with zero
@@ -124,57 +142,69 @@ static int parse_v3(cb_span_t v, cb_span_t *ts, cb_span_t *hex)
     return hex->p ? CB_OK : CB_ERR_AUTH_INVALID;
 }
 
-int cb_auth_sig_check(const cb_event_t *ev, cb_span_t v1, cb_span_t v3, const cb_span_t *secrets,
-                      size_t nsecrets, cb_span_t *signed_ts, cb_span_t *v3_ts)
+int cb_auth_sig_check(const cb_event_t *ev, cb_span_t v1, cb_span_t v3, unsigned allow,
+                      const cb_span_t *secrets, size_t nsecrets, cb_auth_sig_signed_t *out)
 {
     uint8_t want[CB_SHA256_LEN];
     uint8_t got[CB_SHA256_LEN];
-    cb_span_t ts = CB_SPAN_NONE, t_hdr = CB_SPAN_NONE, hex;
+    cb_auth_sig_signed_t sig = {0};
+    cb_span_t t_hdr = CB_SPAN_NONE, hex;
     unsigned match = 0;
     int ret = CB_ERR_AUTH_INVALID;
 
-    if (signed_ts)
-        *signed_ts = CB_SPAN_NONE;
-    if (v3_ts)
-        *v3_ts = CB_SPAN_NONE;
     v1 = cb_span_trim(v1);
     v3 = cb_span_trim(v3);
-    bool use_v3 = v3.p && v3.len;
-    if (!use_v3 && !(v1.p && v1.len))
+    bool has_v1 = v1.p && v1.len, has_v3 = v3.p && v3.len;
+    if (!has_v1 && !has_v3)
         return CB_ERR_AUTH_MISSING;
+    if (has_v3 && (allow & CB_SIG_V3)) {
+        sig.scheme = CB_SIG_V3;
+    } else if (has_v1 && (allow & CB_SIG_V1)) {
+        sig.scheme = CB_SIG_V1;
+    } else {
+        return CB_ERR_AUTH_INVALID; /* only a header this device no longer takes */
+    }
 
-    if (use_v3) {
+    if (sig.scheme == CB_SIG_V3) {
         if (parse_v3(v3, &t_hdr, &hex) != CB_OK)
             goto cleanup;
-        ts = t_hdr.p ? t_hdr : ev->timestamp.p ? ev->timestamp : ev->created_at;
+        if (t_hdr.p) {
+            sig.ts = t_hdr;
+            sig.ts_field = "t";
+        } else if (ev->timestamp.p) {
+            sig.ts = ev->timestamp;
+            sig.ts_field = "timestamp";
+        } else {
+            sig.ts = ev->created_at;
+            sig.ts_field = "created_at";
+        }
+        sig.ntuple = tuple_v3(ev, sig.ts, sig.tuple);
     } else {
         hex = v1;
-        ts = ev->created_at;
+        sig.ts = ev->created_at;
+        sig.ts_field = "created_at";
+        sig.ntuple = tuple_v1(ev, sig.tuple);
     }
-    if (decode_sig(hex, got) != CB_OK)
+    if (decode_sig(hex, got) != CB_OK || any_has_amp(sig.tuple, sig.ntuple))
         goto cleanup;
-    const cb_span_t v1_fields[3] = {ev->id, ev->created_at, ev->type};
-    const cb_span_t v3_fields[4] = {ts, ev->client_id, ev->sender, ev->job_id};
-    if (use_v3 ? any_has_amp(v3_fields, 4) : any_has_amp(v1_fields, 3))
-        goto cleanup;
+    /* an absent field signs as "": the tuple (and so the duplicate key) says
+     * what was signed, so "id":"" and no id are one event */
+    for (size_t i = 0; i < sig.ntuple; i++)
+        if (!sig.tuple[i].p)
+            sig.tuple[i] = cb_span("", 0);
 
     /* every configured secret is tried, no early exit; an empty one never
      * matches (its HMAC would be public) */
     for (size_t i = 0; secrets && i < nsecrets; i++) {
         if (!secrets[i].p || secrets[i].len == 0)
             continue;
-        if (use_v3)
-            mac_v3(ev, ts, secrets[i], want);
-        else
-            mac_v1(ev, secrets[i], want);
+        mac_tuple(secrets[i], sig.tuple, sig.ntuple, want);
         match |= (unsigned)cb_ct_equal(want, got, CB_SHA256_LEN);
     }
     if (match) {
         ret = CB_OK;
-        if (signed_ts)
-            *signed_ts = ts;
-        if (v3_ts)
-            *v3_ts = t_hdr;
+        if (out)
+            *out = sig;
     }
 
 cleanup:
@@ -185,13 +215,15 @@ cleanup:
 void cb_auth_sig_v1(const cb_event_t *ev, cb_span_t secret, char hex[65])
 {
     uint8_t m[CB_SHA256_LEN];
-    mac_v1(ev, secret, m);
+    cb_span_t tuple[4];
+    mac_tuple(secret, tuple, tuple_v1(ev, tuple), m);
     cb_hex_encode(m, sizeof m, hex, 65);
 }
 
 void cb_auth_sig_v3(const cb_event_t *ev, cb_span_t ts, cb_span_t secret, char hex[65])
 {
     uint8_t m[CB_SHA256_LEN];
-    mac_v3(ev, ts, secret, m);
+    cb_span_t tuple[4];
+    mac_tuple(secret, tuple, tuple_v3(ev, ts, tuple), m);
     cb_hex_encode(m, sizeof m, hex, 65);
 }

@@ -105,9 +105,18 @@ cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *
 /* Standard reason phrase for a status ("Not Found"). */
 const char *cb_http_reason(int status);
 
+/* Bytes of an IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). */
+#define CB_HTTP_DATE_LEN 29
+
+/* Writes the IMF-fixdate of epoch_s (Unix seconds, UTC) to out, no NUL.
+ * Returns CB_HTTP_DATE_LEN, or CB_ERR_INVAL for a year outside 1..9999. */
+int cb_http_date(int64_t epoch_s, char out[CB_HTTP_DATE_LEN]);
+
 /* Writes a complete response head and body into out. extra_fields is zero or
- * more "Name: value\r\n" lines (or NULL). Adds Content-Length, Content-Type
- * (when body_len > 0 or ctype given), and "Connection: close" when close.
+ * more "Name: value\r\n" lines (or NULL). Adds Date (RFC 9110 6.6.1) while
+ * cb_port_wall_ms says the clock is trusted, on every status but 1xx (the
+ * text is made once per second); Content-Length, Content-Type (when
+ * body_len > 0 or ctype given), and "Connection: close" when close.
  * Returns bytes written, or CB_ERR_NOMEM if it does not fit in cap. */
 int cb_http_write_response(char *out, size_t cap, int status, const char *extra_fields,
                            const char *ctype, const char *body, size_t body_len, bool close);

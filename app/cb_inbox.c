@@ -35,33 +35,34 @@ void cb_inbox_init(void)
     memset(&s_inbox, 0, sizeof s_inbox);
 }
 
-void cb_inbox_key(const cb_event_t *ev, cb_span_t v3_ts, uint8_t key[CB_DUPKEY_LEN])
+void cb_inbox_key(uint8_t scheme, const cb_span_t *tuple, size_t n, uint8_t key[CB_DUPKEY_LEN])
 {
-    const cb_span_t *f[] = {&ev->id,        &ev->created_at, &ev->type,   &v3_ts,
-                            &ev->timestamp, &ev->client_id,  &ev->sender, &ev->job_id};
-    enum { N = sizeof f / sizeof f[0], PRE = 5 };
-    /* each field as a prefix, then its bytes: 0 when absent, else LEB128 of
-     * length + 1 (one byte for anything under 127 bytes), so no two
-     * different field tuples hash the same input and a typical event fits
-     * two SHA-256 blocks */
+    enum { N = CB_INBOX_KEY_FIELDS_MAX, PRE = 5 };
+    /* the scheme byte, then each field as a prefix and its bytes: 0 when
+     * absent, else LEB128 of length + 1 (one byte for anything under 127
+     * bytes), so no two different (scheme, tuple) pairs hash the same input
+     * and a typical event fits two SHA-256 blocks */
     uint8_t pre[N][PRE];
-    cb_span_t parts[2 * N];
-    for (size_t i = 0; i < N; i++) {
-        size_t n = 0;
-        if (f[i]->p) {
-            uint64_t v = (uint64_t)f[i]->len + 1;
+    cb_span_t parts[1 + 2 * N];
+    if (n > N)
+        n = N;
+    parts[0] = cb_span((const char *)&scheme, 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        if (tuple[i].p) {
+            uint64_t v = (uint64_t)tuple[i].len + 1;
             do {
-                pre[i][n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+                pre[i][k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
                 v >>= 7;
-            } while (v && n < PRE);
+            } while (v && k < PRE);
         } else {
-            pre[i][n++] = 0;
+            pre[i][k++] = 0;
         }
-        parts[2 * i] = cb_span((const char *)pre[i], n);
-        parts[2 * i + 1] = f[i]->p ? *f[i] : cb_span("", 0);
+        parts[1 + 2 * i] = cb_span((const char *)pre[i], k);
+        parts[2 + 2 * i] = tuple[i].p ? tuple[i] : cb_span("", 0);
     }
     uint8_t full[CB_SHA256_LEN];
-    cb_sha256(parts, 2 * N, full);
+    cb_sha256(parts, 1 + 2 * n, full);
     memcpy(key, full, CB_DUPKEY_LEN);
 }
 

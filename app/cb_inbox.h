@@ -33,10 +33,15 @@ typedef struct {
 
 void cb_inbox_init(void);
 
-/* The duplicate key: SHA-256 over every field a signature covers (id,
- * created_at, type, the V3 t= timestamp, the timestamp field, client_id,
- * sender, job_id; each length-prefixed with presence), truncated. Not the text. */
-void cb_inbox_key(const cb_event_t *ev, cb_span_t v3_ts, uint8_t key[CB_DUPKEY_LEN]);
+/* Fields a duplicate key covers at most. */
+#define CB_INBOX_KEY_FIELDS_MAX 7
+
+/* The duplicate key (SPEC 3): SHA-256 over a scheme byte and a tuple of
+ * fields, each length-prefixed with presence, truncated. The webhook passes
+ * exactly what the verifying signature covered (scheme V1 or V3), or in
+ * token modes (scheme 0) every identifying field; never the text. Fields past
+ * CB_INBOX_KEY_FIELDS_MAX are not read. */
+void cb_inbox_key(uint8_t scheme, const cb_span_t *tuple, size_t n, uint8_t key[CB_DUPKEY_LEN]);
 
 cb_seen_t cb_inbox_seen(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq);
 

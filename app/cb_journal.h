@@ -18,6 +18,7 @@ enum {
     CB_REC_SEEN = 3,  /* a remembered duplicate key (written by compaction) */
     CB_REC_KEY = 4,   /* the device key for dynamic tokens */
     CB_REC_STATE = 5, /* counters such as the next sequence number (compaction) */
+    CB_REC_FLAGS = 6, /* device flags (cb_ledger_flags), u32, OR-ed on replay */
 };
 
 /* Called for each valid record in order during open/replay. offset is the

@@ -1,6 +1,6 @@
-/* cb_json.h - strict JSON on top of jsmn's tokenizer (the glue in
- * third_party/jsmn/ is the only file that spells jsmn_). Used for webhook
- * bodies, token requests and the config file. */
+/* cb_json.h - strict JSON: tokens (in jsmn's shape) made and checked in one
+ * pass over the text, key lookup, string decoding. Used for webhook bodies,
+ * token requests and the config file. */
 #ifndef CB_JSON_H
 #define CB_JSON_H
 
@@ -21,7 +21,7 @@ typedef struct {
     int start; /* byte offsets into the text */
     int end;
     int size;   /* object: number of keys; array: number of elements; key: 1 */
-    int parent; /* token index of the parent, -1 for the root; as in jsmn, a
+    int parent; /* token index of the parent, -1 for the root; a
                    member's value has its key as parent */
 } cb_json_tok_t;
 

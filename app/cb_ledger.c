@@ -29,8 +29,10 @@ typedef struct {
 
 static struct {
     uint32_t next_seq;
-    bool journal_ok; /* the journal opened */
-    bool degraded;   /* the last storage operation failed */
+    uint32_t flags;         /* durable device flags */
+    uint32_t flags_pending; /* flags journaled this turn, durable at the commit */
+    bool journal_ok;        /* the journal opened */
+    bool degraded;          /* the last storage operation failed */
     const char *reason;
     uint8_t device_key[DEVICE_KEY_LEN];
     bool have_key;
@@ -92,6 +94,10 @@ static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint3
             if (seq >= s_ledger.next_seq)
                 s_ledger.next_seq = seq + 1;
         }
+        break;
+    case CB_REC_FLAGS:
+        if (len == 4)
+            s_ledger.flags |= cb_record_get_u32(payload);
         break;
     case CB_REC_STATE:
         if (len == 4 && cb_record_get_u32(payload) > s_ledger.next_seq)
@@ -229,6 +235,10 @@ static int compact(void)
     s_ledger.compact_err = CB_OK;
     cb_record_put_u32(buf, s_ledger.next_seq);
     compact_add(CB_REC_STATE, buf, 4);
+    if (s_ledger.flags) {
+        cb_record_put_u32(buf, s_ledger.flags);
+        compact_add(CB_REC_FLAGS, buf, 4);
+    }
     if (s_ledger.have_key)
         compact_add(CB_REC_KEY, s_ledger.device_key, DEVICE_KEY_LEN);
     uint32_t seq;
@@ -279,11 +289,16 @@ static int append(uint8_t type, const void *p, size_t len)
     return rc;
 }
 
-cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev, cb_span_t v3_ts,
-                             uint32_t *seq)
+uint32_t cb_ledger_flags(void)
+{
+    return s_ledger.flags;
+}
+
+cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev,
+                             const uint8_t key[CB_DUPKEY_LEN], uint32_t set_flags, uint32_t *seq)
 {
     cb_record_event_t r;
-    cb_inbox_key(ev, v3_ts, r.key);
+    memcpy(r.key, key, CB_DUPKEY_LEN);
     cb_seen_t seen = cb_inbox_seen(r.key, seq);
     if (seen == CB_SEEN_DURABLE)
         return CB_ACCEPT_DUPLICATE;
@@ -314,6 +329,13 @@ cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev, cb
         p = &s_ledger.pending[s_ledger.npending];
     }
     int rc = append(CB_REC_EVENT, s_ledger.rec, (size_t)len);
+    uint32_t new_flags = set_flags & ~(s_ledger.flags | s_ledger.flags_pending);
+    if (rc == CB_OK && new_flags) { /* the same flush makes both durable */
+        uint8_t f[4];
+        cb_record_put_u32(f, s_ledger.flags | s_ledger.flags_pending | new_flags);
+        if (cb_journal_append(CB_REC_FLAGS, f, 4) == CB_OK)
+            s_ledger.flags_pending |= new_flags;
+    }
     if (rc != CB_OK) {
         storage_failed("journal append", rc);
         return CB_ACCEPT_UNAVAILABLE;
@@ -392,6 +414,9 @@ void cb_ledger_commit(void)
         }
         release(p, true);
     }
+    if (rc == CB_OK)
+        s_ledger.flags |= s_ledger.flags_pending;
+    s_ledger.flags_pending = 0;
     s_ledger.npending = s_ledger.nnew = s_ledger.arena_len = 0;
     if (shown_changed)
         show_oldest();

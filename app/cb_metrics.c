@@ -1,5 +1,6 @@
 /* cb_metrics.c - Prometheus text rendering of the server's counters. */
 #include "cb_metrics.h"
+#include "cb_dec.h"
 #include "cb_err.h"
 
 #include <string.h>
@@ -33,14 +34,9 @@ static void put(pbuf_t *b, const char *s)
 
 static void put_u64(pbuf_t *b, uint64_t v)
 {
-    char d[21];
-    size_t n = sizeof d - 1;
-    d[n] = '\0';
-    do {
-        d[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(b, d + n);
+    char d[CB_DEC_U64_MAX + 1];
+    d[cb_dec_u64(d, CB_DEC_U64_MAX, v)] = '\0';
+    put(b, d);
 }
 
 /* "# HELP/TYPE" header of one metric family. */

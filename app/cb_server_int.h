@@ -8,6 +8,7 @@
 #include "cb_event.h"
 #include "cb_http.h"
 #include "cb_metrics.h"
+#include "cb_record.h"
 #include "cb_settings.h"
 
 #include <stdbool.h>
@@ -80,8 +81,15 @@ typedef enum {
 int cb_ledger_start(void);
 /* Tries again to open a journal that failed to open (every few seconds). */
 void cb_ledger_poll(void);
-cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev, cb_span_t v3_ts,
-                             uint32_t *seq);
+/* Device flags the ledger keeps in the journal (across restarts and
+ * compactions). V3_SEEN: an event verified by V3 was stored (SPEC 3 auto). */
+#define CB_LEDGER_FLAG_V3_SEEN (1u << 0)
+uint32_t cb_ledger_flags(void);
+
+/* Accepts ev under its duplicate key (cb_inbox_key). set_flags are journaled
+ * with a new event and show in cb_ledger_flags() once its commit succeeded. */
+cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev,
+                             const uint8_t key[CB_DUPKEY_LEN], uint32_t set_flags, uint32_t *seq);
 bool cb_ledger_healthy(const char **reason);
 bool cb_ledger_pending(void);
 void cb_ledger_commit(void);

@@ -2,6 +2,7 @@
  * dotted key, the JSON config-file walk and the start-up consistency check.
  * Called by the ports at start-up (port/posix/main.c, boards). */
 #include "cb_settings.h"
+#include "cb_dec.h"
 #include "cb_err.h"
 #include "cb_json.h"
 
@@ -21,7 +22,7 @@ typedef enum {
     K_U32,     /* uint32_t within [min, max] */
     K_EITHER,  /* unsigned, exactly min or max (display sizes) */
     K_BOOL,    /* true/false/on/off */
-    K_AUTH     /* signature/static/dynamic */
+    K_CHOICE   /* one of the setting's names, stored as an enum (its index) */
 } kind_t;
 
 typedef struct {
@@ -30,12 +31,18 @@ typedef struct {
     size_t off;
     size_t cap; /* strings: size of the field, NUL included */
     uint32_t min, max;
+    const char *const *choices; /* K_CHOICE: the names, index = enum value */
 } setting_t;
+
+static const char *const k_auth_names[] = {"signature", "static", "dynamic"};
+static const char *const k_scheme_names[] = {"auto", "v3", "v1"};
 
 /* clang-format off */
 #define FIELD_CAP(f) sizeof(((cb_settings_t *)0)->f)
-#define S_STR(n, k, f) {n, k, offsetof(cb_settings_t, f), FIELD_CAP(f), 0, 0}
-#define S_NUM(n, k, f, lo, hi) {n, k, offsetof(cb_settings_t, f), 0, lo, hi}
+#define S_STR(n, k, f) {n, k, offsetof(cb_settings_t, f), FIELD_CAP(f), 0, 0, NULL}
+#define S_NUM(n, k, f, lo, hi) {n, k, offsetof(cb_settings_t, f), 0, lo, hi, NULL}
+#define S_CHOICE(n, f, names) \
+    {n, K_CHOICE, offsetof(cb_settings_t, f), 0, 0, sizeof names / sizeof names[0] - 1, names}
 /* clang-format on */
 
 /* A budget smaller than two largest records could not journal a full-size
@@ -52,9 +59,10 @@ static const setting_t s_keys[] = {
     S_NUM("max_conn", K_U32, max_conn, 1, CB_CFG_MAX_CONN),
     S_NUM("request_timeout_ms", K_U32, request_timeout_ms, 100, 3600000),
     S_NUM("idle_timeout_ms", K_U32, idle_timeout_ms, 100, 3600000),
-    S_NUM("auth", K_AUTH, auth, 0, 0),
+    S_CHOICE("auth", auth, k_auth_names),
     S_STR("secret", K_SECRET, secret),
     S_STR("secret_next", K_SECRET, secret_next),
+    S_CHOICE("signature_scheme", signature_scheme, k_scheme_names),
     S_STR("token_header", K_HEADER, token_header),
     S_STR("token", K_SECRET, token),
     S_STR("client_id", K_SECRET, client_id),
@@ -83,6 +91,8 @@ static const setting_t s_keys[] = {
 _Static_assert(CB_CFG_DISPLAY_ROWS_MAX >= 2 && CB_CFG_DISPLAY_COLS_MAX >= 16,
                "the core must drive at least a 2x16 display");
 _Static_assert(CB_CFG_SENDERS_MAX >= 2, "room for the default senders");
+_Static_assert(sizeof(cb_auth_mode_t) == sizeof(int) && sizeof(cb_sig_scheme_t) == sizeof(int),
+               "K_CHOICE stores enums as int");
 
 /* ---- error text: "key: problem", built without stdio ---- */
 
@@ -109,16 +119,8 @@ static void put(msg_t *m, const char *s)
 
 static void put_u32(msg_t *m, uint32_t v)
 {
-    char d[10];
-    size_t n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char r[10];
-    for (size_t i = 0; i < n; i++)
-        r[i] = d[n - 1 - i];
-    put_n(m, r, n);
+    char d[CB_DEC_U32_MAX];
+    put_n(m, d, cb_dec_u32(d, sizeof d, v));
 }
 
 static msg_t msg_begin(char *err, size_t errcap, const char *key)
@@ -135,6 +137,18 @@ static int fail(char *err, size_t errcap, const char *key, const char *problem)
 {
     msg_t m = msg_begin(err, errcap, key);
     put(&m, problem);
+    return CB_ERR_INVAL;
+}
+
+/* "key: must be a, b or c" */
+static int fail_choice(char *err, size_t errcap, const setting_t *k)
+{
+    msg_t m = msg_begin(err, errcap, k->name);
+    put(&m, "must be ");
+    for (uint32_t i = 0; i <= k->max; i++) {
+        put(&m, i == 0 ? "" : i == k->max ? " or " : ", ");
+        put(&m, k->choices[i]);
+    }
     return CB_ERR_INVAL;
 }
 
@@ -274,11 +288,11 @@ static int parse_bool(cb_span_t v, bool *out)
     return CB_ERR_INVAL;
 }
 
-static int parse_auth(cb_span_t v, cb_auth_mode_t *out)
+static int parse_choice(const setting_t *k, cb_span_t v, int *out)
 {
-    for (int m = CB_AUTH_SIGNATURE; m <= CB_AUTH_DYNAMIC; m++) {
-        if (cb_span_eq(v, cb_settings_auth_name((cb_auth_mode_t)m))) {
-            *out = (cb_auth_mode_t)m;
+    for (uint32_t i = 0; i <= k->max; i++) {
+        if (cb_span_eq(v, k->choices[i])) {
+            *out = (int)i;
             return CB_OK;
         }
     }
@@ -304,9 +318,10 @@ static int apply(cb_settings_t *s, const setting_t *k, cb_span_t v, char *err, s
         if (parse_bool(v, (bool *)(void *)field) != CB_OK)
             return fail(err, errcap, k->name, "must be true, false, on or off");
         return CB_OK;
-    case K_AUTH:
-        if (parse_auth(v, (cb_auth_mode_t *)(void *)field) != CB_OK)
-            return fail(err, errcap, k->name, "must be signature, static or dynamic");
+    case K_CHOICE:
+        /* the enum fields are ints in size and representation */
+        if (parse_choice(k, v, (int *)(void *)field) != CB_OK)
+            return fail_choice(err, errcap, k);
         return CB_OK;
     default:
         break;
@@ -616,10 +631,9 @@ static int check_fields(const cb_settings_t *s, char *err, size_t errcap)
             break;
         case K_BOOL:
             break;
-        case K_AUTH:
-            if (s->auth != CB_AUTH_SIGNATURE && s->auth != CB_AUTH_STATIC &&
-                s->auth != CB_AUTH_DYNAMIC)
-                return fail(err, errcap, k->name, "must be signature, static or dynamic");
+        case K_CHOICE:
+            if ((unsigned)*(const int *)(const void *)field > k->max)
+                return fail_choice(err, errcap, k);
             break;
         default:
             if (!bounded_len(field, k->cap, &len))
@@ -707,15 +721,15 @@ const cb_sender_cfg_t *cb_settings_sender(const cb_settings_t *s, cb_span_t code
 
 const char *cb_settings_auth_name(cb_auth_mode_t mode)
 {
-    switch (mode) {
-    case CB_AUTH_SIGNATURE:
-        return "signature";
-    case CB_AUTH_STATIC:
-        return "static";
-    case CB_AUTH_DYNAMIC:
-        return "dynamic";
-    }
-    return "unknown";
+    return (unsigned)mode < sizeof k_auth_names / sizeof k_auth_names[0] ? k_auth_names[mode]
+                                                                         : "unknown";
+}
+
+const char *cb_settings_scheme_name(cb_sig_scheme_t scheme)
+{
+    return (unsigned)scheme < sizeof k_scheme_names / sizeof k_scheme_names[0]
+               ? k_scheme_names[scheme]
+               : "unknown";
 }
 
 const char *cb_settings_token_header(const cb_settings_t *s)

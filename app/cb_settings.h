@@ -13,6 +13,11 @@
 
 typedef enum { CB_AUTH_SIGNATURE = 0, CB_AUTH_STATIC, CB_AUTH_DYNAMIC } cb_auth_mode_t;
 
+/* Which signature header a webhook may use (SPEC 3 signature_scheme): auto =
+ * V3 when sent, else V1, until an event verified by V3 is stored, then V3
+ * only (remembered across restarts); v3 / v1 = that header only. */
+typedef enum { CB_SCHEME_AUTO = 0, CB_SCHEME_V3, CB_SCHEME_V1 } cb_sig_scheme_t;
+
 /* The demo secret used when nothing is configured; the banner names it. */
 #define CB_DEMO_SECRET "chatbell-demo-secret"
 
@@ -39,6 +44,7 @@ typedef struct {
     cb_auth_mode_t auth;
     char secret[CB_CFG_SECRET_MAX];      /* signature: current secret */
     char secret_next[CB_CFG_SECRET_MAX]; /* signature: next secret ("" none) */
+    cb_sig_scheme_t signature_scheme;    /* auto (default), v3, v1 */
     bool demo_secret;                    /* secret is CB_DEMO_SECRET by default */
     /* The header carrying the token in static and dynamic modes. "" (the
      * default) means the mode's default, see cb_settings_token_header():
@@ -79,13 +85,14 @@ void cb_settings_defaults(cb_settings_t *s);
  * "senders.SH.label", ...) from a string value. Keys are the field names
  * above, with display.rows / display.cols and senders.<CODE>.label|pattern
  * (an unknown CODE adds a sender). Numbers are plain decimals within the
- * setting's range, fsync is true|false|on|off, auth is a mode name; strings
+ * setting's range, fsync is true|false|on|off, auth is a mode name,
+ * signature_scheme auto|v3|v1; strings
  * must fit their field (never truncated), be UTF-8 without control bytes.
  * Setting "secret" clears demo_secret (unless it is CB_DEMO_SECRET itself).
  * CB_OK, or CB_ERR_INVAL with "key: problem" in err (never echoing a value). */
 int cb_settings_set(cb_settings_t *s, const char *key, cb_span_t value, char *err, size_t errcap);
 
-/* Applies a JSON config file's text (read with jsmn through cb_json.h):
+/* Applies a JSON config file's text (read through cb_json.h):
  * one object whose nested objects map to dotted keys ({"display":{"rows":4}}
  * is display.rows). Numbers and true/false must be JSON numbers/literals,
  * strings JSON strings. An unknown key stops it. CB_OK or CB_ERR_INVAL with
@@ -100,6 +107,7 @@ int cb_settings_check(const cb_settings_t *s, char *err, size_t errcap);
 const cb_sender_cfg_t *cb_settings_sender(const cb_settings_t *s, cb_span_t code);
 
 const char *cb_settings_auth_name(cb_auth_mode_t mode);
+const char *cb_settings_scheme_name(cb_sig_scheme_t scheme);
 
 /* The header name that carries the token in the configured mode: token_header,
  * or the mode's default when it is empty ("X-Chatbell-Token" for static,

@@ -520,6 +520,8 @@ static void emit(const cb_jsonw_t *w)
 
 static void log_seq(const char *kind, uint32_t seq, const char *pattern)
 {
+    if (!cb_port_signal_log_enabled())
+        return;
     cb_jsonw_t w;
     cb_jsonw_init(&w, s_signal.json, sizeof s_signal.json);
     cb_jsonw_obj_begin(&w);
@@ -649,13 +651,15 @@ void cb_signal_init(const cb_settings_t *s, uint64_t now_ms)
 
 void cb_signal_message(const cb_signal_msg_t *m, unsigned unacked, uint64_t now_ms)
 {
-    line_t lines[ROWS];
-    unsigned rows = rows_of(s_signal.set), cols = cols_of(s_signal.set);
     prepare(&s_signal.scratch, s_signal.set, m, unacked);
     s_signal.scratch_msg = true;
     s_signal.scratch_seq = m->seq;
-    frame(&s_signal.scratch, rows, cols, 0, lines);
-    log_message(m, (const line_t *)lines, rows, cols);
+    if (cb_port_signal_log_enabled()) { /* its first frame is only for the log line */
+        line_t lines[ROWS];
+        unsigned rows = rows_of(s_signal.set), cols = cols_of(s_signal.set);
+        frame(&s_signal.scratch, rows, cols, 0, lines);
+        log_message(m, (const line_t *)lines, rows, cols);
+    }
     buzz(m->seq, pattern_for(m->sender));
     s_signal.remind_armed = true;
     s_signal.next_remind_ms = now_ms + remind_period_ms();

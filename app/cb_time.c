@@ -120,11 +120,9 @@ int cb_time_parse(cb_span_t s, int64_t *epoch_ms)
             if (!digits(s, &i, 2, &om))
                 return CB_ERR_INVAL;
         }
-    } else {
-        /* No zone: local time of an unknown place. Not guessing keeps the
-         * event (the replay check is skipped) instead of risking a false stale. */
-        return CB_ERR_INVAL;
     }
+    /* No zone: read as UTC (SPEC 3). InstaLeap's timestamps are UTC, and a
+     * signed timestamp that cannot be read would be refused. */
     if (i != s.len)
         return CB_ERR_INVAL;
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60 ||

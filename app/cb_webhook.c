@@ -4,6 +4,7 @@
 #include "cb_auth_sig.h"
 #include "cb_err.h"
 #include "cb_event.h"
+#include "cb_inbox.h"
 #include "cb_port.h"
 #include "cb_server_int.h"
 #include "cb_time.h"
@@ -24,21 +25,55 @@ static bool media_type_is_json(cb_span_t ct)
     return cb_span_ieq(cb_span_trim(cb_span(ct.p, n)), "application/json");
 }
 
-/* SPEC 2: outside the window while the clock is trusted -> stale. An
- * unreadable timestamp skips the check (logged) rather than lose the message. */
-static bool stale(cb_span_t ts, uint32_t window_s)
+typedef enum { TS_FRESH, TS_STALE, TS_UNREADABLE } ts_check_t;
+
+/* SPEC 2 and 3: the replay window applies while it is on and the clock is
+ * trusted. A signed timestamp must then be readable; an unsigned one (token
+ * modes' created_at) that cannot be read skips the check (logged, SPEC 1)
+ * rather than lose the message. */
+static ts_check_t check_window(cb_span_t ts, bool is_signed, uint32_t window_s)
 {
     int64_t t, now;
     if (window_s == 0 || cb_port_wall_ms(&now) != CB_OK)
-        return false;
+        return TS_FRESH;
     if (!ts.p || cb_time_parse(ts, &t) != CB_OK) {
+        if (is_signed)
+            return TS_UNREADABLE;
         cb_port_log(CB_LOG_WARN, "webhook: timestamp unreadable; replay window not applied");
-        return false;
+        return TS_FRESH;
     }
     int64_t d = now - t;
     if (d < 0)
         d = -d;
-    return d > (int64_t)window_s * 1000;
+    return d > (int64_t)window_s * 1000 ? TS_STALE : TS_FRESH;
+}
+
+/* The signature headers this webhook may be verified with (SPEC 3): auto
+ * takes V1 until an event verified by V3 was stored, then V3 only. */
+static unsigned allowed_schemes(const cb_settings_t *s)
+{
+    switch (s->signature_scheme) {
+    case CB_SCHEME_V3:
+        return CB_SIG_V3;
+    case CB_SCHEME_V1:
+        return CB_SIG_V1;
+    default:
+        return (cb_ledger_flags() & CB_LEDGER_FLAG_V3_SEEN) ? CB_SIG_V3 : CB_SIG_V1 | CB_SIG_V3;
+    }
+}
+
+/* The duplicate key (SPEC 3): the scheme and exactly the signed tuple; in
+ * token modes, which sign nothing, every identifying field. Never the text. */
+static void dup_key(const cb_event_t *ev, const cb_auth_sig_signed_t *sig,
+                    uint8_t key[CB_DUPKEY_LEN])
+{
+    if (sig->scheme) {
+        cb_inbox_key((uint8_t)sig->scheme, sig->tuple, sig->ntuple, key);
+        return;
+    }
+    const cb_span_t all[CB_INBOX_KEY_FIELDS_MAX] = {
+        ev->id, ev->created_at, ev->type, ev->timestamp, ev->client_id, ev->sender, ev->job_id};
+    cb_inbox_key(0, all, CB_INBOX_KEY_FIELDS_MAX, key);
 }
 
 void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
@@ -75,19 +110,31 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
         return;
     }
 
-    cb_span_t signed_ts = ev.created_at, v3_ts = CB_SPAN_NONE;
-    if (!cb_webhook_auth_post(c, req, &ev, &signed_ts, &v3_ts))
+    cb_auth_sig_signed_t sig;
+    if (!cb_webhook_auth_post(c, req, &ev, allowed_schemes(s), &sig))
         return;
 
-    if (stale(signed_ts, s->replay_window_s)) {
+    switch (
+        check_window(sig.scheme ? sig.ts : ev.created_at, sig.scheme != 0, s->replay_window_s)) {
+    case TS_UNREADABLE:
+        cb_metrics.events[CB_RES_INVALID_EVENT]++;
+        cb_reply_error(c, 400, "invalid_event", "The signed timestamp cannot be read.",
+                       sig.ts_field, NULL, false);
+        return;
+    case TS_STALE:
         cb_metrics.events[CB_RES_STALE]++;
         cb_reply_error(c, 400, "stale_event", "The event's timestamp is outside the replay window.",
                        NULL, NULL, false);
         return;
+    case TS_FRESH:
+        break;
     }
 
+    uint8_t key[CB_DUPKEY_LEN];
+    dup_key(&ev, &sig, key);
     uint32_t seq = 0;
-    switch (cb_ledger_accept(conn_id, c->gen, &ev, v3_ts, &seq)) {
+    switch (cb_ledger_accept(conn_id, c->gen, &ev, key,
+                             sig.scheme == CB_SIG_V3 ? CB_LEDGER_FLAG_V3_SEEN : 0, &seq)) {
     case CB_ACCEPT_HELD:
         c->held = true;
         break;

@@ -124,9 +124,10 @@ bool cb_webhook_auth_pre(cb_conn_t *c, const cb_http_request_t *req)
 }
 
 bool cb_webhook_auth_post(cb_conn_t *c, const cb_http_request_t *req, const cb_event_t *ev,
-                          cb_span_t *signed_ts, cb_span_t *v3_ts)
+                          unsigned allow, cb_auth_sig_signed_t *sig)
 {
     const cb_settings_t *s = cb_server_settings();
+    *sig = (cb_auth_sig_signed_t){0};
     if (s->auth != CB_AUTH_SIGNATURE)
         return true; /* tokens were checked before parsing */
     size_t n1 = 0, n3 = 0;
@@ -135,9 +136,8 @@ bool cb_webhook_auth_post(cb_conn_t *c, const cb_http_request_t *req, const cb_e
     cb_span_t secrets[2] = {cb_span_str(s->secret), cb_span_str(s->secret_next)};
     size_t nsecrets = s->secret_next[0] ? 2 : 1;
     /* a repeated signature header is ambiguous: refuse rather than pick one */
-    int rc = (n1 > 1 || n3 > 1)
-                 ? CB_ERR_AUTH_INVALID
-                 : cb_auth_sig_check(ev, v1, v3, secrets, nsecrets, signed_ts, v3_ts);
+    int rc = (n1 > 1 || n3 > 1) ? CB_ERR_AUTH_INVALID
+                                : cb_auth_sig_check(ev, v1, v3, allow, secrets, nsecrets, sig);
     if (rc == CB_OK)
         return true;
     if (rc == CB_ERR_AUTH_MISSING)

@@ -4,6 +4,7 @@
 #ifndef CB_WEBHOOK_AUTH_H
 #define CB_WEBHOOK_AUTH_H
 
+#include "cb_auth_sig.h"
 #include "cb_event.h"
 #include "cb_http.h"
 #include "cb_server_int.h"
@@ -17,10 +18,11 @@ bool cb_webhook_auth_blocked(cb_conn_t *c, const cb_http_request_t *req);
  * a signature header is there at all. */
 bool cb_webhook_auth_pre(cb_conn_t *c, const cb_http_request_t *req);
 
-/* After parsing: signature mode verifies; sets the replay-window timestamp
- * and the V3 t= value (duplicate key). */
+/* After parsing: signature mode verifies with the headers allow lets it use
+ * (CB_SIG_V1 / CB_SIG_V3) and fills *sig with what was signed (scheme 0 in
+ * token modes, whose tokens were checked before parsing). */
 bool cb_webhook_auth_post(cb_conn_t *c, const cb_http_request_t *req, const cb_event_t *ev,
-                          cb_span_t *signed_ts, cb_span_t *v3_ts);
+                          unsigned allow, cb_auth_sig_signed_t *sig);
 
 /* "Authorization: Bearer <token>" equal to token (constant time): true, or
  * 401 missing_token / invalid_token written (and counted for the rate limit). */

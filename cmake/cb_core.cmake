@@ -1,13 +1,13 @@
 # cmake/cb_core.cmake - the one way every build makes the portable core
-# (app/ plus the glue to jsmn and Mbed TLS): the host (top-level
-# CMakeLists.txt) and each board (cmake/cb_cortexm.cmake).
+# (app/ plus the glue to Mbed TLS): the host (top-level CMakeLists.txt) and
+# each board (cmake/cb_cortexm.cmake).
 #
 #   cb_add_core(<target> [CONFIG <header>] [LINK <libs...>])
 #
 # CONFIG names a build's config header (SPEC 8's figures: CB_CFG_* values),
 # seen by the core and everything linking it as CB_CONFIG_FILE (as lwIP's
 # lwipopts.h and Mbed TLS's config file work). LINK gives the core its
-# SHA-256/jsmn providers (the host's cb_deps, a board's Mbed TLS build).
+# SHA-256 provider (the host's cb_deps, a board's Mbed TLS build).
 set(CB_ROOT ${CMAKE_CURRENT_LIST_DIR}/..)
 cmake_path(NORMAL_PATH CB_ROOT)
 
@@ -28,8 +28,7 @@ endfunction()
 function(cb_add_core name)
   cmake_parse_arguments(A "" "CONFIG" "LINK" ${ARGN})
   file(GLOB src CONFIGURE_DEPENDS ${CB_ROOT}/app/*.c)
-  add_library(${name} STATIC ${src} ${CB_ROOT}/third_party/jsmn/cb_jsmn.c
-                                    ${CB_ROOT}/third_party/mbedtls/cb_crypto_mbedtls.c)
+  add_library(${name} STATIC ${src} ${CB_ROOT}/third_party/mbedtls/cb_crypto_mbedtls.c)
   target_include_directories(${name} PUBLIC ${CB_ROOT}/app ${CB_ROOT}/port)
   target_compile_options(${name} PRIVATE ${CB_WARN})
   if(A_CONFIG)

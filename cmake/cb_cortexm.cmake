@@ -25,15 +25,19 @@ include(${CMAKE_CURRENT_LIST_DIR}/cb_lwip.cmake)
 set(BOARD_DIR ${CMAKE_CURRENT_SOURCE_DIR})
 set(CM_DIR ${CB_ROOT}/port/cortexm)
 set(BOARD_CPU -mcpu=cortex-m3 -mthumb)
-add_compile_options(${BOARD_CPU} -ffunction-sections -fdata-sections -g)
-add_link_options(${BOARD_CPU})
+# Enums as int, as on the host: arm-none-eabi-gcc sizes them to their values
+# by default (AAPCS allows either), and the core stores some enums through
+# int pointers (cb_settings.c asserts it). Nothing passes an enum to newlib,
+# which is built the other way, so its link-time note is silenced.
+add_compile_options(${BOARD_CPU} -fno-short-enums -ffunction-sections -fdata-sections -g)
+add_link_options(${BOARD_CPU} -Wl,--no-enum-size-warning)
 
 set(CB_BOARD_SETTINGS "" CACHE FILEPATH
     "JSON config file built into each board's chatbell.elf (SPEC 6 keys); empty: defaults, demo secret")
 set(CB_THIRD_PARTY_SRC "${CMAKE_BINARY_DIR}/third_party-src" CACHE PATH
     "Where third_party/fetch-sources.sh puts lwIP and Mbed TLS (apt-get source)")
 
-# ---- sources from Debian's source packages, and jsmn: once per build tree ----
+# ---- sources from Debian's source packages: once per build tree ----
 if(NOT TARGET cb_mbedtls_cm3)
   if(NOT EXISTS ${CB_THIRD_PARTY_SRC}/SOURCES)
     message(STATUS "board: fetching lwIP and Mbed TLS sources (apt-get source) into ${CB_THIRD_PARTY_SRC}")
@@ -46,15 +50,6 @@ if(NOT TARGET cb_mbedtls_cm3)
   file(STRINGS ${CB_THIRD_PARTY_SRC}/SOURCES board_sources)
   message(STATUS "board: ${board_sources}")
 
-  # jsmn is one header: taken from Debian's libjsmn-dev, as the host build
-  # does (its source package cannot be fetched from every mirror), copied so
-  # that no other host header can leak into the cross build.
-  find_file(BOARD_JSMN_H jsmn.h PATHS /usr/include NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
-  if(NOT BOARD_JSMN_H)
-    message(FATAL_ERROR "board: jsmn.h not found: apt-get install libjsmn-dev")
-  endif()
-  configure_file(${BOARD_JSMN_H} ${CMAKE_BINARY_DIR}/jsmn/jsmn.h COPYONLY)
-
   # Mbed TLS 2.28: SHA-256, constant-time compare, zeroize (the same on
   # every Cortex-M3 board)
   set(MBEDTLS_DIR ${CB_THIRD_PARTY_SRC}/mbedtls)
@@ -62,20 +57,17 @@ if(NOT TARGET cb_mbedtls_cm3)
       ${MBEDTLS_DIR}/library/sha256.c
       ${MBEDTLS_DIR}/library/platform_util.c
       ${MBEDTLS_DIR}/library/constant_time.c)
-  target_compile_options(cb_mbedtls_cm3 PRIVATE ${BOARD_CPU} -ffunction-sections -fdata-sections)
+  target_compile_options(cb_mbedtls_cm3 PRIVATE ${BOARD_CPU} -fno-short-enums -ffunction-sections
+                         -fdata-sections)
   target_include_directories(cb_mbedtls_cm3 SYSTEM PUBLIC ${MBEDTLS_DIR}/include)
   target_include_directories(cb_mbedtls_cm3 PUBLIC ${CB_ROOT}/third_party/mbedtls)
   target_compile_definitions(cb_mbedtls_cm3 PUBLIC MBEDTLS_CONFIG_FILE="cb_mbedtls_board_config.h")
 
-  # what the core's glue needs, as the host's cb_deps (third_party/deps.cmake)
-  add_library(cb_deps_cm3 INTERFACE)
-  target_include_directories(cb_deps_cm3 SYSTEM INTERFACE ${CMAKE_BINARY_DIR}/jsmn)
-  target_link_libraries(cb_deps_cm3 INTERFACE cb_mbedtls_cm3)
 endif()
 
 # ---- lwIP, the core, and the layers with the board's config ----
 cb_add_lwip(cb_lwip_${BOARD} ${CB_THIRD_PARTY_SRC}/lwip ${BOARD_DIR} ${BOARD_CONFIG})
-cb_add_core(cb_core_${BOARD} CONFIG ${BOARD_CONFIG} LINK cb_deps_cm3)
+cb_add_core(cb_core_${BOARD} CONFIG ${BOARD_CONFIG} LINK cb_mbedtls_cm3)
 
 file(GLOB CM_SRC CONFIGURE_DEPENDS ${CM_DIR}/*.c)
 add_library(cb_board_${BOARD} OBJECT ${CM_SRC} ${BOARD_SRC} ${CB_ROOT}/port/sock/cb_loop.c

@@ -58,6 +58,11 @@ bool cb_port_button_pressed(void);
  * The port appends it as one line wherever it keeps its signal log. */
 void cb_port_signal_log(const char *json, size_t len);
 
+/* True when the port keeps a signal log (simulator: --signal-log FILE given;
+ * boards: on the UART). While false the core builds no signal-log line and
+ * never calls cb_port_signal_log. Cheap: asked once per signal. */
+bool cb_port_signal_log_enabled(void);
+
 /* ---- storage ----
  * Storage is a few numbered slots, each an append-only byte log that can be
  * erased whole: a file on the host, a flash partition on a board (erase

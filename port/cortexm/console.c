@@ -122,6 +122,12 @@ void board_log(const char *fmt, ...)
     va_end(ap);
 }
 
+/* The signal log is always kept, on the UART. */
+bool cb_port_signal_log_enabled(void)
+{
+    return true;
+}
+
 /* The JSON is the core's (SPEC 4): escaped, one line, no control bytes. */
 void cb_port_signal_log(const char *json, size_t len)
 {

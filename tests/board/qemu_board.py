@@ -460,7 +460,7 @@ def check_button(board, secret):
     posted first, so one stays for the reset checks): on a board with one,
     pressed through QEMU's input (lm3s6965evb: the select button is the
     Ctrl key, hw/arm/stellaris.c), else the console's 'a' key."""
-    r = post(board, H.make_event(sender="SUP", notification_message="otro"), secret, scheme="v1")
+    r = post(board, H.make_event(sender="SUP", notification_message="otro"), secret, scheme="v3")
     assert r.status == 200 and r.json().get("status") == "accepted", r
     h = get(board, "/healthz").json()
     n, _ = board.uart.count()

@@ -114,7 +114,7 @@ def sig_v3_hex(secret, ts, ev):
     return hmac_hex(secret, "%s&%s&%s&%s" % (ts, _s(ev, "client_id"), _s(ev, "sender"), _s(ev, "job_id")))
 
 
-def sign_headers(ev, scheme="v1", secret=SECRET, ts=None):
+def sign_headers(ev, scheme="v3", secret=SECRET, ts=None):
     """Signature header(s) for an event: scheme v1, v3 (t=...,v3=...), v3-bare or None."""
     if scheme is None:
         return []
@@ -153,7 +153,7 @@ def build_request(method="GET", target="/healthz", headers=(), body=b"", version
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
 
 
-def webhook_request(ev=None, body=None, scheme="v1", secret=SECRET, ts=None, headers=(),
+def webhook_request(ev=None, body=None, scheme="v3", secret=SECRET, ts=None, headers=(),
                     content_type="application/json", target=WEBHOOK, close=False):
     """A signed webhook POST for ev (or raw body signed as ev says)."""
     if ev is None:

@@ -169,7 +169,8 @@ class CrashRun:
 
     @staticmethod
     def scheme(job):
-        return "v3" if int(job.rsplit("-", 1)[1]) % 2 else "v1"
+        # both V3 forms (V1 does not sign job_id: these events would collide)
+        return "v3" if int(job.rsplit("-", 1)[1]) % 2 else "v3-bare"
 
     def resend_pick(self, round_no, used):
         """An earlier event to send again: (job, why) or None. 'dup' ones got

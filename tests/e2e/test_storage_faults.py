@@ -21,6 +21,7 @@ from harness import ChatbellCase, base_config, make_event, webhook_request  # no
 
 NOBODY = 65534
 FRESH_APPENDS = 2  # a fresh journal's own appends (header, commit) count for the hook
+FLAG_APPENDS = 1   # the first V3 event also journals the V3-seen flag (SPEC 3 auto)
 
 
 def can_drop_to_nobody():
@@ -105,7 +106,7 @@ class StorageCase(ChatbellCase):
         """CHATBELL_FAULT_STORE=<kind>:N with room for ok_before events: those
         get 200, every later one 503 and no signal; a later start without the
         hook has exactly the 200'd ones, and takes the others then."""
-        hook = "%s:%d" % (kind, FRESH_APPENDS + ok_before)
+        hook = "%s:%d" % (kind, FRESH_APPENDS + ok_before + (FLAG_APPENDS if ok_before else 0))
         srv = self.start(env={"CHATBELL_FAULT_STORE": hook})
         good = [make_event() for _ in range(ok_before)]
         bad = [make_event() for _ in range(6)]
@@ -159,7 +160,7 @@ class StorageCase(ChatbellCase):
     def test_ack_that_cannot_be_stored_is_shown_again_after_restart(self):
         # SPEC 5 / cb_ledger: an ack whose record fails holds until a restart,
         # then the message is shown again ("shown twice beats lost")
-        srv = self.start(env={"CHATBELL_FAULT_STORE": "enospc:%d" % (FRESH_APPENDS + 2)})
+        srv = self.start(env={"CHATBELL_FAULT_STORE": "enospc:%d" % (FRESH_APPENDS + FLAG_APPENDS + 2)})
         seqs = [self.assertAccepted(r) for r in self.post(srv, [make_event(), make_event()])]
         self.assertStorage503(self.post(srv, [make_event()])[0])
         self.signals_after(srv)

@@ -38,12 +38,6 @@ class SignatureTests(ChatbellCase):
 
     SERVER_KW = {"env": {"CHATBELL_SECRET_NEXT": SECRET_NEXT}}
 
-    def test_v1_signed_event_is_accepted_and_signalled(self):
-        self.accept(make_event())
-
-    def test_v1_with_id_and_type_is_accepted(self):
-        self.accept(make_event(id="e2e-%d" % time.time_ns(), type="CHAT_MESSAGE"))
-
     def test_v3_with_t_is_accepted(self):
         self.accept(make_event(sender="SUP"), scheme="v3")
 
@@ -72,25 +66,8 @@ class SignatureTests(ChatbellCase):
             ev, scheme="v1", headers=[("InstaLeap-Signature-V3", "t=%s,v3=%s" % (ev["created_at"], "ab" * 32))]))
 
     def test_next_secret_is_accepted_during_rotation(self):
-        self.accept(make_event(), secret=SECRET_NEXT)
         self.accept(make_event(), scheme="v3", secret=SECRET_NEXT)
-
-    def test_uppercase_hex_is_accepted(self):
-        ev = make_event()
-        self.accept(ev, scheme=None, headers=[("InstaLeap-Signature", sig_v1(SECRET, ev).upper())])
-
-    def test_hex_without_leading_zeros_is_accepted(self):
-        ev = leading_zero_event()
-        short = sig_v1(SECRET, ev).lstrip("0")
-        self.assertLess(len(short), 64)
-        self.accept(ev, scheme=None, headers=[("InstaLeap-Signature", short)])
-
-    def test_v1_does_not_cover_job_id_so_a_changed_job_is_a_new_event(self):
-        ev = make_event()
-        sig = sig_v1(SECRET, ev)
-        self.accept(ev)
-        ev2 = dict(ev, job_id=ev["job_id"] + "-B")
-        self.accept(ev2, scheme=None, headers=[("InstaLeap-Signature", sig)])
+        self.accept(make_event(), scheme="v3-bare", secret=SECRET_NEXT)
 
     def test_sender_labels_and_patterns_follow_configuration(self):
         self.accept(make_event(sender="SUP"))
@@ -129,13 +106,10 @@ class SignatureTests(ChatbellCase):
         ev = make_event(client_id=OMIT)
         self.accept(ev, scheme="v3")
 
-    def test_two_jobs_with_same_created_at_and_no_id_are_both_accepted(self):
+    def test_two_jobs_with_same_created_at_are_both_accepted_under_v3(self):
         ts = iso()
-        a = make_event(created_at=ts)
-        b = make_event(created_at=ts)
-        self.assertEqual(sig_v1(SECRET, a), sig_v1(SECRET, b))  # V1 signs the same string
-        sa, _ = self.accept(a)
-        sb, _ = self.accept(b)
+        sa, _ = self.accept(make_event(created_at=ts))
+        sb, _ = self.accept(make_event(created_at=ts))  # V3 signs job_id: another event
         self.assertGreater(sb, sa)
 
     def test_sequence_numbers_increase(self):
@@ -161,18 +135,68 @@ class SignatureTests(ChatbellCase):
         self.expectSignals(want)
 
 
-class RejectTests(ChatbellCase):
-    """Authentication failures (SPEC 3): 401 with the SPEC's code and no signal.
-    At most 9 failures here so the rate limiter (over 10/min) stays out of it."""
+class V1SignatureTests(ChatbellCase):
+    """The V1 header (SPEC 3) on a device set to signature_scheme v1. V1 signs
+    id&created_at&type only: the duplicate key is that tuple, so a changed job
+    or text under one V1 signature is the same event. At most 9 failures here
+    so the rate limiter stays out of it."""
+
+    SERVER_KW = {"config": base_config(signature_scheme="v1"),
+                 "env": {"CHATBELL_SECRET_NEXT": SECRET_NEXT}}
+
+    @staticmethod
+    def v1_event(**kw):
+        return make_event(id="v1-%d" % time.time_ns(), type="CHAT_MESSAGE", **kw)
+
+    def test_v1_signed_event_is_accepted_and_signalled(self):
+        self.accept(self.v1_event(), scheme="v1")
+
+    def test_v1_without_id_and_type_is_accepted(self):
+        self.accept(make_event(created_at=iso(offset_s=-1.5)), scheme="v1")
+
+    def test_v1_next_secret_is_accepted_during_rotation(self):
+        self.accept(self.v1_event(), scheme="v1", secret=SECRET_NEXT)
+
+    def test_v1_mode_ignores_the_v3_header(self):
+        ev = self.v1_event()
+        self.accept(ev, scheme=None, headers=H.sign_headers(ev, "v1") + [
+            ("InstaLeap-Signature-V3", "t=%s,v3=%s" % (ev["created_at"], "ab" * 32))])
+        self.reject(401, "invalid_signature", self.v1_event(), scheme="v3")
+
+    def test_uppercase_hex_is_accepted(self):
+        ev = self.v1_event()
+        self.accept(ev, scheme=None, headers=[("InstaLeap-Signature", sig_v1(SECRET, ev).upper())])
+
+    def test_hex_without_leading_zeros_is_accepted(self):
+        ev = leading_zero_event()
+        short = sig_v1(SECRET, ev).lstrip("0")
+        self.assertLess(len(short), 64)
+        self.accept(ev, scheme=None, headers=[("InstaLeap-Signature", short)])
+
+    def test_changed_job_under_the_same_v1_signature_is_a_duplicate(self):
+        seq, ev = self.accept(self.v1_event(), scheme="v1")
+        sig = sig_v1(SECRET, ev)
+        forged = dict(ev, job_id=ev["job_id"] + "-B", sender="SUP", notification_message="forged")
+        self.assertDuplicate(self.server.exchange(webhook_request(
+            forged, scheme=None, headers=[("InstaLeap-Signature", sig)])), seq)
+        self.expectNoSignals()
+
+    def test_two_v1_events_without_id_in_one_millisecond_are_one_event(self):
+        ts = iso(offset_s=-2.5)
+        a = make_event(created_at=ts)
+        b = make_event(created_at=ts)
+        self.assertEqual(sig_v1(SECRET, a), sig_v1(SECRET, b))  # V1 signs the same string
+        seq, _ = self.accept(a, scheme="v1")
+        self.assertDuplicate(self.server.post_event(b, scheme="v1"), seq)  # SPEC 3's price
+        self.expectNoSignals()
+
+    def test_v1_replay_with_id_and_changed_text_is_duplicate(self):
+        seq, ev = self.accept(self.v1_event(), scheme="v1")
+        self.assertDuplicate(self.server.post_event(dict(ev, notification_message="x"), scheme="v1"), seq)
+        self.expectNoSignals()
 
     def test_wrong_secret_v1_is_invalid_signature(self):
-        self.reject(401, "invalid_signature", make_event(), secret="not-the-secret")
-
-    def test_wrong_secret_v3_is_invalid_signature(self):
-        self.reject(401, "invalid_signature", make_event(), scheme="v3", secret="not-the-secret")
-
-    def test_no_signature_is_missing_signature(self):
-        self.reject(401, "missing_signature", make_event(), scheme=None)
+        self.reject(401, "invalid_signature", self.v1_event(), scheme="v1", secret="not-the-secret")
 
     def test_tampered_v1_signed_field_is_invalid(self):
         ev = make_event(id="orig-1", type="CHAT_MESSAGE")
@@ -182,11 +206,29 @@ class RejectTests(ChatbellCase):
             bad, scheme=None, headers=[("InstaLeap-Signature", sig)]))
 
     def test_tampered_created_at_is_invalid(self):
-        ev = make_event()
+        ev = self.v1_event()
         sig = sig_v1(SECRET, ev)
         bad = dict(ev, created_at=iso(offset_s=-1))
         self.reject(401, "invalid_signature", request=webhook_request(
             bad, scheme=None, headers=[("InstaLeap-Signature", sig)]))
+
+    def test_v1_created_at_two_hours_old_is_stale(self):
+        self.reject(400, "stale_event", self.v1_event(created_at=iso(offset_s=-7200)), scheme="v1")
+
+    def test_v1_unreadable_created_at_is_invalid_event(self):
+        body = self.reject(400, "invalid_event", self.v1_event(created_at="not a timestamp"), scheme="v1")
+        self.assertEqual(body.get("field"), "created_at")
+
+
+class RejectTests(ChatbellCase):
+    """Authentication failures (SPEC 3): 401 with the SPEC's code and no signal.
+    At most 9 failures here so the rate limiter (over 10/min) stays out of it."""
+
+    def test_wrong_secret_v3_is_invalid_signature(self):
+        self.reject(401, "invalid_signature", make_event(), scheme="v3", secret="not-the-secret")
+
+    def test_no_signature_is_missing_signature(self):
+        self.reject(401, "missing_signature", make_event(), scheme=None)
 
     def test_tampered_v3_job_id_is_invalid(self):
         ev = make_event()
@@ -249,11 +291,6 @@ class DuplicateTests(ChatbellCase):
         self.assertDuplicate(self.server.post_event(ev2, scheme="v3"), seq)
         self.expectNoSignals()
 
-    def test_v1_replay_with_id_and_changed_text_is_duplicate(self):
-        seq, ev = self.accept(make_event(id="dup-%d" % time.time_ns(), type="CHAT_MESSAGE"))
-        self.assertDuplicate(self.server.post_event(dict(ev, notification_message="x")), seq)
-        self.expectNoSignals()
-
     def test_retry_on_keep_alive_is_duplicate(self):
         ev = make_event()
         before = self.server.healthz()["unacked"]
@@ -310,7 +347,7 @@ class DedupeCapacityTests(ChatbellCase):
 class TimestampTests(ChatbellCase):
     """Replay window (default +-3600 s) and lenient ISO 8601 (SPEC 1, 2)."""
 
-    def stale(self, created_at, scheme="v1", **kw):
+    def stale(self, created_at, scheme="v3", **kw):
         self.reject(400, "stale_event", make_event(created_at=created_at), scheme=scheme, **kw)
 
     @staticmethod
@@ -346,16 +383,34 @@ class TimestampTests(ChatbellCase):
         self.accept(make_event(created_at=iso(offset_s=-3000)))
         self.accept(make_event(created_at=iso(offset_s=3000)))
 
-    def test_unreadable_timestamp_skips_the_window(self):
-        self.accept(make_event(created_at="not a timestamp"))
-        self.accept(make_event(created_at="2026-13-45T99:99:99Z"), scheme="v3")
-        self.accept(make_event(created_at="yesterday"), scheme="v3-bare")
+    def test_unreadable_signed_timestamp_is_invalid_event_naming_the_field(self):
+        # SPEC 3: while the window is on, the signed timestamp must be readable
+        body = self.reject(400, "invalid_event", make_event(created_at="2026-13-45T99:99:99Z"), scheme="v3")
+        self.assertEqual(body.get("field"), "t")
+        body = self.reject(400, "invalid_event", make_event(created_at="yesterday"), scheme="v3-bare")
+        self.assertEqual(body.get("field"), "created_at")
+        body = self.reject(400, "invalid_event", make_event(timestamp="soon"), scheme="v3-bare")
+        self.assertEqual(body.get("field"), "timestamp")
+
+    def test_unsigned_unreadable_created_at_does_not_matter_under_v3(self):
+        # V3 with a readable timestamp field: created_at is not signed, not checked
+        self.accept(make_event(created_at="not a timestamp", timestamp=iso()), scheme="v3-bare")
+
+    def test_timestamp_without_zone_is_read_as_utc(self):
+        base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 30))
+        self.accept(make_event(created_at=base))
+        old = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 7200))
+        self.stale(old)
 
 
 class ReplayWindowOffTests(ChatbellCase):
     """replay_window_s 0 turns the window off (SPEC 2)."""
 
     SERVER_KW = {"config": base_config(replay_window_s=0)}
+
+    def test_unreadable_timestamp_is_accepted_when_window_is_off(self):
+        self.accept(make_event(created_at="not a timestamp"))
+        self.accept(make_event(created_at="yesterday"), scheme="v3-bare")
 
     def test_old_event_is_accepted_when_window_is_off(self):
         self.accept(make_event(created_at=iso(offset_s=-7200)))
@@ -366,8 +421,9 @@ class ReplayWindowOffTests(ChatbellCase):
 
 class VectorTests(H.PerTestServerCase):
     """The shared signature vectors (../shared/vectors/signatures.json), each
-    against a server whose only secret is the vector's (window off: the
-    vectors carry fixed dates)."""
+    against a server whose only secret is the vector's and whose
+    signature_scheme is the vector's header (window off: the vectors carry
+    fixed dates)."""
 
     def test_shared_signature_vectors(self):
         path = os.path.join(VECTORS, "signatures.json")
@@ -376,11 +432,13 @@ class VectorTests(H.PerTestServerCase):
         with open(path) as f:
             vectors = json.load(f)
         self.assertGreaterEqual(len(vectors), 10)
-        by_secret = {}
+        groups = {}
         for v in vectors:
-            by_secret.setdefault(v["secret"], []).append(v)
-        for secret, group in by_secret.items():
-            srv = self.run_server(config=base_config(replay_window_s=0), secret=secret)
+            scheme = "v3" if v["header"] == "InstaLeap-Signature-V3" else "v1"
+            groups.setdefault((v["secret"], scheme), []).append(v)
+        for (secret, scheme), group in groups.items():
+            srv = self.run_server(config=base_config(replay_window_s=0, signature_scheme=scheme),
+                                  secret=secret)
             seqs = {}
             for v in group:
                 with self.subTest(vector=v["name"]):
@@ -392,7 +450,7 @@ class VectorTests(H.PerTestServerCase):
         ev = json.loads(v["body"])
         req = build_request("POST", WEBHOOK, [("Content-Type", "application/json"), (v["header"], v["value"])], body)
         r = self.server.exchange(req)
-        key = tuple((k, ev.get(k)) for k in ("id", "created_at", "type", "timestamp", "client_id", "sender", "job_id"))
+        key = (v["header"], v["signed_string"])  # SPEC 3: the scheme and the signed tuple
         if v["expect"] != "valid":
             self.assertError(r, 401, "invalid_signature")
             self.expectNoSignals()
@@ -594,8 +652,8 @@ class DurabilityTests(ChatbellCase):
         self.server.start()
         self.restored_after(seqs)
         self.assertEqual(self.server.healthz()["unacked"], unacked)
-        for i, (seq, ev) in enumerate(zip(seqs, evs)):
-            self.assertDuplicate(self.server.post_event(ev, scheme="v1" if i < 3 else "v3"), seq)
+        for i, (seq, ev) in enumerate(zip(seqs, evs)):  # either V3 form: same key
+            self.assertDuplicate(self.server.post_event(ev, scheme="v3" if i < 3 else "v3-bare"), seq)
         self.expectNoSignals()
         # acknowledge them all so the next test starts empty
         for _ in seqs:
@@ -709,7 +767,7 @@ class CurlTests(ChatbellCase):
         self.server.received.append(raw)
         return status, head.decode("latin-1"), payload
 
-    def curl_event(self, ev, scheme="v1", secret=SECRET, extra=()):
+    def curl_event(self, ev, scheme="v3", secret=SECRET, extra=()):
         body = event_body(ev)
         args = ["-X", "POST", "-H", "Content-Type: application/json"]
         for k, v in H.sign_headers(ev, scheme, secret):
@@ -719,7 +777,7 @@ class CurlTests(ChatbellCase):
         args += ["--data-binary", "@-", self.server.url + WEBHOOK]
         return self.curl(*args, body=body)
 
-    def test_curl_v1_then_duplicate(self):
+    def test_curl_v3_then_duplicate(self):
         ev = make_event()
         st, _, body = self.curl_event(ev)
         self.assertEqual(st, 200, body)
@@ -730,9 +788,9 @@ class CurlTests(ChatbellCase):
         self.assertEqual((st, json.loads(body)), (200, {"status": "duplicate", "seq": j["seq"]}))
         self.expectNoSignals()
 
-    def test_curl_v3(self):
+    def test_curl_v3_bare(self):
         ev = make_event(sender="SUP")
-        st, _, body = self.curl_event(ev, scheme="v3")
+        st, _, body = self.curl_event(ev, scheme="v3-bare")
         self.assertEqual(st, 200, body)
         self.expectSignals(message_signals(json.loads(body)["seq"], ev))
 
@@ -761,10 +819,8 @@ class CurlTests(ChatbellCase):
         self.assertEqual(st, 404, body)
 
 
-class SenderTests(ChatbellCase):
-    """instaleap-send against the simulator (SPEC 7)."""
-
-    SERVER_KW = {"env": {"CHATBELL_SECRET_NEXT": SECRET_NEXT}}
+class SenderMixin:
+    """Runs instaleap-send against the class's server."""
 
     def setUp(self):
         super().setUp()
@@ -787,17 +843,26 @@ class SenderTests(ChatbellCase):
         st, _, body = line.partition(" ")
         return int(st), json.loads(body)
 
-    def test_send_each_signature_form(self):
-        for i, sig in enumerate(("v1", "v3", "v3-bare")):
+    def send_form(self, sig):
+        job = "SEND-%s-%d" % (sig, time.time_ns())
+        out = self.send("--secret", SECRET, "--sig", sig, "--text", "Hola desde %s" % sig,
+                        "--job-id", job, "--sender", "SUP", "--client-id", "acme")
+        st, body = self.parse(out)
+        self.assertEqual(st, 200)
+        self.assertEqual(body["status"], "accepted")
+        ev = {"sender": "SUP", "job_id": job, "client_id": "acme", "notification_message": "Hola desde %s" % sig}
+        self.expectSignals(message_signals(body["seq"], ev))
+
+
+class SenderTests(SenderMixin, ChatbellCase):
+    """instaleap-send against the simulator (SPEC 7)."""
+
+    SERVER_KW = {"env": {"CHATBELL_SECRET_NEXT": SECRET_NEXT}}
+
+    def test_send_each_v3_signature_form(self):
+        for sig in ("v3", "v3-bare", "both"):
             with self.subTest(sig=sig):
-                job = "SEND-%s-%d" % (sig, time.time_ns())
-                out = self.send("--secret", SECRET, "--sig", sig, "--text", "Hola desde %s" % sig,
-                                "--job-id", job, "--sender", "SUP", "--client-id", "acme")
-                st, body = self.parse(out)
-                self.assertEqual(st, 200)
-                self.assertEqual(body["status"], "accepted")
-                ev = {"sender": "SUP", "job_id": job, "client_id": "acme", "notification_message": "Hola desde %s" % sig}
-                self.expectSignals(message_signals(body["seq"], ev))
+                self.send_form(sig)
 
     def test_send_with_next_secret(self):
         out = self.send("--secret", SECRET_NEXT, "--sig", "v3", "--text", "rotated")
@@ -810,18 +875,6 @@ class SenderTests(ChatbellCase):
         st, body = self.parse(out)
         self.assertEqual(st, 401)
         self.assertEqual(body["error"], "invalid_signature")
-        self.expectNoSignals()
-
-    def test_send_same_id_twice_is_duplicate(self):
-        ts = iso()
-        args = ["--secret", SECRET, "--sig", "v1", "--id", "send-dup-%d" % time.time_ns(), "--type", "CHAT_MESSAGE",
-                "--created-at", ts, "--job-id", "J-DUP", "--text", "first"]
-        st, b1 = self.parse(self.send(*args))
-        self.assertEqual(b1["status"], "accepted")
-        self.server.signals.wait(2)
-        args[-1] = "second"
-        st, b2 = self.parse(self.send(*args))
-        self.assertEqual(b2, {"status": "duplicate", "seq": b1["seq"]})
         self.expectNoSignals()
 
     def test_send_replay_file(self):
@@ -848,6 +901,29 @@ class SenderTests(ChatbellCase):
         msgs = [g for g in got if g["kind"] == "message"]
         self.assertEqual(len(msgs), self.server.healthz()["unacked"] - n0)
         self.assertEqual(len(got), 2 * len(msgs))
+
+
+class SenderV1Tests(SenderMixin, ChatbellCase):
+    """instaleap-send's V1 header against a device set to signature_scheme v1
+    (SPEC 7: V1-only, V3-only and both headers can be sent)."""
+
+    SERVER_KW = {"config": base_config(signature_scheme="v1")}
+
+    def test_send_v1_and_both(self):
+        self.send_form("v1")
+        self.send_form("both")  # v1 mode checks the V1 header of the two
+
+    def test_send_same_id_twice_is_duplicate(self):
+        ts = iso()
+        args = ["--secret", SECRET, "--sig", "v1", "--id", "send-dup-%d" % time.time_ns(), "--type", "CHAT_MESSAGE",
+                "--created-at", ts, "--job-id", "J-DUP", "--text", "first"]
+        st, b1 = self.parse(self.send(*args))
+        self.assertEqual(b1["status"], "accepted")
+        self.server.signals.wait(2)
+        args[-1] = "second"
+        st, b2 = self.parse(self.send(*args))
+        self.assertEqual(b2, {"status": "duplicate", "seq": b1["seq"]})
+        self.expectNoSignals()
 
 
 if __name__ == "__main__":

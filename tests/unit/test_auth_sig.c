@@ -14,6 +14,8 @@
 #define SECRET "whsec-test"
 
 static const cb_span_t ONE_SECRET[1] = {{SECRET, sizeof SECRET - 1}};
+/* The headers "auto" allows before a V3 event is stored. */
+#define BOTH (CB_SIG_V1 | CB_SIG_V3)
 
 /* A hand-built event (NULL = absent field). */
 static cb_event_t ev_make(const char *id, const char *type, const char *timestamp,
@@ -56,7 +58,7 @@ static void fill_form(char *out, size_t cap, const char *form, const char *hex)
 
 static int check(const cb_event_t *ev, const char *v1, const char *v3)
 {
-    return cb_auth_sig_check(ev, cb_span_str(v1), cb_span_str(v3), ONE_SECRET, 1, NULL, NULL);
+    return cb_auth_sig_check(ev, cb_span_str(v1), cb_span_str(v3), BOTH, ONE_SECRET, 1, NULL);
 }
 
 static void test_sig_vectors_give_expected_result(void **state)
@@ -91,9 +93,8 @@ static void test_sig_vectors_give_expected_result(void **state)
         assert_true(is_v3 || strcmp(header, "InstaLeap-Signature") == 0);
         cb_span_t val = cb_span(value, value_len);
         cb_span_t sec = cb_span(secret, secret_len);
-        cb_span_t signed_ts, v3_ts;
-        r = cb_auth_sig_check(&ev, is_v3 ? CB_SPAN_NONE : val, is_v3 ? val : CB_SPAN_NONE, &sec, 1,
-                              &signed_ts, &v3_ts);
+        r = cb_auth_sig_check(&ev, is_v3 ? CB_SPAN_NONE : val, is_v3 ? val : CB_SPAN_NONE, BOTH,
+                              &sec, 1, NULL);
         int want = strcmp(expect, "valid") == 0 ? CB_OK : CB_ERR_AUTH_INVALID;
         if (r != want)
             fail_msg("%s: got %d, want %d (%s)", name, r, want, expect);
@@ -101,7 +102,7 @@ static void test_sig_vectors_give_expected_result(void **state)
         /* the same header with the right secret among two also gives it */
         cb_span_t two[2] = {cb_span_str("some-other-secret"), sec};
         assert_int_equal(cb_auth_sig_check(&ev, is_v3 ? CB_SPAN_NONE : val,
-                                           is_v3 ? val : CB_SPAN_NONE, two, 2, NULL, NULL),
+                                           is_v3 ? val : CB_SPAN_NONE, BOTH, two, 2, NULL),
                          want);
     }
 }
@@ -110,11 +111,10 @@ static void test_sig_missing_when_neither_header_sent(void **state)
 {
     (void)state;
     cb_event_t ev = std_event();
-    cb_span_t ts = cb_span_str("x"), t3 = cb_span_str("y");
-    assert_int_equal(cb_auth_sig_check(&ev, CB_SPAN_NONE, CB_SPAN_NONE, ONE_SECRET, 1, &ts, &t3),
+    cb_auth_sig_signed_t sg = {.scheme = 99};
+    assert_int_equal(cb_auth_sig_check(&ev, CB_SPAN_NONE, CB_SPAN_NONE, BOTH, ONE_SECRET, 1, &sg),
                      CB_ERR_AUTH_MISSING);
-    assert_false(cb_span_present(ts));
-    assert_false(cb_span_present(t3));
+    assert_int_equal(sg.scheme, 99); /* untouched */
 }
 
 static void test_sig_empty_header_values_count_as_not_sent(void **state)
@@ -135,12 +135,18 @@ static void test_sig_v1_valid_and_outputs_created_at(void **state)
     char v1[65];
     cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
     assert_int_equal(strlen(v1), 64);
-    cb_span_t ts, t3;
-    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(v1), CB_SPAN_NONE, ONE_SECRET, 1, &ts, &t3),
-                     CB_OK);
-    assert_ptr_equal(ts.p, ev.created_at.p);
-    assert_int_equal(ts.len, ev.created_at.len);
-    assert_false(cb_span_present(t3));
+    cb_auth_sig_signed_t sg;
+    assert_int_equal(
+        cb_auth_sig_check(&ev, cb_span_str(v1), CB_SPAN_NONE, BOTH, ONE_SECRET, 1, &sg), CB_OK);
+    assert_int_equal(sg.scheme, CB_SIG_V1);
+    assert_ptr_equal(sg.ts.p, ev.created_at.p);
+    assert_int_equal(sg.ts.len, ev.created_at.len);
+    assert_string_equal(sg.ts_field, "created_at");
+    /* the signed tuple: id, created_at, type */
+    assert_int_equal(sg.ntuple, 3);
+    assert_ptr_equal(sg.tuple[0].p, ev.id.p);
+    assert_ptr_equal(sg.tuple[1].p, ev.created_at.p);
+    assert_ptr_equal(sg.tuple[2].p, ev.type.p);
 }
 
 static void test_sig_v1_accepts_surrounding_whitespace_and_uppercase(void **state)
@@ -180,14 +186,14 @@ static void test_sig_rotation_accepts_either_secret(void **state)
     cb_auth_sig_v1(&ev, secrets[0], a);
     cb_auth_sig_v1(&ev, secrets[1], b);
     cb_auth_sig_v1(&ev, cb_span_str("retired"), c);
-    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(a), CB_SPAN_NONE, secrets, 2, NULL, NULL),
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(a), CB_SPAN_NONE, BOTH, secrets, 2, NULL),
                      CB_OK);
-    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(b), CB_SPAN_NONE, secrets, 2, NULL, NULL),
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(b), CB_SPAN_NONE, BOTH, secrets, 2, NULL),
                      CB_OK);
-    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(c), CB_SPAN_NONE, secrets, 2, NULL, NULL),
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(c), CB_SPAN_NONE, BOTH, secrets, 2, NULL),
                      CB_ERR_AUTH_INVALID);
     /* only the current one configured: the next one's signature fails */
-    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(b), CB_SPAN_NONE, secrets, 1, NULL, NULL),
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(b), CB_SPAN_NONE, BOTH, secrets, 1, NULL),
                      CB_ERR_AUTH_INVALID);
 }
 
@@ -198,9 +204,9 @@ static void test_sig_empty_or_no_secret_never_matches(void **state)
     const cb_span_t empties[2] = {cb_span("", 0), CB_SPAN_NONE};
     char hex[65];
     cb_auth_sig_v1(&ev, cb_span("", 0), hex); /* what anyone can compute */
-    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(hex), CB_SPAN_NONE, empties, 2, NULL, NULL),
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(hex), CB_SPAN_NONE, BOTH, empties, 2, NULL),
                      CB_ERR_AUTH_INVALID);
-    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(hex), CB_SPAN_NONE, NULL, 0, NULL, NULL),
+    assert_int_equal(cb_auth_sig_check(&ev, cb_span_str(hex), CB_SPAN_NONE, BOTH, NULL, 0, NULL),
                      CB_ERR_AUTH_INVALID);
 }
 
@@ -258,7 +264,7 @@ static void test_sig_non_hex_digit_is_invalid(void **state)
         memcpy(bad, v1, 65);
         bad[10] = subst[k];
         assert_int_equal(
-            cb_auth_sig_check(&ev, cb_span(bad, 64), CB_SPAN_NONE, ONE_SECRET, 1, NULL, NULL),
+            cb_auth_sig_check(&ev, cb_span(bad, 64), CB_SPAN_NONE, BOTH, ONE_SECRET, 1, NULL),
             CB_ERR_AUTH_INVALID);
     }
     snprintf(bad, sizeof bad, "sha256=%s", v1);
@@ -320,14 +326,21 @@ static void test_sig_v3_t_header_wins_over_payload_timestamp(void **state)
     cb_event_t ev =
         ev_make(NULL, NULL, "1764331200000", "acme", "2026-11-28T12:00:00.000Z", "SUP", "JOB-7");
     char v3[65], hdr[120];
-    cb_span_t ts, t3;
+    cb_auth_sig_signed_t sg;
     cb_auth_sig_v3(&ev, cb_span_str("999"), ONE_SECRET[0], v3);
     snprintf(hdr, sizeof hdr, "t=999,v3=%s", v3);
     assert_int_equal(
-        cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hdr), ONE_SECRET, 1, &ts, &t3), CB_OK);
-    assert_true(cb_span_eq(ts, "999"));
-    assert_true(cb_span_eq(t3, "999"));
-    assert_ptr_equal(t3.p, hdr + 2); /* points into the header value */
+        cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hdr), BOTH, ONE_SECRET, 1, &sg), CB_OK);
+    assert_int_equal(sg.scheme, CB_SIG_V3);
+    assert_true(cb_span_eq(sg.ts, "999"));
+    assert_ptr_equal(sg.ts.p, hdr + 2); /* points into the header value */
+    assert_string_equal(sg.ts_field, "t");
+    /* the signed tuple: the timestamp, client_id, sender, job_id */
+    assert_int_equal(sg.ntuple, 4);
+    assert_ptr_equal(sg.tuple[0].p, hdr + 2);
+    assert_ptr_equal(sg.tuple[1].p, ev.client_id.p);
+    assert_ptr_equal(sg.tuple[2].p, ev.sender.p);
+    assert_ptr_equal(sg.tuple[3].p, ev.job_id.p);
     /* the same hex bare would need the payload's timestamp: invalid */
     assert_int_equal(check(&ev, NULL, v3), CB_ERR_AUTH_INVALID);
 }
@@ -340,20 +353,20 @@ static void test_sig_v3_bare_hex_uses_timestamp_else_created_at(void **state)
     cb_event_t without = with_ts;
     without.timestamp = CB_SPAN_NONE;
     char a[65], b[65], hdr[80];
-    cb_span_t ts, t3;
+    cb_auth_sig_signed_t sg;
     cb_auth_sig_v3(&with_ts, with_ts.timestamp, ONE_SECRET[0], a);
     cb_auth_sig_v3(&without, without.created_at, ONE_SECRET[0], b);
 
     assert_int_equal(
-        cb_auth_sig_check(&with_ts, CB_SPAN_NONE, cb_span_str(a), ONE_SECRET, 1, &ts, &t3), CB_OK);
-    assert_ptr_equal(ts.p, with_ts.timestamp.p);
-    assert_false(cb_span_present(t3));
+        cb_auth_sig_check(&with_ts, CB_SPAN_NONE, cb_span_str(a), BOTH, ONE_SECRET, 1, &sg), CB_OK);
+    assert_ptr_equal(sg.ts.p, with_ts.timestamp.p);
+    assert_string_equal(sg.ts_field, "timestamp");
     assert_int_equal(check(&with_ts, NULL, b), CB_ERR_AUTH_INVALID);
 
     assert_int_equal(
-        cb_auth_sig_check(&without, CB_SPAN_NONE, cb_span_str(b), ONE_SECRET, 1, &ts, &t3), CB_OK);
-    assert_ptr_equal(ts.p, without.created_at.p);
-    assert_false(cb_span_present(t3));
+        cb_auth_sig_check(&without, CB_SPAN_NONE, cb_span_str(b), BOTH, ONE_SECRET, 1, &sg), CB_OK);
+    assert_ptr_equal(sg.ts.p, without.created_at.p);
+    assert_string_equal(sg.ts_field, "created_at");
 
     /* "v3=<hex>" without t behaves as bare hex */
     snprintf(hdr, sizeof hdr, "v3=%s", b);
@@ -399,12 +412,11 @@ static void test_sig_outputs_are_absent_on_failure(void **state)
 {
     (void)state;
     cb_event_t ev = std_event();
-    cb_span_t ts = cb_span_str("x"), t3 = cb_span_str("y");
+    cb_auth_sig_signed_t sg = {.scheme = 99};
     assert_int_equal(
-        cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str("t=1,v3=00"), ONE_SECRET, 1, &ts, &t3),
+        cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str("t=1,v3=00"), BOTH, ONE_SECRET, 1, &sg),
         CB_ERR_AUTH_INVALID);
-    assert_false(cb_span_present(ts));
-    assert_false(cb_span_present(t3));
+    assert_int_equal(sg.scheme, 99); /* untouched */
 }
 
 /* The prepared-key cache holds two secrets: many secrets in turn, and one
@@ -424,13 +436,98 @@ static void test_sig_many_secrets_in_turn_all_verify(void **state)
             cb_span_t one = cb_span_str(sec);
             cb_auth_sig_v3(&ev, ev.created_at, one, hex);
             assert_int_equal(
-                cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &one, 1, NULL, NULL), CB_OK);
+                cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), BOTH, &one, 1, NULL), CB_OK);
             cb_span_t other = cb_span_str("not-it");
             assert_int_equal(
-                cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), &other, 1, NULL, NULL),
+                cb_auth_sig_check(&ev, CB_SPAN_NONE, cb_span_str(hex), BOTH, &other, 1, NULL),
                 CB_ERR_AUTH_INVALID);
         }
     }
+}
+
+/* SPEC 3: a signed field holding '&' is refused even when the HMAC over the
+ * joined string matches; '&' in a field the scheme does not sign is fine. */
+static void test_sig_ampersand_in_any_signed_field_is_invalid(void **state)
+{
+    (void)state;
+    static const char *const amps[] = {"&x", "x&y", "x&", "&"};
+    for (size_t a = 0; a < sizeof amps / sizeof amps[0]; a++) {
+        /* V1: id, created_at, type */
+        for (int f = 0; f < 3; f++) {
+            cb_event_t ev = std_event();
+            cb_span_t *field = f == 0 ? &ev.id : f == 1 ? &ev.created_at : &ev.type;
+            *field = cb_span_str(amps[a]);
+            char hex[65];
+            cb_auth_sig_v1(&ev, ONE_SECRET[0], hex);
+            if (check(&ev, hex, NULL) != CB_ERR_AUTH_INVALID)
+                fail_msg("V1 field %d = \"%s\" verified", f, amps[a]);
+        }
+        /* V3: the t= timestamp, client_id, sender, job_id */
+        for (int f = 0; f < 4; f++) {
+            cb_event_t ev = std_event();
+            cb_span_t ts = cb_span_str("2026-11-28T12:00:00.000Z");
+            if (f == 0)
+                ts = cb_span_str(amps[a]);
+            else
+                *(f == 1 ? &ev.client_id : f == 2 ? &ev.sender : &ev.job_id) = cb_span_str(amps[a]);
+            char hex[65], hdr[160];
+            cb_auth_sig_v3(&ev, ts, ONE_SECRET[0], hex);
+            snprintf(hdr, sizeof hdr, "t=%.*s,v3=%s", (int)ts.len, ts.p, hex);
+            if (check(&ev, NULL, hdr) != CB_ERR_AUTH_INVALID)
+                fail_msg("V3 field %d = \"%s\" verified", f, amps[a]);
+        }
+        /* V3 bare hex: the timestamp field it falls back to */
+        cb_event_t ev = std_event();
+        ev.timestamp = cb_span_str(amps[a]);
+        char hex[65];
+        cb_auth_sig_v3(&ev, ev.timestamp, ONE_SECRET[0], hex);
+        assert_int_equal(check(&ev, NULL, hex), CB_ERR_AUTH_INVALID);
+    }
+    /* unsigned fields may hold '&': V1 does not sign job_id, V3 does not sign id */
+    cb_event_t ev = std_event();
+    ev.job_id = cb_span_str("JOB&42");
+    ev.text = cb_span_str("fish & chips");
+    char hex[65], hdr[160];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], hex);
+    assert_int_equal(check(&ev, hex, NULL), CB_OK);
+    ev = std_event();
+    ev.id = cb_span_str("evt&1");
+    cb_auth_sig_v3(&ev, cb_span_str("5"), ONE_SECRET[0], hex);
+    snprintf(hdr, sizeof hdr, "t=5,v3=%s", hex);
+    assert_int_equal(check(&ev, NULL, hdr), CB_OK);
+}
+
+/* allow says which headers may verify: a header that is not allowed is a
+ * refused downgrade (invalid), never skipped in favour of nothing. */
+static void test_sig_allow_picks_the_header_and_refuses_the_other(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    char v1[65], v3[65];
+    cb_auth_sig_v1(&ev, ONE_SECRET[0], v1);
+    cb_auth_sig_v3(&ev, ev.created_at, ONE_SECRET[0], v3);
+    cb_span_t h1 = cb_span_str(v1), h3 = cb_span_str(v3), none = CB_SPAN_NONE;
+    cb_auth_sig_signed_t sg;
+    /* V3 only */
+    assert_int_equal(cb_auth_sig_check(&ev, h1, none, CB_SIG_V3, ONE_SECRET, 1, &sg),
+                     CB_ERR_AUTH_INVALID);
+    assert_int_equal(cb_auth_sig_check(&ev, h1, h3, CB_SIG_V3, ONE_SECRET, 1, &sg), CB_OK);
+    assert_int_equal(sg.scheme, CB_SIG_V3);
+    assert_int_equal(cb_auth_sig_check(&ev, none, none, CB_SIG_V3, ONE_SECRET, 1, &sg),
+                     CB_ERR_AUTH_MISSING);
+    /* V1 only: the V3 header is not looked at, even when it is the valid one */
+    assert_int_equal(cb_auth_sig_check(&ev, none, h3, CB_SIG_V1, ONE_SECRET, 1, &sg),
+                     CB_ERR_AUTH_INVALID);
+    assert_int_equal(cb_auth_sig_check(&ev, h1, cb_span_str("junk"), CB_SIG_V1, ONE_SECRET, 1, &sg),
+                     CB_OK);
+    assert_int_equal(sg.scheme, CB_SIG_V1);
+    /* both allowed: V3 wins when sent, a bad V3 is not rescued by a good V1 */
+    assert_int_equal(cb_auth_sig_check(&ev, h1, h3, BOTH, ONE_SECRET, 1, &sg), CB_OK);
+    assert_int_equal(sg.scheme, CB_SIG_V3);
+    assert_int_equal(cb_auth_sig_check(&ev, h1, cb_span_str("junk"), BOTH, ONE_SECRET, 1, &sg),
+                     CB_ERR_AUTH_INVALID);
+    assert_int_equal(cb_auth_sig_check(&ev, h1, none, BOTH, ONE_SECRET, 1, &sg), CB_OK);
+    assert_int_equal(sg.scheme, CB_SIG_V1);
 }
 
 int main(void)
@@ -455,6 +552,8 @@ int main(void)
         cmocka_unit_test(test_sig_v3_signs_sender_and_job_id),
         cmocka_unit_test(test_sig_absent_fields_sign_as_empty_strings),
         cmocka_unit_test(test_sig_outputs_are_absent_on_failure),
+        cmocka_unit_test(test_sig_ampersand_in_any_signed_field_is_invalid),
+        cmocka_unit_test(test_sig_allow_picks_the_header_and_refuses_the_other),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,9 @@
 
 #include "cb_err.h"
 #include "cb_http.h"
+#include "fake_port.h"
+
+#include <time.h>
 
 /* Readers are ~28 KiB: static, never on the stack. */
 static cb_http_reader_t s_a, s_b;
@@ -162,6 +165,12 @@ static const http_case_t s_cases[] = {
     OK("chunked with extensions and trailers",
        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n"
        "3;name=value\r\nhel\r\n2 ; q=\"a b\";x\r\nlo\r\n0;last\r\nX-Sum: 1\r\nY: \t\r\n\r\n"),
+    OK("chunk extensions: BWS around ';' and '=', quoted-pair, obs-text",
+       "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n"
+       "3 \t; a = b\t;c;d=\"x\\\"y\\\\ \xc3\xa9\t\"\r\nhel\r\n"
+       "2;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~\r\nlo\r\n0 ; e=\"\"\r\n\r\n"),
+    OK("Transfer-Encoding list elements may be empty",
+       "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: ,, chunked ,\r\n\r\n0\r\n\r\n"),
     OK("other names of the lengths of known ones",
        "GET / HTTP/1.1\r\n" H11 "Date: x\r\nAccept: */*\r\nUser-Agent: close\r\n"
        "Accept-Charset: utf-8\r\nX-Forwarded-Proto: gzip\r\n\r\n"),
@@ -280,6 +289,69 @@ static const http_case_t s_cases[] = {
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: b\rc\r\n\r\n"),
     E400("control byte in a chunk extension",
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a\x01\r\nhello\r\n"),
+    /* 400: chunk extensions that are not ;token[=token-or-quoted-string] (RFC 9112 7.1.1) */
+    E400("bare ';' chunk extension",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ';bad['",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;bad[\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ';bad[' on the last chunk",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n0;bad[\r\n\r\n"),
+    E400("chunk extension without a name",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;=v\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension '=' without a value",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a=\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension value with a non-token byte",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b[\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension with two '='",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b=c\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ending in ';'",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a;\r\nhello\r\n0\r\n\r\n"),
+    E400("whitespace after a chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b \r\nhello\r\n0\r\n\r\n"),
+    E400("whitespace after a chunk extension name",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a \r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension without ';'",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5 a\r\nhello\r\n0\r\n\r\n"),
+    E400("unterminated quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"b\r\nhello\r\n0\r\n\r\n"),
+    E400("bytes after a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"),
+    E400("control byte in a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n"),
+    E400("DEL in a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\x7f\"\r\nhello\r\n0\r\n\r\n"),
+    E400("quoted-pair of a control byte in a chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n"),
+    E400("quoted chunk extension name",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;\"a\"=b\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension hiding a CR LF in quotes",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\r\nhello\r\n0\r\n\r\n\"\r\nhello\r\n0\r\n\r\n"),
+    /* 400: a Transfer-Encoding list that does not end in one chunked (RFC 9112 6.3) */
+    E400("chunked then gzip",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, gzip\r\n\r\n"),
+    E400("chunked twice in one line",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
+    E400("chunked twice",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+    E400("chunked, then gzip on a second line",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
+    E400("chunked in the middle",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked, br\r\n\r\n"),
+    E400("chunked last but also earlier",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, gzip, chunked\r\n\r\n"),
     E400("chunk data not followed by CRLF",
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"),
     E400("chunk data followed by LF only",
@@ -306,10 +378,14 @@ static const http_case_t s_cases[] = {
         "not_implemented"),
     BAD("gzip then chunked", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked\r\n\r\n",
         501, "not_implemented"),
-    BAD("chunked twice",
-        "POST /w HTTP/1.1\r\n" H11
-        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    BAD("gzip, then chunked on a second line",
+        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
         501, "not_implemented"),
+    BAD("empty Transfer-Encoding", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding:\r\n\r\n", 501,
+        "not_implemented"),
+    BAD("chunked with a parameter is another coding",
+        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked;q=1\r\n\r\n", 501,
+        "not_implemented"),
     BAD("identity coding", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: identity\r\n\r\n", 501,
         "not_implemented"),
 
@@ -889,6 +965,8 @@ static void test_http_writes_response_exactly(void **state)
 {
     (void)state;
     char out[256];
+    fake_port_reset();
+    fake_port.wall_trusted = false; /* no Date: the bytes below are exact */
     const char *body = "{\"status\":\"ok\"}";
     int n = cb_http_write_response(out, sizeof out, 200, NULL, NULL, body, strlen(body), false);
     const char *want = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -922,11 +1000,139 @@ static void test_http_writes_response_exactly(void **state)
                      CB_ERR_INVAL);
 }
 
+/* ---- Date (RFC 9110 6.6.1, IMF-fixdate of RFC 9110 5.6.7) ---- */
+
+static void assert_date(int64_t s, const char *want)
+{
+    char out[CB_HTTP_DATE_LEN + 1];
+    memset(out, '#', sizeof out);
+    assert_int_equal(cb_http_date(s, out), CB_HTTP_DATE_LEN);
+    assert_int_equal(strlen(want), CB_HTTP_DATE_LEN);
+    assert_memory_equal(out, want, CB_HTTP_DATE_LEN);
+    assert_int_equal(out[CB_HTTP_DATE_LEN], '#');
+}
+
+static void test_http_date_formats_known_instants(void **state)
+{
+    (void)state;
+    assert_date(0, "Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_date(-1, "Wed, 31 Dec 1969 23:59:59 GMT");
+    assert_date(784111777, "Sun, 06 Nov 1994 08:49:37 GMT"); /* RFC 9110's example */
+    assert_date(946684799, "Fri, 31 Dec 1999 23:59:59 GMT");
+    assert_date(978307200, "Mon, 01 Jan 2001 00:00:00 GMT");
+    assert_date(1795867200, "Sat, 28 Nov 2026 12:00:00 GMT");
+    /* leap years: every 4th, not 2100, but 2000 */
+    assert_date(68169600, "Tue, 29 Feb 1972 00:00:00 GMT");
+    assert_date(951782400, "Tue, 29 Feb 2000 00:00:00 GMT");
+    assert_date(1709164800, "Thu, 29 Feb 2024 00:00:00 GMT");
+    assert_date(4107456000, "Sun, 28 Feb 2100 00:00:00 GMT");
+    assert_date(4107542400, "Mon, 01 Mar 2100 00:00:00 GMT");
+    /* either side of 2038-01-19T03:14:07Z, where a signed 32-bit time_t ends */
+    assert_date(INT64_C(2147483647), "Tue, 19 Jan 2038 03:14:07 GMT");
+    assert_date(INT64_C(2147483648), "Tue, 19 Jan 2038 03:14:08 GMT");
+    assert_date(INT64_C(4294967296), "Sun, 07 Feb 2106 06:28:16 GMT");
+    /* the four-digit years, and past them */
+    assert_date(INT64_C(-62135596800), "Mon, 01 Jan 0001 00:00:00 GMT");
+    assert_date(INT64_C(253402300799), "Fri, 31 Dec 9999 23:59:59 GMT");
+    char out[CB_HTTP_DATE_LEN];
+    assert_int_equal(cb_http_date(INT64_C(253402300800), out), CB_ERR_INVAL);
+    assert_int_equal(cb_http_date(INT64_C(-62135596801), out), CB_ERR_INVAL);
+    assert_int_equal(cb_http_date(INT64_MAX, out), CB_ERR_INVAL);
+    assert_int_equal(cb_http_date(INT64_MIN, out), CB_ERR_INVAL);
+}
+
+/* Against the C library's gmtime + strftime ("C" locale) over 1970..2200 in
+ * steps that visit every day-of-year position, hour and weekday. */
+static void test_http_date_agrees_with_gmtime(void **state)
+{
+    (void)state;
+    if (sizeof(time_t) < 8)
+        skip();
+    for (int64_t s = 0; s < INT64_C(7258118400); s += 86400 * 13 + 3607) {
+        time_t t = (time_t)s;
+        char want[64], got[CB_HTTP_DATE_LEN];
+        assert_int_equal(strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", gmtime(&t)),
+                         CB_HTTP_DATE_LEN);
+        assert_int_equal(cb_http_date(s, got), CB_HTTP_DATE_LEN);
+        assert_memory_equal(got, want, CB_HTTP_DATE_LEN);
+    }
+}
+
+/* The text of the Date field line in a response, or NULL. */
+static const char *date_field(const char *resp, int n)
+{
+    static char v[64];
+    const char *end = strstr(resp, "\r\n\r\n");
+    const char *d = strstr(resp, "\r\nDate: ");
+    assert_true(n > 0 && end != NULL);
+    if (!d || d > end)
+        return NULL;
+    d += 8;
+    const char *e = strstr(d, "\r\n");
+    memcpy(v, d, (size_t)(e - d));
+    v[e - d] = '\0';
+    return v;
+}
+
+static void test_http_response_carries_date_only_while_clock_trusted(void **state)
+{
+    (void)state;
+    char out[512];
+    int n;
+    fake_port_reset(); /* 2026-11-28T12:00:00Z, trusted */
+    fake_port.wall_ms += 999;
+    n = cb_http_write_response(out, sizeof out - 1, 200, NULL, NULL, "{}", 2, false);
+    out[n] = '\0';
+    /* right after the status line */
+    const char *want = "HTTP/1.1 200 OK\r\nDate: Sat, 28 Nov 2026 12:00:00 GMT\r\n"
+                       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    assert_string_equal(out, want);
+    /* every status but 1xx: 4xx, 5xx, a framing error that closes */
+    static const int statuses[] = {204, 400, 404, 413, 431, 500, 501, 503};
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+        n = cb_http_write_response(out, sizeof out - 1, statuses[i], "Retry-After: 60\r\n", NULL,
+                                   "{}", 2, true);
+        out[n] = '\0';
+        assert_non_null(date_field(out, n));
+        assert_string_equal(date_field(out, n), "Sat, 28 Nov 2026 12:00:00 GMT");
+    }
+    n = cb_http_write_response(out, sizeof out - 1, 100, NULL, NULL, NULL, 0, false);
+    out[n] = '\0';
+    assert_string_equal(out, "HTTP/1.1 100 Continue\r\n\r\n");
+
+    /* the next second, and a jump back: the cached text follows the clock */
+    fake_port.wall_ms += 1;
+    n = cb_http_write_response(out, sizeof out - 1, 404, NULL, NULL, NULL, 0, false);
+    out[n] = '\0';
+    assert_string_equal(date_field(out, n), "Sat, 28 Nov 2026 12:00:01 GMT");
+    fake_port.wall_ms = 784111777000LL;
+    n = cb_http_write_response(out, sizeof out - 1, 404, NULL, NULL, NULL, 0, false);
+    out[n] = '\0';
+    assert_string_equal(date_field(out, n), "Sun, 06 Nov 1994 08:49:37 GMT");
+
+    /* untrusted (a board before SNTP): no Date at all */
+    fake_port.wall_trusted = false;
+    n = cb_http_write_response(out, sizeof out - 1, 200, NULL, NULL, "{}", 2, false);
+    out[n] = '\0';
+    assert_null(date_field(out, n));
+    assert_null(strstr(out, "Date"));
+
+    /* a clock past year 9999 gives no Date rather than a wrong one */
+    fake_port.wall_trusted = true;
+    fake_port.wall_ms = INT64_C(253402300800) * 1000;
+    n = cb_http_write_response(out, sizeof out - 1, 200, NULL, NULL, "{}", 2, false);
+    out[n] = '\0';
+    assert_null(date_field(out, n));
+    fake_port_reset();
+}
+
 static void test_http_response_writer_reports_overflow(void **state)
 {
     (void)state;
-    char out[128];
-    const char *want = "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+    char out[160];
+    fake_port_reset(); /* the Date field too must fit */
+    const char *want = "HTTP/1.1 413 Content Too Large\r\nDate: Sat, 28 Nov 2026 12:00:00 GMT\r\n"
+                       "Content-Type: application/json\r\n"
                        "Content-Length: 4\r\nConnection: close\r\n\r\n{\"a\"";
     size_t wl = strlen(want);
     memset(out, '#', sizeof out);
@@ -984,6 +1190,9 @@ int main(void)
         cmocka_unit_test(test_http_rejects_header_over_limit),
         cmocka_unit_test(test_http_rejects_too_many_fields),
         cmocka_unit_test(test_http_writes_response_exactly),
+        cmocka_unit_test(test_http_date_formats_known_instants),
+        cmocka_unit_test(test_http_date_agrees_with_gmtime),
+        cmocka_unit_test(test_http_response_carries_date_only_while_clock_trusted),
         cmocka_unit_test(test_http_response_writer_reports_overflow),
         cmocka_unit_test(test_http_reason_phrases),
     };

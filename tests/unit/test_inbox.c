@@ -16,11 +16,9 @@ static void key_of(uint32_t n, uint8_t key[CB_DUPKEY_LEN])
 {
     char job[32];
     snprintf(job, sizeof job, "JOB-%u", (unsigned)n);
-    cb_event_t ev = {.created_at = cb_span_str("2026-11-28T12:00:00Z"),
-                     .sender = cb_span_str("SH"),
-                     .job_id = cb_span_str(job),
-                     .client_id = cb_span_str("acme")};
-    cb_inbox_key(&ev, CB_SPAN_NONE, key);
+    const cb_span_t tuple[4] = {cb_span_str("2026-11-28T12:00:00Z"), cb_span_str("acme"),
+                                cb_span_str("SH"), cb_span_str(job)};
+    cb_inbox_key(3, tuple, 4, key);
 }
 
 static cb_record_event_t rec(uint32_t seq, const char *text)
@@ -40,55 +38,58 @@ static int setup(void **state)
     return 0;
 }
 
-static void test_inbox_key_ignores_text_but_not_identity(void **state)
+static void test_inbox_key_covers_scheme_and_every_field_of_the_tuple(void **state)
 {
     (void)state;
-    cb_event_t a = {.id = cb_span_str("e1"),
-                    .created_at = cb_span_str("2026-11-28T12:00:00Z"),
-                    .type = cb_span_str("CHAT"),
-                    .client_id = cb_span_str("acme"),
-                    .sender = cb_span_str("SH"),
-                    .job_id = cb_span_str("J1"),
-                    .text = cb_span_str("hello")};
-    cb_event_t b = a;
+    const cb_span_t a[4] = {cb_span_str("2026-11-28T12:00:00Z"), cb_span_str("acme"),
+                            cb_span_str("SH"), cb_span_str("J1")};
+    cb_span_t b[4];
     uint8_t ka[CB_DUPKEY_LEN], kb[CB_DUPKEY_LEN];
-    cb_inbox_key(&a, CB_SPAN_NONE, ka);
-    b.text = cb_span_str("changed text");
-    cb_inbox_key(&b, CB_SPAN_NONE, kb);
-    assert_memory_equal(ka, kb, CB_DUPKEY_LEN);
-
-    const char *fields[] = {"id", "created_at", "type", "client_id", "sender", "job_id"};
-    for (size_t i = 0; i < 6; i++) {
-        b = a;
-        cb_span_t *f[] = {&b.id, &b.created_at, &b.type, &b.client_id, &b.sender, &b.job_id};
-        *f[i] = cb_span_str("other");
-        cb_inbox_key(&b, CB_SPAN_NONE, kb);
+    cb_inbox_key(3, a, 4, ka);
+    memcpy(b, a, sizeof b);
+    cb_inbox_key(3, b, 4, kb);
+    assert_memory_equal(ka, kb, CB_DUPKEY_LEN); /* same input, same key */
+    cb_inbox_key(1, a, 4, kb);
+    assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN); /* the scheme counts */
+    cb_inbox_key(3, a, 3, kb);
+    assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN); /* a shorter tuple differs */
+    for (size_t i = 0; i < 4; i++) {
+        memcpy(b, a, sizeof b);
+        b[i] = cb_span_str("other");
+        cb_inbox_key(3, b, 4, kb);
         if (memcmp(ka, kb, CB_DUPKEY_LEN) == 0)
-            fail_msg("field %s does not change the key", fields[i]);
+            fail_msg("field %u does not change the key", (unsigned)i);
+        b[i] = CB_SPAN_NONE;
+        cb_inbox_key(3, b, 4, ka);
+        b[i] = cb_span("", 0);
+        cb_inbox_key(3, b, 4, kb);
+        if (memcmp(ka, kb, CB_DUPKEY_LEN) == 0)
+            fail_msg("field %u: absent and empty give one key", (unsigned)i);
+        cb_inbox_key(3, a, 4, ka);
     }
-    cb_inbox_key(&a, cb_span_str("2026-11-28T12:00:00Z"), kb);
-    assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN); /* the V3 t= value counts */
-    b = a;
-    b.id = cb_span_str("");
-    cb_inbox_key(&b, CB_SPAN_NONE, kb);
-    a.id = CB_SPAN_NONE;
-    cb_inbox_key(&a, CB_SPAN_NONE, ka);
-    assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN); /* absent is not empty */
     /* bytes moved across a field boundary make another key */
-    a = (cb_event_t){.id = cb_span_str("ab"), .created_at = cb_span_str("c")};
-    b = (cb_event_t){.id = cb_span_str("a"), .created_at = cb_span_str("bc")};
-    cb_inbox_key(&a, CB_SPAN_NONE, ka);
-    cb_inbox_key(&b, CB_SPAN_NONE, kb);
+    const cb_span_t m1[2] = {cb_span_str("ab"), cb_span_str("c")};
+    const cb_span_t m2[2] = {cb_span_str("a"), cb_span_str("bc")};
+    cb_inbox_key(1, m1, 2, ka);
+    cb_inbox_key(1, m2, 2, kb);
     assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN);
     /* a long field (two-byte length prefix) too */
     char lng[300];
     memset(lng, 'x', sizeof lng - 1);
     lng[sizeof lng - 1] = '\0';
-    a = (cb_event_t){.job_id = cb_span_str(lng)};
-    b = (cb_event_t){.job_id = cb_span(lng, sizeof lng - 2)};
-    cb_inbox_key(&a, CB_SPAN_NONE, ka);
-    cb_inbox_key(&b, CB_SPAN_NONE, kb);
+    const cb_span_t l1[1] = {cb_span_str(lng)};
+    const cb_span_t l2[1] = {cb_span(lng, sizeof lng - 2)};
+    cb_inbox_key(1, l1, 1, ka);
+    cb_inbox_key(1, l2, 1, kb);
     assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN);
+    /* fields past the maximum are not read */
+    cb_span_t many[CB_INBOX_KEY_FIELDS_MAX + 1];
+    for (size_t i = 0; i <= CB_INBOX_KEY_FIELDS_MAX; i++)
+        many[i] = cb_span_str("f");
+    cb_inbox_key(0, many, CB_INBOX_KEY_FIELDS_MAX, ka);
+    many[CB_INBOX_KEY_FIELDS_MAX] = cb_span_str("ignored");
+    cb_inbox_key(0, many, CB_INBOX_KEY_FIELDS_MAX + 1, kb);
+    assert_memory_equal(ka, kb, CB_DUPKEY_LEN);
 }
 
 static void test_inbox_remembers_last_1024_and_forgets_oldest(void **state)
@@ -256,7 +257,7 @@ static void test_inbox_cache_keeps_job_id_end_and_cuts_text_on_char_boundary(voi
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_inbox_key_ignores_text_but_not_identity, setup),
+        cmocka_unit_test_setup(test_inbox_key_covers_scheme_and_every_field_of_the_tuple, setup),
         cmocka_unit_test_setup(test_inbox_remembers_last_1024_and_forgets_oldest, setup),
         cmocka_unit_test_setup(test_inbox_replay_does_not_let_old_events_push_out_new_keys, setup),
         cmocka_unit_test_setup(test_inbox_pending_then_durable_or_forgotten, setup),

@@ -196,22 +196,22 @@ static void test_send_sign_headers_verify_on_the_device(void **state)
             assert_true(send_sign_header(&ev, sigs[s], cb_span_str(SECRET), CB_SPAN_NONE, &name,
                                          val, sizeof val) > 0);
             bool v1 = sigs[s] == SEND_SIG_V1;
-            cb_span_t signed_ts;
+            cb_auth_sig_signed_t sg;
             assert_int_equal(cb_auth_sig_check(&ev, v1 ? cb_span_str(val) : CB_SPAN_NONE,
-                                               v1 ? CB_SPAN_NONE : cb_span_str(val), secrets, 1,
-                                               &signed_ts, NULL),
+                                               v1 ? CB_SPAN_NONE : cb_span_str(val),
+                                               CB_SIG_V1 | CB_SIG_V3, secrets, 1, &sg),
                              CB_OK);
             /* the replay window applies to what the tool meant to sign */
             const char *want_ts = sigs[s] == SEND_SIG_V3_BARE && with_ts
                                       ? "1764331200000"
                                       : "2026-11-28T12:00:00.000Z";
-            assert_true(span_is(signed_ts, want_ts));
+            assert_true(span_is(sg.ts, want_ts));
             /* another secret does not verify */
             assert_true(send_sign_header(&ev, sigs[s], cb_span_str("other"), CB_SPAN_NONE, &name,
                                          val, sizeof val) > 0);
             assert_int_equal(cb_auth_sig_check(&ev, v1 ? cb_span_str(val) : CB_SPAN_NONE,
-                                               v1 ? CB_SPAN_NONE : cb_span_str(val), secrets, 1,
-                                               NULL, NULL),
+                                               v1 ? CB_SPAN_NONE : cb_span_str(val),
+                                               CB_SIG_V1 | CB_SIG_V3, secrets, 1, NULL),
                              CB_ERR_AUTH_INVALID);
         }
     }
@@ -256,6 +256,18 @@ static void test_send_sign_header_reports_a_small_buffer(void **state)
         64);
 }
 
+/* "both" is two headers, so it has no single header value of its own. */
+static void test_send_sign_header_refuses_both(void **state)
+{
+    (void)state;
+    cb_event_t ev = std_event();
+    const char *name = NULL;
+    char val[256];
+    assert_int_equal(send_sign_header(&ev, SEND_SIG_BOTH, cb_span_str(SECRET), CB_SPAN_NONE, &name,
+                                      val, sizeof val),
+                     CB_ERR_INVAL);
+}
+
 static void test_send_sig_names_map_to_schemes(void **state)
 {
     (void)state;
@@ -266,6 +278,8 @@ static void test_send_sig_names_map_to_schemes(void **state)
     assert_int_equal(s, SEND_SIG_V3);
     assert_int_equal(send_sig_from_name("v3-bare", &s), CB_OK);
     assert_int_equal(s, SEND_SIG_V3_BARE);
+    assert_int_equal(send_sig_from_name("both", &s), CB_OK);
+    assert_int_equal(s, SEND_SIG_BOTH);
     assert_int_equal(send_sig_from_name("V3", &s), CB_ERR_INVAL);
     assert_int_equal(send_sig_from_name("", &s), CB_ERR_INVAL);
 }
@@ -274,6 +288,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_send_sign_vectors_give_the_vector_signature),
+        cmocka_unit_test(test_send_sign_header_refuses_both),
         cmocka_unit_test(test_send_sign_body_round_trips_every_field),
         cmocka_unit_test(test_send_sign_body_leaves_absent_fields_out),
         cmocka_unit_test(test_send_sign_body_reports_a_small_buffer),

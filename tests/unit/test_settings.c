@@ -216,6 +216,24 @@ static void test_settings_sets_auth_and_fsync_enums(void **state)
     assert_string_equal(cb_settings_auth_name(CB_AUTH_DYNAMIC), "dynamic");
 }
 
+static void test_settings_sets_signature_scheme(void **state)
+{
+    (void)state;
+    assert_int_equal(s.signature_scheme, CB_SCHEME_AUTO); /* the default */
+    assert_int_equal(set("signature_scheme", "v3"), CB_OK);
+    assert_int_equal(s.signature_scheme, CB_SCHEME_V3);
+    assert_int_equal(set("signature_scheme", "v1"), CB_OK);
+    assert_int_equal(s.signature_scheme, CB_SCHEME_V1);
+    assert_int_equal(set("signature_scheme", "auto"), CB_OK);
+    assert_int_equal(s.signature_scheme, CB_SCHEME_AUTO);
+    assert_int_equal(set("signature_scheme", "V3"), CB_ERR_INVAL);
+    assert_err_names("signature_scheme");
+    assert_non_null(strstr(err, "must be auto, v3 or v1"));
+    assert_int_equal(s.signature_scheme, CB_SCHEME_AUTO);
+    assert_string_equal(cb_settings_scheme_name(CB_SCHEME_V3), "v3");
+    assert_int_equal(check(), CB_OK);
+}
+
 static void test_settings_rejects_numbers_out_of_range_or_malformed(void **state)
 {
     (void)state;
@@ -701,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup(test_settings_sets_every_string_key, setup),
         cmocka_unit_test_setup(test_settings_sets_every_number_key, setup),
         cmocka_unit_test_setup(test_settings_sets_auth_and_fsync_enums, setup),
+        cmocka_unit_test_setup(test_settings_sets_signature_scheme, setup),
         cmocka_unit_test_setup(test_settings_rejects_numbers_out_of_range_or_malformed, setup),
         cmocka_unit_test_setup(test_settings_display_is_2_or_4_rows_of_16_or_20, setup),
         cmocka_unit_test_setup(test_settings_rejects_overlong_string_without_truncating, setup),

@@ -73,6 +73,7 @@ static struct {
     bool renew_open;
     send_buf_t token; /* dynamic token, NUL-terminated */
     char auth_value[4096];
+    char auth_value2[256]; /* the V1 header of --sig both */
     bool created_at_given;
 } s_run;
 
@@ -81,7 +82,7 @@ static void usage(FILE *f)
     fputs("usage: instaleap-send --url http://HOST[:PORT][/PATH] [options]\n"
           "event:  --text T --job-id J --sender CODE --client-id C --created-at ISO\n"
           "        --id ID --type TYPE --timestamp TS --omit FIELD --body-file F\n"
-          "auth:   --auth signature|static|dynamic|none --secret S --sig v1|v3|v3-bare\n"
+          "auth:   --auth signature|static|dynamic|none --secret S --sig v1|v3|v3-bare|both\n"
           "        --v3-t TS --token T --token-header H --renew-url URL --cred-id ID\n"
           "        --cred-secret S --cred-format formData|urlEncoded|json --cred-id-field N\n"
           "        --cred-secret-field N --expect-status N --token-field NAME\n"
@@ -230,7 +231,7 @@ static void parse_mix(const char *s)
         if (s_opt.nmix >= MAX_MIX)
             die_usage("--mix takes at most 8 schemes (%s)", s);
         if (send_sig_from_name(t, &s_opt.mix[s_opt.nmix++]) != CB_OK)
-            die_usage("--mix: unknown scheme \"%s\" (v1, v3, v3-bare)", t);
+            die_usage("--mix: unknown scheme \"%s\" (v1, v3, v3-bare, both)", t);
     }
     if (s_opt.nmix == 0)
         die_usage("--mix needs schemes, e.g. v1,v3 (got \"%s\")", s);
@@ -322,7 +323,7 @@ static void parse_args(int argc, char **argv)
             break;
         case O_SIG:
             if (send_sig_from_name(optarg, &s_opt.sig) != CB_OK)
-                die_usage("--sig: unknown scheme \"%s\" (v1, v3, v3-bare)", optarg);
+                die_usage("--sig: unknown scheme \"%s\" (v1, v3, v3-bare, both)", optarg);
             break;
         case O_V3_T:
             s_opt.v3_t = optarg;
@@ -499,22 +500,32 @@ static char *read_file(const char *path, size_t *len)
 
 /* ---- auth headers ---- */
 
-/* Fills pairs (name, value) with the auth header for ev under sig; returns
- * the number of pairs (0 or 1). value storage: s_run.auth_value. */
-static size_t auth_pairs(const cb_event_t *ev, send_sig_t sig, const char *pairs[2])
+/* One signature header into pairs[0..1]. */
+static void sig_pair(const cb_event_t *ev, send_sig_t sig, char *value, size_t cap,
+                     const char **pairs)
+{
+    if (send_sign_header(ev, sig, cb_span_str(s_opt.secret), cb_span_str(s_opt.v3_t), &pairs[0],
+                         value, cap) < 0) {
+        fprintf(stderr, "instaleap-send: V3 t= value too long\n");
+        exit(EXIT_USAGE);
+    }
+    pairs[1] = value;
+}
+
+/* Fills pairs (name, value, ...) with the auth headers for ev under sig;
+ * returns the number of pairs (0 to 2: --sig both sends V3 and V1). value
+ * storage: s_run.auth_value, s_run.auth_value2. */
+static size_t auth_pairs(const cb_event_t *ev, send_sig_t sig, const char *pairs[4])
 {
     switch (s_opt.auth) {
-    case AUTH_SIGNATURE: {
-        const char *name;
-        if (send_sign_header(ev, sig, cb_span_str(s_opt.secret), cb_span_str(s_opt.v3_t), &name,
-                             s_run.auth_value, sizeof s_run.auth_value) < 0) {
-            fprintf(stderr, "instaleap-send: V3 t= value too long\n");
-            exit(EXIT_USAGE);
+    case AUTH_SIGNATURE:
+        if (sig != SEND_SIG_BOTH) {
+            sig_pair(ev, sig, s_run.auth_value, sizeof s_run.auth_value, pairs);
+            return 1;
         }
-        pairs[0] = name;
-        pairs[1] = s_run.auth_value;
-        return 1;
-    }
+        sig_pair(ev, SEND_SIG_V3, s_run.auth_value, sizeof s_run.auth_value, pairs);
+        sig_pair(ev, SEND_SIG_V1, s_run.auth_value2, sizeof s_run.auth_value2, pairs + 2);
+        return 2;
     case AUTH_STATIC:
         pairs[0] = s_opt.token_header;
         pairs[1] = s_opt.token;
@@ -684,7 +695,7 @@ static int renew_token(void)
 static void build_webhook(send_buf_t *req, const cb_event_t *ev, send_sig_t sig, const char *body,
                           size_t len)
 {
-    const char *pairs[2];
+    const char *pairs[4];
     size_t np = auth_pairs(ev, sig, pairs);
     req->len = 0;
     send_request_build(req, s_opt.method, &s_run.url, "application/json", pairs, np, &s_run.extra,

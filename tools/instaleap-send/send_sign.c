@@ -22,6 +22,8 @@ int send_sig_from_name(const char *name, send_sig_t *out)
         *out = SEND_SIG_V3;
     else if (strcmp(name, "v3-bare") == 0)
         *out = SEND_SIG_V3_BARE;
+    else if (strcmp(name, "both") == 0)
+        *out = SEND_SIG_BOTH;
     else
         return CB_ERR_INVAL;
     return CB_OK;
@@ -95,11 +97,13 @@ int send_sign_header(const cb_event_t *ev, send_sig_t sig, cb_span_t secret, cb_
         cb_span_t ts = t.p ? t : ev->created_at;
         cb_auth_sig_v3(ev, ts, secret, hex);
         n = snprintf(value, cap, "t=%.*s,v3=%s", (int)ts.len, ts.p ? ts.p : "", hex);
-    } else {
+    } else if (sig == SEND_SIG_V3_BARE) {
         *name = "InstaLeap-Signature-V3";
         cb_span_t ts = t.p ? t : ev->timestamp.p ? ev->timestamp : ev->created_at;
         cb_auth_sig_v3(ev, ts, secret, hex);
         n = snprintf(value, cap, "%s", hex);
+    } else {
+        return CB_ERR_INVAL;
     }
     if (n < 0 || (size_t)n >= cap)
         return CB_ERR_NOMEM;
