@@ -37,6 +37,11 @@ VERBOSE = False
 REMOTE = {"url": None, "signal_log": None, "signal_prefix": None}
 
 WEBHOOK = "/webhooks/instaleap/chat"
+# The build's limits the limit tests probe (app/cb_config.h: CB_CFG_*): the
+# host's by default; a board's runner (tests/board/qemu_board.py) passes its
+# own config header's in CB_E2E_LIMITS (JSON, the same keys).
+LIMITS = dict({"body_max": 16384, "line_max": 2048, "headers_max": 8192, "max_fields": 64,
+               "max_conn": 64}, **json.loads(os.environ.get("CB_E2E_LIMITS") or "{}"))
 SECRET = "e2e-current-9f2c7a41d3"
 SECRET_NEXT = "e2e-next-5b8e0c66aa"
 ADMIN_TOKEN = "e2e-admin-71c0de2f9b"

@@ -1,19 +1,19 @@
-/* startup.c - the image's first code: the vector table the Cortex-M3 reads
- * at reset (initial stack pointer, Reset_Handler), .data/.bss set-up, the
- * fault handlers, and the reset/panic helpers. Calls main(). */
+/* startup.c - the image's first code on any Cortex-M3 board: the system part
+ * of the vector table (initial stack pointer, Reset_Handler, faults, SysTick;
+ * the board's interrupts follow), .data/.bss set-up, the fault report, and
+ * the reset/panic helpers. Calls main() (cortexm/main.c). */
 #include "board.h"
 
 #include <string.h>
 
-/* From mps2_an385.ld */
+/* From the board's linker script */
 extern uint32_t _sidata[], _sdata[], _edata[], _sbss[], _ebss[], _estack[], _sstack[];
 
 int main(void);
+static const board_vector_t s_vectors[16];
 void Reset_Handler(void);
-void Default_Handler(void);
 void HardFault_Handler(void);
 void SysTick_Handler(void);
-void ETH_IRQHandler(void);
 
 /* Fills the main stack with a pattern so the stats can show its high-water
  * mark. Runs before .bss is cleared, on the top of that same stack: only
@@ -31,7 +31,7 @@ void Reset_Handler(void)
     __asm volatile("mov %0, sp" : "=r"(sp));
     for (volatile uint32_t *p = _sstack; (uintptr_t)p < sp - 256u; p++)
         *p = STACK_PAINT;
-    SCB_VTOR = 0; /* the table below sits at 0x0 (QEMU loads the image there) */
+    SCB_VTOR = (uint32_t)(uintptr_t)s_vectors;
     main();
     board_panic("main returned");
 }
@@ -98,12 +98,10 @@ void SVC_Handler(void) WEAK_ALIAS;
 void DebugMon_Handler(void) WEAK_ALIAS;
 void PendSV_Handler(void) WEAK_ALIAS;
 
-typedef void (*vector_t)(void);
-
-/* 16 system exceptions, then the AN385's 32 interrupts (AN385 table 3-3):
- * only the LAN9118's (13) is enabled; the UART is polled. */
-__attribute__((section(".vectors"), used)) static const vector_t s_vectors[16 + 32] = {
-    (vector_t)(uintptr_t)_estack,
+/* The 16 system exceptions; the board's interrupt vectors follow them in
+ * section .vectors.irq (the linker script keeps the two together). */
+__attribute__((section(".vectors"), used)) static const board_vector_t s_vectors[16] = {
+    (board_vector_t)(uintptr_t)_estack,
     Reset_Handler,
     NMI_Handler,
     HardFault_Handler,
@@ -119,38 +117,4 @@ __attribute__((section(".vectors"), used)) static const vector_t s_vectors[16 + 
     0,
     PendSV_Handler,
     SysTick_Handler,
-    /* IRQ 0..12: UARTs, timers, dual timer, SPI, UART overflow */
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    ETH_IRQHandler, /* 13: ETH_IRQn */
-    /* 14..31: audio, SPI, GPIO, UART3/4 */
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
 };

@@ -1,7 +1,7 @@
-/* port.c - the cb_port.h hooks that go through the UART: the log ("log| "
- * lines), the signal log ("signal| " lines), the 2x16 (or 4x20) display
- * drawn with VT100 sequences in a box at the top of the terminal, and the
- * keyboard as the button. Called by the core; keys also by board_keys_poll. */
+/* console.c - the console port on the board's UART: text output, the log
+ * ("log| " lines), the signal log ("signal| " lines), the display mirrored as
+ * VT100 frames in a box at the top of the terminal, and the keyboard as a
+ * second button. Called by the core, lwIP's diagnostics and the board. */
 #include "board.h"
 #include "cb_log.h"
 #include "cb_config.h"
@@ -19,20 +19,44 @@ static struct {
     char frame[(CB_CFG_DISPLAY_ROWS_MAX + 2) * (CB_CFG_DISPLAY_COLS_MAX + 16) + 16];
 } s_port;
 
+/* ---- text ---- */
+
+void board_uart_puts(const char *s)
+{
+    board_uart_write(s, strlen(s));
+}
+
+void board_vprintf(const char *fmt, va_list ap)
+{
+    static char buf[512];
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    if (n < 0)
+        return;
+    board_uart_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void board_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    board_vprintf(fmt, ap);
+    va_end(ap);
+}
+
 /* ---- display ----
  * The box takes terminal rows 1..rows+2; the log scrolls below it (DECSTBM).
  * A frame is one burst "ESC 7, (ESC [r;1H, text) per row, ESC 8": cursor
  * saved and restored, so log lines are never cut. tests/board reads frames
  * back out of the UART stream by these markers. */
 
-void board_display_init(unsigned rows)
+void board_console_display_init(unsigned rows)
 {
     s_port.rows = rows;
     /* clear, scroll region from the row under the box, cursor there */
     board_printf("\x1b[2J\x1b[%u;r\x1b[%u;1H", rows + 3, rows + 3);
 }
 
-void cb_port_display_draw(const char *const *lines, unsigned rows, unsigned cols)
+void board_console_draw(const char *const *lines, unsigned rows, unsigned cols)
 {
     char *f = s_port.frame;
     size_t cap = sizeof s_port.frame, n = 0;
@@ -141,6 +165,8 @@ void board_keys_poll(void)
 bool cb_port_button_pressed(void)
 {
     board_keys_poll();
+    if (board_button_take())
+        return true;
     if (!s_port.presses)
         return false;
     s_port.presses--;

@@ -24,7 +24,7 @@ int coop_spawn(void (*fn)(void *), void *arg, void *stack, size_t size);
  * device or time will make true (sys_arch.c's semaphores, mailboxes and
  * mutexes): hands over to the other context; when both wait, runs the idle
  * hook and, if it found nothing, sleeps until the next interrupt (SysTick
- * at 1 kHz or the LAN9118's). Returns with the caller to re-check. */
+ * at 1 kHz or the board's Ethernet). Returns with the caller to re-check. */
 void coop_wait(void);
 
 /* Something a waiter may be waiting for happened (a semaphore signalled, a

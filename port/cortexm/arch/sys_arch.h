@@ -1,4 +1,4 @@
-/* arch/sys_arch.h - the types of lwIP's OS layer on the board's two-context
+/* arch/sys_arch.h - the types of lwIP's OS layer on the boards' two-context
  * cooperative scheduler (coop.h); the functions are in sys_arch.c. Waiting
  * on any of these hands the CPU to the other context. */
 #ifndef CB_BOARD_LWIP_SYS_ARCH_H
@@ -9,7 +9,7 @@
 
 /* Every mailbox's capacity, held inline (netconns embed their mailboxes, so
  * no pool is needed); lwipopts.h keeps every *_MBOX_SIZE within it. */
-#define CB_SYS_MBOX_CAP 16
+#define CB_SYS_MBOX_CAP CB_LWIP_MBOX
 
 typedef struct {
     uint32_t count;

@@ -1,9 +1,9 @@
-/* entropy.c - the board's randomness. The AN385 has no TRNG: the pool mixes
- * the timing of external events - each Ethernet frame's arrival read on the
- * LAN9118's 25 MHz free-running counter and on SysTick, UART key presses,
- * and SysTick jitter sampled at start-up - with the MAC address, through
- * SHA-256. Used for the token device key (cb_port_random) and, through a
- * cheap generator seeded from it, for lwIP's ports, ISNs and DHCP xid. */
+/* entropy.c - the boards' randomness, for parts without a TRNG: the pool
+ * mixes the timing of external events - each Ethernet frame's arrival (the
+ * board's driver times it), key and button presses, and SysTick jitter
+ * sampled at start-up - with the MAC address, through SHA-256. Used for the token device key
+ * (cb_port_random) and, through a cheap generator seeded from it, for lwIP's ports, ISNs and DHCP
+ * xid. */
 #include "board.h"
 #include "cb_crypto.h"
 #include "cb_err.h"

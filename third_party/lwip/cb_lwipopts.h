@@ -1,10 +1,35 @@
-/* lwipopts.h - lwIP 2.1.3's options for the mps2-an385 board: sockets over
- * the two-context cooperative OS layer (sys_arch.c), IPv4 + TCP + DHCP,
- * fixed pools sized for CB_CFG_MAX_CONN connections. Everything not set here
- * keeps lwIP's default (src/include/lwip/opt.h). The host lwIP runner
- * (port/lwip) uses Debian's prebuilt liblwip and its options, not these. */
-#ifndef CB_BOARD_LWIPOPTS_H
-#define CB_BOARD_LWIPOPTS_H
+/* cb_lwipopts.h - the template of lwIP 2.1.3's options for every board:
+ * sockets over the two-context cooperative OS layer (port/cortexm), IPv4 +
+ * TCP + DHCP, fixed pools sized for CB_CFG_MAX_CONN connections. A board's
+ * lwipopts.h includes its config header (through cb_config.h), sets the
+ * CB_LWIP_* sizes below that differ from these defaults, then includes this.
+ * Everything not set keeps lwIP's default (src/include/lwip/opt.h). The host
+ * lwIP runner (port/lwip) links Debian's prebuilt liblwip, whose options are
+ * compiled in: it shares the glue (port/lwip/cb_net.h), not these. */
+#ifndef CB_LWIPOPTS_H
+#define CB_LWIPOPTS_H
+
+#include "cb_config.h"
+
+/* ---- the board's sizes (its lwipopts.h may set them first) ---- */
+#ifndef CB_LWIP_TCPIP_STACK
+#define CB_LWIP_TCPIP_STACK 4096 /* bytes of the tcpip thread's stack */
+#endif
+#ifndef CB_LWIP_MEM_SIZE
+#define CB_LWIP_MEM_SIZE (32 * 1024) /* lwIP's heap: outgoing data */
+#endif
+#ifndef CB_LWIP_PBUF_POOL
+#define CB_LWIP_PBUF_POOL 32 /* received frames held at once */
+#endif
+#ifndef CB_LWIP_WND_MSS
+#define CB_LWIP_WND_MSS 4 /* receive window and send buffer, in segments */
+#endif
+#ifndef CB_LWIP_TCP_SEG
+#define CB_LWIP_TCP_SEG 64 /* queued outgoing segments, all connections */
+#endif
+#ifndef CB_LWIP_MBOX
+#define CB_LWIP_MBOX 16 /* tcpip and receive mailboxes (arch/sys_arch.h) */
+#endif
 
 /* ---- OS layer ---- */
 #define NO_SYS               0
@@ -14,12 +39,12 @@
  * context switches. Received frames still go through the tcpip mailbox. */
 #define LWIP_TCPIP_CORE_LOCKING       1
 #define LWIP_TCPIP_CORE_LOCKING_INPUT 0
-#define TCPIP_THREAD_STACKSIZE        4096
+#define TCPIP_THREAD_STACKSIZE        CB_LWIP_TCPIP_STACK
 #define TCPIP_THREAD_PRIO             1
 /* Mailboxes are inline rings of CB_SYS_MBOX_CAP (arch/sys_arch.h). */
-#define TCPIP_MBOX_SIZE             16
-#define DEFAULT_TCP_RECVMBOX_SIZE   16
-#define DEFAULT_ACCEPTMBOX_SIZE     16
+#define TCPIP_MBOX_SIZE             CB_LWIP_MBOX
+#define DEFAULT_TCP_RECVMBOX_SIZE   CB_LWIP_MBOX
+#define DEFAULT_ACCEPTMBOX_SIZE     CB_LWIP_MBOX
 #define DEFAULT_UDP_RECVMBOX_SIZE   4
 #define DEFAULT_RAW_RECVMBOX_SIZE   4
 #define LWIP_NETCONN_SEM_PER_THREAD 0
@@ -37,19 +62,15 @@
  * response is CB_CFG_RESP_MAX (4 KiB); when the heap is short, lwip_send
  * answers EWOULDBLOCK and the loop waits for POLLOUT. The e2e suite peaks
  * under 5 KiB ('s' key). */
-#define MEM_SIZE (32 * 1024)
+#define MEM_SIZE CB_LWIP_MEM_SIZE
 
 /* The loop holds 2 * CB_CFG_MAX_CONN sockets (serving + draining) plus the
- * listener; TIME_WAIT pcbs beyond the pool are recycled oldest first. The
- * board's CMakeLists passes CB_CFG_MAX_CONN to lwIP's sources too. */
-#ifndef CB_CFG_MAX_CONN
-#error "CB_CFG_MAX_CONN must be defined for lwIP as for the core (boards/mps2-an385/CMakeLists.txt)"
-#endif
+ * listener; TIME_WAIT pcbs beyond the pool are recycled oldest first. */
 #define CB_BOARD_SOCKETS         (2 * CB_CFG_MAX_CONN + 1)
 #define MEMP_NUM_NETCONN         (CB_BOARD_SOCKETS + 2)
 #define MEMP_NUM_TCP_PCB         (CB_BOARD_SOCKETS + 8)
 #define MEMP_NUM_TCP_PCB_LISTEN  2
-#define MEMP_NUM_TCP_SEG         64
+#define MEMP_NUM_TCP_SEG         CB_LWIP_TCP_SEG
 #define MEMP_NUM_UDP_PCB         2 /* DHCP */
 #define MEMP_NUM_RAW_PCB         0
 #define MEMP_NUM_NETBUF          4
@@ -64,7 +85,7 @@
 #define ARP_QUEUE_LEN      CB_BOARD_SOCKETS
 #define MEMP_NUM_ARP_QUEUE CB_BOARD_SOCKETS
 /* Received frames: one Ethernet frame per pool buffer. */
-#define PBUF_POOL_SIZE    32
+#define PBUF_POOL_SIZE    CB_LWIP_PBUF_POOL
 #define PBUF_POOL_BUFSIZE 1536
 
 /* ---- protocols ---- */
@@ -88,8 +109,8 @@
 #define LWIP_NETIF_STATUS_CALLBACK 1
 
 #define TCP_MSS            1460
-#define TCP_WND            (4 * TCP_MSS)
-#define TCP_SND_BUF        (4 * TCP_MSS)
+#define TCP_WND            (CB_LWIP_WND_MSS * TCP_MSS)
+#define TCP_SND_BUF        (CB_LWIP_WND_MSS * TCP_MSS)
 #define TCP_SND_QUEUELEN   (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_QUEUE_OOSEQ    1
 #define LWIP_TCP_KEEPALIVE 0

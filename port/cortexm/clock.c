@@ -1,13 +1,13 @@
-/* clock.c - SysTick at 1 kHz: the monotonic clock (cb_port_now_ms), the
- * wall clock (untrusted: no SNTP on this board), and the buzzer, played on
- * the FPGA I/O LEDs from the tick interrupt (cb_port_buzzer_play). */
+/* clock.c - SysTick at 1 kHz on any Cortex-M3 board: the monotonic clock
+ * (cb_port_now_ms), the wall clock (untrusted: no SNTP yet), the buzzer
+ * pattern stepped from the tick (the board switches its output), and the
+ * board's button sampled every tick. */
 #include "board.h"
 #include "cb_config.h"
 #include "cb_err.h"
 #include "cb_port.h"
 
-#define FPGAIO_LED0    REG32(FPGAIO_BASE + 0x00u) /* AN385 3.9: bits 1:0 = user LEDs */
-#define BUZZER_STEP_MS 100u                       /* cb_port.h: one pattern step */
+#define BUZZER_STEP_MS 100u /* cb_port.h: one pattern step */
 
 static struct {
     volatile uint64_t ms;
@@ -16,6 +16,8 @@ static struct {
     char pattern[CB_CFG_STR_MAX];
     volatile uint32_t step, step_ms;
     volatile bool playing;
+    volatile uint32_t presses; /* button presses counted by the tick */
+    uint32_t taken;            /* presses handed to the core */
 } s_clock;
 
 void board_clock_init(void)
@@ -24,25 +26,29 @@ void board_clock_init(void)
     SYST_RVR = BOARD_CPU_HZ / 1000u - 1u;
     SYST_CVR = 0;
     SYST_CSR = (1u << 2) | (1u << 1) | (1u << 0); /* CLKSOURCE | TICKINT | ENABLE */
-    FPGAIO_LED0 = 0;
+    board_buzzer_set(false);
 }
 
-void SysTick_Handler(void)
+static void buzzer_step(void)
 {
-    s_clock.ms++;
-    if (!s_clock.playing)
-        return;
-    if (++s_clock.step_ms < BUZZER_STEP_MS)
+    if (!s_clock.playing || ++s_clock.step_ms < BUZZER_STEP_MS)
         return;
     s_clock.step_ms = 0;
     char c = s_clock.pattern[s_clock.step];
     if (c == '\0') { /* the pattern is over: buzzer off */
         s_clock.playing = false;
-        FPGAIO_LED0 = 0;
+        board_buzzer_set(false);
         return;
     }
-    FPGAIO_LED0 = c == '-' ? 0x3u : 0x0u;
+    board_buzzer_set(c == '-');
     s_clock.step++;
+}
+
+void SysTick_Handler(void)
+{
+    s_clock.ms++;
+    s_clock.presses += board_button_tick();
+    buzzer_step();
 }
 
 uint32_t board_ms32(void)
@@ -58,8 +64,8 @@ uint64_t cb_port_now_ms(void)
     return ms;
 }
 
-/* No trusted wall clock until SNTP, which this board does not run: the
- * replay window is not applied here (SPEC 2). */
+/* No trusted wall clock until SNTP, which the boards do not run yet: the
+ * replay window is not applied (SPEC 2). */
 int cb_port_wall_ms(int64_t *out)
 {
     (void)out;
@@ -81,12 +87,11 @@ void cb_port_buzzer_play(const char *pattern)
     irq_restore(pm);
 }
 
-void board_leds_set(uint32_t bits)
+bool board_button_take(void)
 {
-    FPGAIO_LED0 = bits & 0x3u;
-}
-
-uint32_t board_leds(void)
-{
-    return FPGAIO_LED0 & 0x3u;
+    if (s_clock.taken == s_clock.presses)
+        return false;
+    s_clock.taken++;
+    board_entropy_add(board_cycles() ^ s_clock.taken);
+    return true;
 }

@@ -1,7 +1,8 @@
-/* main.c - the mps2-an385 firmware: UART, clock, entropy, build-time settings
- * (cb_settings_defaults, then the board's defaults, then the JSON the image
- * was built with, if any), RAM storage, the core's server, lwIP, then the
- * shared loop (port/sock) forever. Started by Reset_Handler (startup.c). */
+/* main.c - the firmware's main on every Cortex-M board: the board's hardware,
+ * UART, clock, entropy, build-time settings (cb_settings_defaults, then the
+ * board's defaults, then the JSON the image was built with, if any), flash
+ * storage, the core's server, lwIP, then the shared loop (port/sock)
+ * forever. Started by Reset_Handler (startup.c). */
 #include "board.h"
 #include "cb_err.h"
 #include "cb_loop.h"
@@ -17,10 +18,9 @@
 extern const unsigned char cb_board_settings_json[];
 extern const unsigned cb_board_settings_len;
 
-/* The board serves on port 80 of whatever address lwIP gets; a journal that
- * compacts well before its 1 MiB slot fills (store_ram.c). */
-#define BOARD_LISTEN         "0.0.0.0:80"
-#define BOARD_JOURNAL_BUDGET (512u * 1024u)
+/* The board serves on port 80 of whatever address lwIP gets; its journal
+ * compacts well before a slot fills (BOARD_JOURNAL_BUDGET, board_hw.h). */
+#define BOARD_LISTEN "0.0.0.0:80"
 
 static struct {
     cb_settings_t settings; /* outlives the server */
@@ -78,12 +78,14 @@ static void on_listening(const char *bound)
 
 int main(void)
 {
+    board_hw_init();
     board_uart_init();
     board_clock_init();
     board_printf("\r\nchatbell firmware on " BOARD_NAME " (Cortex-M3, %lu MHz)\r\n",
                  (unsigned long)(BOARD_CPU_HZ / 1000000u));
     board_entropy_init();
     load_settings();
+    board_console_display_init(s_main.settings.display_rows);
     board_display_init(s_main.settings.display_rows);
 
     (void)board_store_init();

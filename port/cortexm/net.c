@@ -1,11 +1,10 @@
-/* net.c - the board's network bring-up, reached through cb_loop_init
- * (cb_sock_compat.h maps cb_sock_stack_init to cb_lwip_init): the
- * cooperative scheduler with the LAN9118 poll as its idle hook, lwIP's
- * tcpip thread, the netif, DHCP with a static fallback. Also the stats. */
+/* net.c - the boards' network bring-up, cb_net_init (cb_net.h), reached
+ * through cb_loop_init: the cooperative scheduler with the board's receive
+ * poll as its idle hook, lwIP's tcpip thread, the board's netif, DHCP with a
+ * static fallback. Also the stats ('s' key). */
 #include "board.h"
-#include "cb_sock_compat.h"
+#include "cb_net.h"
 #include "coop.h"
-#include "lan9118.h"
 
 #include "lwip/dhcp.h"
 #include "lwip/init.h"
@@ -43,7 +42,12 @@ static struct {
 
 static bool idle_poll(void)
 {
-    return s_net.added && lan9118_poll(&s_net.netif);
+    return s_net.added && board_netif_poll(&s_net.netif);
+}
+
+static err_t netif_start(struct netif *netif)
+{
+    return (err_t)board_netif_init(netif);
 }
 
 /* Runs first thing on the tcpip thread, core locked. */
@@ -51,7 +55,7 @@ static void on_tcpip_ready(void *arg)
 {
     (void)arg;
     ip4_addr_t any = {0};
-    if (netif_add(&s_net.netif, &any, &any, &any, NULL, lan9118_netif_init, tcpip_input)) {
+    if (netif_add(&s_net.netif, &any, &any, &any, NULL, netif_start, cb_net_tcpip_input)) {
         s_net.added = true;
         netif_set_hostname(&s_net.netif, "chatbell");
         netif_set_default(&s_net.netif);
@@ -85,7 +89,7 @@ static void use_static(void)
     UNLOCK_TCPIP_CORE();
 }
 
-int cb_lwip_init(const char *listen, char *err, size_t cap)
+int cb_net_init(const char *listen, char *err, size_t cap)
 {
     coop_init(idle_poll);
     if (sys_sem_new(&s_net.ready, 0) != ERR_OK) {
@@ -96,7 +100,7 @@ int cb_lwip_init(const char *listen, char *err, size_t cap)
     sys_arch_sem_wait(&s_net.ready, 0); /* the tcpip thread runs meanwhile */
     sys_sem_free(&s_net.ready);
     if (!s_net.added) {
-        snprintf(err, cap, "lwip: no network interface (LAN9118 missing?)");
+        snprintf(err, cap, "lwip: no network interface (the Ethernet controller did not start)");
         return -1;
     }
 
@@ -156,16 +160,13 @@ static void print_pool(int i)
 
 void board_stats_print(void)
 {
-    lan9118_counts_t n;
-    lan9118_counts(&n);
     board_printf("stats| uptime %lu s; stacks: main %lu bytes never used, tcpip %lu\r\n",
                  (unsigned long)(board_ms32() / 1000u), (unsigned long)board_main_stack_free(),
                  (unsigned long)board_coop_stack_free());
-    board_printf("stats| coop: %lu switches, %lu idle sleeps; eth: rx %lu tx %lu, dropped rx %lu "
-                 "tx %lu, rx errors %lu\r\n",
-                 (unsigned long)coop_switches(), (unsigned long)coop_sleeps(), (unsigned long)n.rx,
-                 (unsigned long)n.tx, (unsigned long)n.rx_dropped, (unsigned long)n.tx_dropped,
-                 (unsigned long)n.rx_errors);
+    board_printf("stats| coop: %lu switches, %lu idle sleeps\r\n", (unsigned long)coop_switches(),
+                 (unsigned long)coop_sleeps());
+    board_netif_stats();
+    board_store_stats();
 #if MEM_STATS
     board_printf("stats|   heap used %lu max %lu of %lu bytes, %u failed\r\n",
                  (unsigned long)lwip_stats.mem.used, (unsigned long)lwip_stats.mem.max,

@@ -1,6 +1,6 @@
-/* arch/cc.h - lwIP's compiler and platform hooks for the mps2-an385 board
+/* arch/cc.h - lwIP's compiler and platform hooks for the Cortex-M boards
  * (arm-none-eabi-gcc, newlib): diagnostics and asserts on the UART,
- * LWIP_RAND from the board's entropy pool. Included by lwIP's arch.h. */
+ * LWIP_RAND from the boards' entropy pool. Included by lwIP's arch.h. */
 #ifndef CB_BOARD_LWIP_CC_H
 #define CB_BOARD_LWIP_CC_H
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-# size_report.py - the board image's size report, run after each link
-# (boards/mps2-an385/CMakeLists.txt): arm-none-eabi-size of the image, then
-# flash (image) and static RAM split by owner - lwIP's pools, heap and
-# buffers, the stacks, the core's modules, the loop - read from the linker
-# map. Prints it and writes it to --out. Python 3 standard library only.
+# size_report.py - a board image's size report, run after each link
+# (cmake/cb_cortexm.cmake): arm-none-eabi-size of the image, then flash and
+# static RAM split by part - the core's modules, lwIP's pools, heap and
+# buffers, the board (port/cortexm and the board's drivers), the stacks -
+# read from the linker map, against the part's sizes (--flash-kib,
+# --ram-kib). Prints it and writes it to --out. Python 3 standard library.
 
 import argparse
 import os
@@ -13,7 +14,6 @@ import sys
 
 RAM_SECTIONS = (".data", ".bss", ".stack")
 FLASH_SECTIONS = (".text", ".ARM.exidx", ".data")  # .data: its initial values
-SKIP_SECTIONS = (".store",)  # the storage slots: PSRAM standing in for flash
 
 
 def parse_map(path):
@@ -60,7 +60,7 @@ def parse_map(path):
 
 def owner(origin):
     """(library, object) from a map origin such as
-    'boards/.../libboard_lwip.a(memp.c.obj)' or '.../main.c.obj'."""
+    'boards/.../libcb_lwip_<board>.a(memp.c.obj)' or '.../main.c.obj'."""
     m = re.match(r"^(.*?)\(([^)]*)\)$", origin or "")
     if m:
         return os.path.basename(m.group(1)), m.group(2)
@@ -75,41 +75,43 @@ def ram_category(insec, origin, section):
         return "alignment padding"
     if "s_thread_stack" in insec:
         return "stacks: lwIP tcpip thread"
-    if "libboard_lwip" in lib:
+    if "libcb_lwip_" in lib:
         if "memp_memory_" in insec:
             return "lwIP pools (pcbs, netconns, pbufs, segments)"
         if "ram_heap" in insec:
             return "lwIP heap (MEM_SIZE: outgoing data)"
         return "lwIP other (sockets, stats, state)"
-    if "libboard_mbedtls" in lib:
+    if "libcb_mbedtls" in lib:
         return "Mbed TLS"
     if "cb_loop" in obj:
         return "loop: socket slots and receive buffers"
-    if "libboard_core" in lib:
+    if "libcb_core_" in lib:
         name = obj.replace(".c.obj", "").replace(".obj", "")
         if name in ("cb_server", "cb_signal", "cb_inbox", "cb_ledger", "cb_journal"):
             return "core: %s" % name
         return "core: other modules"
-    if "lan9118" in obj:
-        return "board: LAN9118 driver (frame buffer)"
     if lib.startswith("libc") or lib.startswith("libg") or lib.startswith("libnosys") or "newlib" in origin:
         return "newlib"
-    return "board: other (main, settings, UART, entropy)"
+    if "/port/cortexm/" in origin or "cb_net_glue" in obj:
+        return "board: port/cortexm (main, console, storage)"
+    return "board: drivers and settings (boards/<name>)"
 
 
 def flash_category(origin):
     lib, obj = owner(origin)
-    if "libboard_lwip" in lib:
+    if "libcb_lwip_" in lib:
         return "lwIP"
-    if "libboard_mbedtls" in lib:
+    if "libcb_mbedtls" in lib:
         return "Mbed TLS"
-    if "libboard_core" in lib:
+    if "libcb_core_" in lib:
         return "core (app/ + glue)"
     if "cb_loop" in obj:
         return "loop (port/sock)"
-    if lib.startswith("lib") and ("libc" in lib or "libgcc" in lib or "libm" in lib):
+    if lib.startswith("libc") or lib.startswith("libgcc") or lib.startswith("libm") or lib.startswith("libnosys"):
         return "newlib + libgcc"
-    return "board"
+    if "/port/cortexm/" in origin or "cb_net_glue" in obj:
+        return "board: port/cortexm"
+    return "board: drivers (boards/<name>)"
 
 
 def table(title, rows, total):
@@ -126,6 +128,8 @@ def main():
     ap.add_argument("--map", required=True)
     ap.add_argument("--size", default="arm-none-eabi-size")
     ap.add_argument("--out")
+    ap.add_argument("--flash-kib", type=int, help="the part's flash for the image")
+    ap.add_argument("--ram-kib", type=int, help="the part's SRAM")
     a = ap.parse_args()
 
     lines = ["size report: %s" % os.path.basename(a.elf)]
@@ -139,7 +143,7 @@ def main():
     ram, flash = {}, {}
     ram_total = flash_total = 0
     for section, insec, size, origin in secs:
-        if size == 0 or section in SKIP_SECTIONS:
+        if size == 0:
             continue
         if section in RAM_SECTIONS:
             c = ram_category(insec, origin, section)
@@ -149,11 +153,12 @@ def main():
             c = flash_category(origin)
             flash[c] = flash.get(c, 0) + size
             flash_total += size
-    lines.append("  (bss above includes the 2 MiB of storage slots in PSRAM, .store)")
-    lines += table("flash (the image in ZBT SSRAM1: .text, .rodata, .data initialisers), bytes:",
-                   flash, flash_total)
-    lines += table("static RAM (.data + .bss + stacks; storage slots in PSRAM not counted), bytes:",
-                   ram, ram_total)
+    lines += table("flash (the image: .text, .rodata, .data initialisers), bytes:", flash, flash_total)
+    if a.flash_kib:
+        lines.append("  of the part's %d KiB for the image: %.0f%%" % (a.flash_kib, 100.0 * flash_total / (a.flash_kib * 1024)))
+    lines += table("static RAM (.data + .bss + stacks), bytes:", ram, ram_total)
+    if a.ram_kib:
+        lines.append("  of the part's %d KiB: %.0f%%" % (a.ram_kib, 100.0 * ram_total / (a.ram_kib * 1024)))
     text = "\n".join(lines)
     print(text)
     if a.out:
