@@ -90,6 +90,14 @@
 #define CB_CFG_DEDUPE_MAX 1024
 #endif
 
+/* Bytes of a remembered event's duplicate key (a truncated SHA-256 of what
+ * was signed). 16 by default; a small part keeps 8: with 1,024 keys the
+ * chance that two different events share one is about 2^-45. Journals keep
+ * keys of this length: a journal is read by builds of the same length. */
+#ifndef CB_CFG_DUPKEY_LEN
+#define CB_CFG_DUPKEY_LEN 16
+#endif
+
 /* Unacknowledged messages held in RAM for the display (SPEC 8); the rest stay
  * in the journal and move up as older ones are acknowledged. */
 #ifndef CB_CFG_INBOX_SHOWN

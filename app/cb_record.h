@@ -5,13 +5,15 @@
 #ifndef CB_RECORD_H
 #define CB_RECORD_H
 
+#include "cb_config.h"
 #include "cb_event.h"
 #include "cb_span.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define CB_DUPKEY_LEN 16
+/* Bytes of a duplicate key: a truncated SHA-256 (cb_inbox_key), per build. */
+#define CB_DUPKEY_LEN CB_CFG_DUPKEY_LEN
 #define CB_DEVKEY_LEN 32 /* the device key for dynamic tokens */
 
 /* Record types (cb_journal.h keeps 0xF0 and up for itself). A reader skips

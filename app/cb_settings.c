@@ -522,7 +522,7 @@ static bool wants_string(const char *key)
     (6 * (CB_CFG_STR_MAX > CB_CFG_SECRET_MAX ? CB_CFG_STR_MAX : CB_CFG_SECRET_MAX))
 
 static struct {
-    cb_json_tok_t toks[CB_CFG_JSON_MAX_TOKENS];
+    const cb_json_tok_t *toks; /* cb_json_scratch() while a file loads */
     struct {
         int left;    /* keys still to visit in this object */
         size_t plen; /* length of the dotted prefix */
@@ -619,7 +619,8 @@ static void mark_pattern_given(const cb_settings_t *s)
 int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap)
 {
     const char *why = NULL;
-    int ntoks = cb_json_parse(text, len, s_load.toks, CB_CFG_JSON_MAX_TOKENS, &why);
+    s_load.toks = cb_json_scratch();
+    int ntoks = cb_json_parse(text, len, cb_json_scratch(), CB_CFG_JSON_MAX_TOKENS, &why);
     if (ntoks == CB_ERR_NOMEM)
         return fail(err, errcap, "config", "too many values");
     if (ntoks < 1 || s_load.toks[0].type != CB_JSON_OBJECT)

@@ -15,10 +15,8 @@
 
 #include <string.h>
 
-/* One request is handled at a time, so one scratch serves all connections;
- * held: which connection waits for which ledger ticket. */
+/* held: which connection waits for which ledger ticket. */
 static struct {
-    cb_event_scratch_t scratch;
     struct {
         uint32_t ticket; /* 0: free */
         int conn;
@@ -158,8 +156,7 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, 
 
     cb_event_t ev;
     const char *field = NULL, *why = NULL;
-    int rc =
-        cb_event_parse((char *)req->body, req->body_len, &ev, &s_webhook.scratch, &field, &why);
+    int rc = cb_event_parse((char *)req->body, req->body_len, &ev, cb_json_scratch(), &field, &why);
     if (rc != CB_OK) {
         bool event = rc == CB_ERR_EVENT; /* only an event's error names a field */
         cb_gate_refuse(g, event ? CB_E_INVALID_EVENT : CB_E_INVALID_JSON, why,

@@ -217,11 +217,20 @@ class HTTPError(AssertionError):
 
 
 class Conn:
-    """One raw TCP connection: send exact bytes, read responses one at a time."""
+    """One raw TCP connection: send exact bytes, read responses one at a time.
+    source: the client address to bind (127.0.0.2 is loopback too; None: the
+    default one); rcvbuf: a small receive buffer."""
 
-    def __init__(self, port, server=None, timeout=5.0):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, port, server=None, timeout=5.0, source=None, rcvbuf=None):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.settimeout(timeout)
+        if source:
+            s.bind((source, 0))
+        s.connect((HOST, port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = s
         self.buf = b""
         self.eof = False
         self.reset = False
@@ -789,8 +798,8 @@ class Server:
     def url(self):
         return "http://%s:%d" % (HOST, self.port)
 
-    def conn(self, timeout=5.0):
-        return Conn(self.port, self, timeout)
+    def conn(self, timeout=5.0, source=None):
+        return Conn(self.port, self, timeout, source)
 
     def exchange(self, data, timeout=5.0):
         return exchange(self.port, data, self, timeout)

@@ -11,7 +11,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,30 +27,8 @@ CLIENT_SECRET_A = "e2e-lockout-secret-A-6f1d9c"
 CLIENT_SECRET_B = "e2e-lockout-secret-B-2a7e40"
 
 
-class SourceConn(H.Conn):
-    """A connection whose client socket is bound to a source address
-    (127.0.0.2 is loopback too; None: the default one), optionally with a
-    small receive buffer."""
-
-    def __init__(self, port, source=None, server=None, timeout=5.0, rcvbuf=None):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        s.settimeout(timeout)
-        if source:
-            s.bind((source, 0))
-        s.connect((H.HOST, port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = s
-        self.buf = b""
-        self.eof = False
-        self.reset = False
-        self.server = server
-        self.timeout = timeout
-
-
 def exchange_from(server, source, data, timeout=5.0):
-    with SourceConn(server.port, source, server, timeout) as c:
+    with H.Conn(server.port, server, timeout, source) as c:
         c.send(data)
         return c.read_final(timeout)[1]
 
@@ -179,9 +156,9 @@ class ConnectionExhaustionTests(LockoutCase):
         self.needs_loopback()
         self.run_server(config=base_config())  # max_conn 64: 16 per source
         t0 = time.monotonic()
-        silent = [SourceConn(self.server.port) for _ in range(16)]
+        silent = [H.Conn(self.server.port) for _ in range(16)]
         try:
-            with SourceConn(self.server.port) as extra:
+            with H.Conn(self.server.port) as extra:
                 r = extra.read_response(timeout=5)
                 self.assertError(r, 503, "busy", close=True)
                 self.assertTrue(extra.wait_closed(3))
@@ -204,7 +181,7 @@ class ConnectionExhaustionTests(LockoutCase):
 
     def test_a_connection_that_sends_a_byte_in_time_keeps_the_idle_timeout(self):
         self.run_server(config=base_config())
-        with SourceConn(self.server.port) as c:
+        with H.Conn(self.server.port) as c:
             c.send(b"G")
             self.assertFalse(c.wait_closed(6), "closed within 6 s though a byte arrived")
             c.send(b"ET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -223,7 +200,7 @@ class TrickleTests(LockoutCase):
 
     def test_trickling_without_reading_does_not_keep_the_slot(self):
         self.run_server(config=base_config(request_timeout_ms=self.REQ_MS))
-        c = SourceConn(self.server.port, rcvbuf=4096)
+        c = H.Conn(self.server.port, rcvbuf=4096)
         try:
             # Answers pile up unread until the server cannot send more: send
             # batches until one is not all served. Its rest then waits in the
