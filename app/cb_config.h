@@ -90,6 +90,13 @@
 #define CB_CFG_DEDUPE_MAX 1024
 #endif
 
+/* 1: /metrics carries each family's "# HELP" sentence (about 2 KiB of the
+ * page); 0 leaves it out (Prometheus does not need it) so the page fits a
+ * small part's pool buffer. */
+#ifndef CB_CFG_METRICS_HELP
+#define CB_CFG_METRICS_HELP 1
+#endif
+
 /* Bytes of a remembered event's duplicate key (a truncated SHA-256 of what
  * was signed). 16 by default; a small part keeps 8: with 1,024 keys the
  * chance that two different events share one is about 2^-45. Journals keep

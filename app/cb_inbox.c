@@ -6,8 +6,14 @@
 
 #include <string.h>
 
-/* Open-addressing index over the dedupe ring: twice the entries, power of 2. */
-#define HASH_SIZE 2048u
+/* Open-addressing index over the dedupe ring: at least twice the entries,
+ * a power of 2. */
+#define HASH_SIZE                                                                                  \
+    (CB_CFG_DEDUPE_MAX <= 128    ? 256u                                                            \
+     : CB_CFG_DEDUPE_MAX <= 256  ? 512u                                                            \
+     : CB_CFG_DEDUPE_MAX <= 512  ? 1024u                                                           \
+     : CB_CFG_DEDUPE_MAX <= 1024 ? 2048u                                                           \
+                                 : 4096u)
 _Static_assert(HASH_SIZE >= 2 * CB_CFG_DEDUPE_MAX && (HASH_SIZE & (HASH_SIZE - 1)) == 0,
                "dedupe hash must be a power of two, at least twice the ring");
 _Static_assert(CB_CFG_DEDUPE_MAX < 65535, "hash slots hold ring index + 1 in 16 bits");

@@ -40,14 +40,18 @@ static void put_u64(pbuf_t *b, uint64_t v)
     put(b, d);
 }
 
-/* "# HELP/TYPE" header of one metric family. */
+/* "# HELP/TYPE" header of one metric family (HELP only where the build
+ * keeps it: CB_CFG_METRICS_HELP). */
 static void family(pbuf_t *b, const char *name, const char *type, const char *help)
 {
-    put(b, "# HELP ");
-    put(b, name);
-    put(b, " ");
-    put(b, help);
-    put(b, "\n# TYPE ");
+    if (CB_CFG_METRICS_HELP) {
+        put(b, "# HELP ");
+        put(b, name);
+        put(b, " ");
+        put(b, help);
+        put(b, "\n");
+    }
+    put(b, "# TYPE ");
     put(b, name);
     put(b, " ");
     put(b, type);

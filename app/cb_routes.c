@@ -113,7 +113,7 @@ static void ack(cb_conn_t *c, const cb_http_request_t *req, cb_gate_t *g)
         return;
     uint32_t seq = 0;
     if (req->body_len) {
-        static cb_json_tok_t toks[16];
+        cb_json_tok_t *toks = cb_json_scratch();
         const char *text = (const char *)req->body;
         int n = cb_json_parse(text, req->body_len, toks, 16, NULL);
         int v = n > 0 ? cb_json_get(text, toks, n, 0, "seq") : -1;

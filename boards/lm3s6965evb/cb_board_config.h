@@ -11,29 +11,37 @@
 #define CB_CFG_BODY_MAX         4096 /* 413 past it */
 #define CB_CFG_HTTP_LINE_MAX    512  /* the head: 2 KiB in all */
 #define CB_CFG_HTTP_HEADERS_MAX 1536
-#define CB_CFG_DEDUPE_MAX       1024 /* remembered events */
-#define CB_CFG_INBOX_SHOWN      4    /* unacknowledged shown, in RAM */
-#define CB_CFG_UNACKED_MAX      256  /* unacknowledged tracked */
+/* SPEC 8 asks 1,024 remembered events; 256 here. With today's layout (an
+ * 8-byte key, its seq and a 2-byte index slot each: about 17 bytes an
+ * event) 1,024 would take 13 KiB more than this part has left. The way to
+ * SPEC 8's figure: keep the newest 256 in RAM and look older keys up in the
+ * journal (flash) behind a small filter. */
+#define CB_CFG_DEDUPE_MAX  256
+#define CB_CFG_INBOX_SHOWN 4   /* unacknowledged shown, in RAM */
+#define CB_CFG_UNACKED_MAX 256 /* unacknowledged tracked */
 
 /* Memory that follows use: a 1 KiB head each (a webhook's is about half of
  * it; a longer one moves into a pool buffer), bodies and the /metrics page in
- * 2 shared buffers, a small read-ahead per socket, 4 draining sockets. */
+ * 2 shared buffers, a small read-ahead per socket, 2 draining sockets. */
 #define CB_CFG_CONN_HEAD       1024
-#define CB_CFG_HTTP_MAX_FIELDS 32
+#define CB_CFG_HTTP_MAX_FIELDS 24
 #define CB_CFG_BODY_BUFS       2
 #define CB_CFG_RESP_MAX        512
 #define CB_CFG_RX_MAX          256
-#define CB_CFG_DRAIN_MAX       4
-#define CB_CFG_JSON_MAX_TOKENS 128
-#define CB_CFG_RATE_SOURCES    16
+#define CB_CFG_DRAIN_MAX       2
+#define CB_CFG_JSON_MAX_TOKENS 64 /* an event is about 20 */
+#define CB_CFG_RATE_SOURCES    6
+#define CB_CFG_STR_MAX         64 /* paths, labels, patterns (secrets keep 128) */
+#define CB_CFG_ID_MAX          32 /* the job id tail a 2x16 or 4x20 line shows */
 #define CB_CFG_SENDERS_MAX     4
 #define CB_CFG_SHOWN_TEXT_MAX  128
+#define CB_CFG_METRICS_HELP    0 /* /metrics without HELP lines fits a 5 KiB buffer */
 #define CB_CFG_DUPKEY_LEN      8 /* 1,024 keys in 13 KiB (cb_config.h: the odds) */
 
 /* One record and its frames per commit (a second waits for the next turn);
- * a signal-log line (the console) holds 1.5 KiB, a longer text is cut there
+ * a signal-log line (the console) holds 1 KiB, a longer text is cut there
  * ("truncated":true; the journal keeps it whole). */
-#define CB_CFG_COMMIT_ARENA (CB_CFG_BODY_MAX + 256 + 1024)
-#define CB_CFG_SIGLOG_MAX   1536
+#define CB_CFG_COMMIT_ARENA (CB_CFG_RECORD_MAX + 64)
+#define CB_CFG_SIGLOG_MAX   1024
 
 #endif

@@ -43,8 +43,6 @@
 #define FRAMES_PER_POLL 4
 #define NEWTX_SPINS     100000u
 
-_Static_assert(PBUF_POOL_BUFSIZE >= FRAME_MAX, "a received frame fits one pool pbuf");
-
 static struct {
     stellaris_eth_counts_t n;
 } s_eth;
@@ -118,22 +116,21 @@ bool stellaris_eth_poll(struct netif *netif)
             continue;
         }
         uint16_t flen = (uint16_t)(len - 6u);
+        /* a chain when the frame is longer than one pool pbuf (small parts
+         * keep small pbufs: lwipopts.h) */
         struct pbuf *p = pbuf_alloc(PBUF_RAW, flen, PBUF_POOL);
-        if (!p || p->next) {
-            if (p)
-                pbuf_free(p);
+        if (!p) {
             discard(words);
             s_eth.n.rx_dropped++;
             LINK_STATS_INC(link.memerr);
             continue;
         }
-        uint8_t *d = p->payload;
-        d[0] = (uint8_t)(first >> 16);
-        d[1] = (uint8_t)(first >> 24);
+        uint8_t head[2] = {(uint8_t)(first >> 16), (uint8_t)(first >> 24)};
+        pbuf_take_at(p, head, 2, 0);
         for (uint32_t i = 0, at = 2; i < words; i++, at += 4u) {
             uint32_t w = MACDATA;
             if (at < flen) /* the last words carry the CRC: not kept */
-                memcpy(d + at, &w, flen - at < 4u ? flen - at : 4u);
+                pbuf_take_at(p, &w, (uint16_t)(flen - at < 4u ? flen - at : 4u), (uint16_t)at);
         }
         s_eth.n.rx++;
         LINK_STATS_INC(link.recv);

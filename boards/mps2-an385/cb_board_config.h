@@ -23,6 +23,12 @@
 #define CB_CFG_RX_MAX       512
 #define CB_CFG_DRAIN_MAX    16
 #define CB_CFG_RATE_SOURCES 32
+#define CB_CFG_DUPKEY_LEN   8 /* 1,024 keys in 13 KiB (cb_config.h: the odds) */
+/* The 64 shown messages keep 128 bytes of text each for the display to
+ * scroll (the journal and the signal log keep it whole); a body's JSON has
+ * a few dozen tokens, 128 at most. */
+#define CB_CFG_SHOWN_TEXT_MAX  128
+#define CB_CFG_JSON_MAX_TOKENS 128
 
 /* JSON answers fit 512 bytes (the /metrics page goes out of a body buffer).
  * The commit arena holds one full record and change (a second waits for the
@@ -30,7 +36,7 @@
  * ("truncated":true; the journal keeps it whole), which also keeps a line
  * from holding the loop on a real UART. */
 #define CB_CFG_RESP_MAX     512
-#define CB_CFG_COMMIT_ARENA (CB_CFG_BODY_MAX + 256 + 2048)
+#define CB_CFG_COMMIT_ARENA (CB_CFG_RECORD_MAX + 64)
 #define CB_CFG_SIGLOG_MAX   4096
 
 #endif

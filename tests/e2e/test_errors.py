@@ -353,8 +353,12 @@ ROWS = [
     Row("json_raw_newline_in_string", bad_json(lambda ev: ev_json(ev).replace("hello", "hel\nlo")), 400, "invalid_json", False),
     Row("json_depth_17", bad_json(lambda ev: nested(17, ev)), 400, "invalid_json", False),
     Row("json_depth_100", bad_json(lambda ev: nested(100, ev)), 400, "invalid_json", False),
-    Row("json_unclosed_brackets", bad_json(lambda ev: "[" * 5000), 400, "invalid_json", False),
-    Row("json_token_budget", bad_json(lambda ev: ev_json(ev, pad="[" + ",".join(["0"] * 5000) + "]")), 400, "invalid_json", False),
+    # within the build's body limit (4 KiB on the small part), over any token budget
+    Row("json_unclosed_brackets", bad_json(lambda ev: "[" * min(5000, H.LIMITS["body_max"] - 300)),
+        400, "invalid_json", False),
+    Row("json_token_budget", bad_json(lambda ev: ev_json(
+        ev, pad="[" + ",".join(["0"] * min(5000, (H.LIMITS["body_max"] - 500) // 2)) + "]")),
+        400, "invalid_json", False),
     Row("json_repeated_key", bad_json(lambda ev: ev_json(ev)[:-1] + ',"job_id":"other"}'), 400, "invalid_json", False),
     Row("json_repeated_key_nested", bad_json(lambda ev: ev_json(ev, extra='{"a":1,"b":2,"a":3}')), 400, "invalid_json", False),
     Row("json_truncated", bad_json(lambda ev: ev_json(ev)[:-10]), 400, "invalid_json", False),

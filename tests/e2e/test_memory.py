@@ -59,12 +59,15 @@ class BodyPoolTests(ChatbellCase):
         self.assertLessEqual(waits, n - bufs, "more waits than bodies beyond the pool")
         # every buffer back but the one this page is written in
         self.assertEqual(m1["chatbell_body_buffers_in_use"], 1)
-        # answered sockets drained in their own slots, none closed for want of one
+        # answered sockets drained in their own slots; on the host (a drain slot
+        # per connection) none closed for want of one
         self.assertGreaterEqual(m1["chatbell_draining_sockets_max"], 1)
-        self.assertEqual(metric_delta(m0, m1, "chatbell_drain_refused_total"), 0)
+        if local:
+            self.assertEqual(metric_delta(m0, m1, "chatbell_drain_refused_total"), 0)
 
     def test_head_longer_than_a_connection_buffer_is_served(self):
-        pad = ("X-Pad", "p" * 6000)  # within the 8 KiB header limit, past a connection's own
+        # within the header limit, past a connection's own head buffer (1 KiB on boards)
+        pad = ("X-Pad", "p" * min(6000, H.LIMITS["headers_max"] - 400))
         self.assertAccepted(self.server.post_event(headers=[pad]))
         self.assertEqual(self.server.metrics()["chatbell_body_buffers_in_use"], 1)
 

@@ -15,6 +15,15 @@
 #ifndef CB_LWIP_TCPIP_STACK
 #define CB_LWIP_TCPIP_STACK 4096 /* bytes of the tcpip thread's stack */
 #endif
+#ifndef CB_LWIP_TCP_MSS
+#define CB_LWIP_TCP_MSS 1460 /* segments this stack asks for and sends */
+#endif
+#ifndef CB_LWIP_PBUF_BUFSIZE
+#define CB_LWIP_PBUF_BUFSIZE 1536 /* one received frame per pool pbuf (else a chain) */
+#endif
+#ifndef CB_LWIP_TIME_WAIT_PCBS
+#define CB_LWIP_TIME_WAIT_PCBS 8 /* closed connections kept in TIME_WAIT besides the sockets */
+#endif
 #ifndef CB_LWIP_MEM_SIZE
 #define CB_LWIP_MEM_SIZE (32 * 1024) /* lwIP's heap: outgoing data */
 #endif
@@ -64,11 +73,12 @@
  * under 5 KiB ('s' key). */
 #define MEM_SIZE CB_LWIP_MEM_SIZE
 
-/* The loop holds 2 * CB_CFG_MAX_CONN sockets (serving + draining) plus the
- * listener; TIME_WAIT pcbs beyond the pool are recycled oldest first. */
-#define CB_BOARD_SOCKETS         (2 * CB_CFG_MAX_CONN + 1)
+/* The loop holds CB_CFG_MAX_CONN serving and CB_CFG_DRAIN_MAX draining
+ * sockets plus the listener; TIME_WAIT pcbs beyond the pool are recycled
+ * oldest first. */
+#define CB_BOARD_SOCKETS         (CB_CFG_MAX_CONN + CB_CFG_DRAIN_MAX + 1)
 #define MEMP_NUM_NETCONN         (CB_BOARD_SOCKETS + 2)
-#define MEMP_NUM_TCP_PCB         (CB_BOARD_SOCKETS + 8)
+#define MEMP_NUM_TCP_PCB         (CB_BOARD_SOCKETS + CB_LWIP_TIME_WAIT_PCBS)
 #define MEMP_NUM_TCP_PCB_LISTEN  2
 #define MEMP_NUM_TCP_SEG         CB_LWIP_TCP_SEG
 #define MEMP_NUM_UDP_PCB         2 /* DHCP */
@@ -86,7 +96,7 @@
 #define MEMP_NUM_ARP_QUEUE CB_BOARD_SOCKETS
 /* Received frames: one Ethernet frame per pool buffer. */
 #define PBUF_POOL_SIZE    CB_LWIP_PBUF_POOL
-#define PBUF_POOL_BUFSIZE 1536
+#define PBUF_POOL_BUFSIZE CB_LWIP_PBUF_BUFSIZE
 
 /* ---- protocols ---- */
 #define LWIP_ARP                   1
@@ -108,7 +118,7 @@
 #define LWIP_NETIF_HOSTNAME        1
 #define LWIP_NETIF_STATUS_CALLBACK 1
 
-#define TCP_MSS            1460
+#define TCP_MSS            CB_LWIP_TCP_MSS
 #define TCP_WND            (CB_LWIP_WND_MSS * TCP_MSS)
 #define TCP_SND_BUF        (CB_LWIP_WND_MSS * TCP_MSS)
 #define TCP_SND_QUEUELEN   (4 * TCP_SND_BUF / TCP_MSS)
