@@ -99,6 +99,8 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
     single(&b, "chatbell_connections_open", "gauge", "Connections open now.", m->conns_open);
     single(&b, "chatbell_connections_open_max", "gauge", "High-water mark of open connections.",
            m->conns_hwm);
+    single(&b, "chatbell_connections_limit", "gauge", "Connections served at once (more: 503).",
+           m->conns_limit);
     single(&b, "chatbell_body_buffers", "gauge", "Body buffers in the pool.", CB_CFG_BODY_BUFS);
     single(&b, "chatbell_body_buffers_in_use", "gauge", "Body buffers lent now.", cb_pool_in_use());
     single(&b, "chatbell_body_buffers_in_use_max", "gauge",

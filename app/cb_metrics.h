@@ -42,7 +42,7 @@ typedef struct {
     uint64_t storage_errors;
     uint64_t pool_waits;     /* requests that waited for a pool buffer */
     uint64_t drains_refused; /* answered sockets closed at once: no drain slot */
-    uint32_t conns_open, conns_hwm;
+    uint32_t conns_open, conns_hwm, conns_limit;
     uint32_t drains_open, drains_hwm;
 } cb_metrics_t;
 

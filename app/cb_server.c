@@ -73,6 +73,7 @@ int cb_server_start(const cb_settings_t *s)
     memset(&cb_metrics, 0, sizeof cb_metrics);
     s_server.settings = s;
     s_server.start_ms = cb_port_now_ms();
+    cb_metrics.conns_limit = s->max_conn < CB_CFG_MAX_CONN ? s->max_conn : CB_CFG_MAX_CONN;
     cb_pool_init();
     cb_signal_init(s, s_server.start_ms);
     cb_ratelimit_init(s->rate_limit_failures, s->rate_limit_block_s);
@@ -97,8 +98,8 @@ const char *cb_server_busy_response(size_t *len)
 int cb_server_conn_open(const char *peer)
 {
     const cb_settings_t *s = s_server.settings;
-    uint32_t cap = s->max_conn < CB_CFG_MAX_CONN ? s->max_conn : CB_CFG_MAX_CONN;
-    if (cb_metrics.conns_open >= cap) {
+    cb_metrics.conns_limit = s->max_conn < CB_CFG_MAX_CONN ? s->max_conn : CB_CFG_MAX_CONN;
+    if (cb_metrics.conns_open >= cb_metrics.conns_limit) {
         cb_metrics.connections_rejected++;
         return CB_ERR_BUSY;
     }
