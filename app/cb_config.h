@@ -90,6 +90,14 @@
 #define CB_CFG_DEDUPE_MAX 1024
 #endif
 
+/* Bytes of a remembered event's duplicate key (a truncated SHA-256 of what
+ * was signed). 16 by default; a small part keeps 8: with 1,024 keys the
+ * chance that two different events share one is about 2^-45. Journals keep
+ * keys of this length: a journal is read by builds of the same length. */
+#ifndef CB_CFG_DUPKEY_LEN
+#define CB_CFG_DUPKEY_LEN 16
+#endif
+
 /* Unacknowledged messages held in RAM for the display (SPEC 8); the rest stay
  * in the journal and move up as older ones are acknowledged. */
 #ifndef CB_CFG_INBOX_SHOWN
@@ -132,9 +140,22 @@
 #endif
 
 /* Sources (peer addresses) tracked by the auth-failure rate limiter;
- * when full the least recently seen is replaced. */
+ * when full the least recently seen unblocked one is replaced, and when all
+ * are blocked new sources share one overflow bucket. */
 #ifndef CB_CFG_RATE_SOURCES
 #define CB_CFG_RATE_SOURCES 64
+#endif
+
+/* Bytes of the trusted_proxies setting: addresses separated by commas
+ * (about 16 IPv4 or 5 IPv6 addresses); a longer list stops start-up. */
+#ifndef CB_CFG_PROXIES_TEXT_MAX
+#define CB_CFG_PROXIES_TEXT_MAX 256
+#endif
+
+/* A new connection that sends no byte within this many ms is closed without
+ * a response (SPEC 2: 5 s), so silent connects cannot hold the slots. */
+#ifndef CB_CFG_FIRST_BYTE_MS
+#define CB_CFG_FIRST_BYTE_MS 5000
 #endif
 
 /* Length of a secret, token, credential or configured string. */

@@ -75,7 +75,7 @@ static int field_of(const char *raw, size_t len)
     return plain_field(buf, n);
 }
 
-int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *scratch,
+int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_json_tok_t *toks,
                    const char **bad_field, const char **why)
 {
     const char *field = NULL, *reason = NULL;
@@ -86,7 +86,7 @@ int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *s
         *why = NULL;
     for (size_t f = 0; ev && f < NFIELDS; f++)
         *(cb_span_t *)((char *)ev + k_fields[f].off) = CB_SPAN_NONE;
-    if (!ev || !scratch || (!body && len)) {
+    if (!ev || !toks || (!body && len)) {
         ret = CB_ERR_INVAL;
         reason = "no body to parse";
         goto done;
@@ -97,7 +97,7 @@ int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *s
         goto done;
     }
 
-    int n = cb_json_parse(body, len, scratch->toks, CB_CFG_JSON_MAX_TOKENS, &reason);
+    int n = cb_json_parse(body, len, toks, CB_CFG_JSON_MAX_TOKENS, &reason);
     if (n < 0) {
         ret = CB_ERR_JSON; /* over the token budget is invalid JSON too (SPEC 2) */
         goto done;
@@ -110,7 +110,7 @@ int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *s
     for (size_t f = 0; f < NFIELDS; f++)
         at[f] = -1;
     for (int i = 1; i + 1 < n; i++) {
-        const cb_json_tok_t *k = &scratch->toks[i];
+        const cb_json_tok_t *k = &toks[i];
         if (k->parent != 0)
             continue;
         int f = field_of(body + k->start, (size_t)(k->end - k->start));
@@ -120,7 +120,7 @@ int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *s
 
     for (size_t f = 0; f < NFIELDS; f++) {
         cb_span_t *dst = (cb_span_t *)((char *)ev + k_fields[f].off);
-        const cb_json_tok_t *t = at[f] >= 0 ? &scratch->toks[at[f]] : NULL;
+        const cb_json_tok_t *t = at[f] >= 0 ? &toks[at[f]] : NULL;
         size_t out = 0;
         field = k_fields[f].name;
         if (!t) {

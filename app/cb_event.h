@@ -22,10 +22,6 @@ typedef struct {
     cb_span_t text;       /* notification_message, required */
 } cb_event_t;
 
-typedef struct {
-    cb_json_tok_t toks[CB_CFG_JSON_MAX_TOKENS];
-} cb_event_scratch_t;
-
 /* Parses body (at most CB_CFG_BODY_MAX bytes) into ev, decoding each value in
  * place: a decoded string is never longer than its JSON text, so it is
  * written over it, and ev's spans point into body (whose JSON is spent after
@@ -36,8 +32,9 @@ typedef struct {
  * required field missing, a field of the wrong type (any of the eight above
  * that is present but not a string), empty job_id, invalid UTF-8, an
  * unpaired surrogate or \u0000 in any of the eight. Unknown fields are
- * ignored at any depth. */
-int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *scratch,
+ * ignored at any depth. toks: CB_CFG_JSON_MAX_TOKENS tokens of scratch (the
+ * webhook passes cb_json_scratch()). */
+int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_json_tok_t *toks,
                    const char **bad_field, const char **why);
 
 #endif

@@ -25,6 +25,13 @@ static struct {
     int next_key[CB_CFG_JSON_MAX_TOKENS];
 } s_json;
 
+static cb_json_tok_t s_scratch[CB_CFG_JSON_MAX_TOKENS];
+
+cb_json_tok_t *cb_json_scratch(void)
+{
+    return s_scratch;
+}
+
 /* ---- word-at-a-time scanning ---- */
 
 #define ONES  UINT64_C(0x0101010101010101)

@@ -25,6 +25,13 @@ typedef struct {
                    member's value has its key as parent */
 } cb_json_tok_t;
 
+/* CB_CFG_JSON_MAX_TOKENS tokens of scratch for whichever body the core
+ * parses now: an event, a token request or a config file. The core parses
+ * one body at a time and never one inside another, so one array serves them
+ * all (on a 64 KiB part each would cost a few KiB); tokens are not kept
+ * across another parse. */
+cb_json_tok_t *cb_json_scratch(void);
+
 /* Tokenizes text and validates it strictly (RFC 8259): exactly one value,
  * which must be an object, nothing but whitespace after it; separators
  * (':' and ',') exactly where the grammar has them; literals and numbers

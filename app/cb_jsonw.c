@@ -140,18 +140,6 @@ void cb_jsonw_u64(cb_jsonw_t *w, uint64_t v)
     put(w, d, n);
 }
 
-void cb_jsonw_i64(cb_jsonw_t *w, int64_t v)
-{
-    if (v >= 0) {
-        cb_jsonw_u64(w, (uint64_t)v);
-        return;
-    }
-    sep(w);
-    put(w, "-", 1);
-    w->need_comma = false;
-    cb_jsonw_u64(w, (uint64_t)(-(v + 1)) + 1);
-}
-
 void cb_jsonw_bool(cb_jsonw_t *w, bool v)
 {
     sep(w);

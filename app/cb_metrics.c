@@ -92,15 +92,24 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
            m->events[CB_RES_DUPLICATE]);
     single(&b, "chatbell_connections_total", "counter", "Connections accepted.",
            m->connections_accepted);
-    single(&b, "chatbell_connections_rejected_total", "counter",
-           "Connections refused over the cap (503 busy).", m->connections_rejected);
+    family(&b, "chatbell_connections_rejected_total", "counter",
+           "Connections refused (503 busy), by cap.");
+    sample(&b, "chatbell_connections_rejected_total", "cap", "max_conn",
+           m->connections_rejected - m->connections_rejected_source);
+    sample(&b, "chatbell_connections_rejected_total", "cap", "per_source",
+           m->connections_rejected_source);
     single(&b, "chatbell_connections_timed_out_total", "counter",
-           "Connections closed by a request or idle timeout.", m->connections_timed_out);
+           "Connections closed by a timeout.", m->connections_timed_out);
     single(&b, "chatbell_connections_open", "gauge", "Connections open now.", m->conns_open);
     single(&b, "chatbell_connections_open_max", "gauge", "High-water mark of open connections.",
            m->conns_hwm);
-    single(&b, "chatbell_connections_limit", "gauge", "Connections served at once (more: 503).",
-           m->conns_limit);
+    family(&b, "chatbell_ratelimit_total", "counter", "Rate limiter events.");
+    sample(&b, "chatbell_ratelimit_total", "event", "blocked", m->ratelimit_blocks);
+    sample(&b, "chatbell_ratelimit_total", "event", "evicted", m->ratelimit_evictions);
+    sample(&b, "chatbell_ratelimit_total", "event", "overflow", m->ratelimit_overflow_failures);
+    family(&b, "chatbell_ratelimit_sources", "gauge", "Sources in the rate limiter.");
+    sample(&b, "chatbell_ratelimit_sources", "of", "now", m->ratelimit_sources);
+    sample(&b, "chatbell_ratelimit_sources", "of", "max", m->ratelimit_sources_max);
     single(&b, "chatbell_body_buffers", "gauge", "Body buffers in the pool.", CB_CFG_BODY_BUFS);
     single(&b, "chatbell_body_buffers_in_use", "gauge", "Body buffers lent now.", cb_pool_in_use());
     single(&b, "chatbell_body_buffers_in_use_max", "gauge",
@@ -128,6 +137,12 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
            m->journal_compactions);
     single(&b, "chatbell_storage_errors_total", "counter", "Storage operations that failed.",
            m->storage_errors);
+    single(&b, "chatbell_journal_skipped_bytes", "gauge",
+           "Damaged journal bytes skipped at start (records after them restored).",
+           m->journal_skipped_bytes);
+    single(&b, "chatbell_journal_set_aside", "gauge",
+           "Journal slots set aside at start as unreadable or damaged.",
+           m->journal_slots_set_aside);
     single(&b, "chatbell_uptime_seconds", "gauge", "Seconds since start.", uptime_s);
     return b.err ? b.err : (int)b.len;
 }

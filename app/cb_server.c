@@ -3,7 +3,10 @@
  * lent from the pool; timeouts; the group commit hook for the loop. See
  * cb_server.h for the loop's side of the contract. */
 #include "cb_server.h"
+#include "cb_addr.h"
 #include "cb_err.h"
+#include "cb_inbox.h"
+#include "cb_ledger.h"
 #include "cb_pool.h"
 #include "cb_port.h"
 #include "cb_ratelimit.h"
@@ -17,6 +20,8 @@ static struct {
     uint64_t start_ms;
     cb_conn_t conns[CB_CFG_MAX_CONN];
     uint32_t gen;
+    bool shown_changed;  /* a commit stored a message: redraw the display */
+    char busy[320];      /* the 503 busy response, from the error table */
     unsigned heads_lent; /* pool buffers holding a head that outgrew its connection's */
 } s_server;
 
@@ -31,18 +36,6 @@ _Static_assert(CB_CFG_CONN_HEAD == HEAD_MAX ||
 /* While a connection waits for a pool buffer, the tick tries again this often
  * (and every loop turn offers it its buffered bytes). */
 #define WAIT_RETRY_MS 10u
-
-#define BUSY_BODY     "{\"error\":\"busy\",\"message\":\"Too many connections; retry later.\"}"
-#define STR_(x)       #x
-#define STR(x)        STR_(x)
-#define BUSY_BODY_LEN 63
-_Static_assert(sizeof BUSY_BODY - 1 == BUSY_BODY_LEN, "busy body length");
-static const char k_busy[] =
-    "HTTP/1.1 503 Service Unavailable\r\n"
-    "Content-Type: application/json\r\n"
-    "Content-Length: " STR(BUSY_BODY_LEN) "\r\n"
-                                          "Retry-After: 1\r\n"
-                                          "Connection: close\r\n\r\n" BUSY_BODY;
 
 const cb_settings_t *cb_server_settings(void)
 {
@@ -67,17 +60,61 @@ cb_conn_t *cb_server_conn_get(int id, uint32_t gen)
     return (c->used && c->gen == gen) ? c : NULL;
 }
 
+/* The display shows the oldest unacknowledged message (docs/DESIGN.md). */
+static void show_oldest(void)
+{
+    const cb_inbox_msg_t *m = cb_ledger_oldest();
+    if (!m) {
+        if (cb_inbox_unacked() == 0)
+            cb_signal_show(NULL, 0, cb_port_now_ms());
+        return; /* not readable: logged by the ledger; the display stays */
+    }
+    cb_signal_msg_t sm = {m->seq, cb_span_str(m->sender), cb_span_str(m->job_id),
+                          cb_span_str(m->client_id), cb_span_str(m->text)};
+    cb_signal_show(&sm, cb_inbox_unacked(), cb_port_now_ms());
+}
+
+/* After the journal opened: a restore line for every unacknowledged message,
+ * the oldest on the display, one reminder. */
+static void show_restored(void)
+{
+    unsigned n = cb_inbox_unacked();
+    for (size_t i = 0; i < n; i++) {
+        uint32_t seq;
+        cb_inbox_unacked_at(i, &seq);
+        cb_signal_restore(seq);
+    }
+    show_oldest();
+    if (n)
+        cb_signal_remind(cb_port_now_ms());
+}
+
+/* A commit's outcome: the webhook's answer, and a stored message signalled. */
+static void on_outcome(const cb_ledger_outcome_t *o, void *ctx)
+{
+    (void)ctx;
+    cb_webhook_outcome(o);
+    if (!o->ev)
+        return;
+    cb_signal_msg_t m = {o->seq, o->ev->sender, o->ev->job_id, o->ev->client_id, o->ev->text};
+    cb_signal_message(&m, cb_inbox_unacked(), cb_port_now_ms());
+    s_server.shown_changed = true;
+}
+
 int cb_server_start(const cb_settings_t *s)
 {
     memset(&s_server, 0, sizeof s_server);
     memset(&cb_metrics, 0, sizeof cb_metrics);
     s_server.settings = s;
     s_server.start_ms = cb_port_now_ms();
-    cb_metrics.conns_limit = s->max_conn < CB_CFG_MAX_CONN ? s->max_conn : CB_CFG_MAX_CONN;
     cb_pool_init();
     cb_signal_init(s, s_server.start_ms);
     cb_ratelimit_init(s->rate_limit_failures, s->rate_limit_block_s);
-    return cb_ledger_start();
+    cb_ledger_config_t cfg = {.journal_budget = s->journal_budget, .outcome = on_outcome};
+    int rc = cb_ledger_start(&cfg);
+    if (rc == CB_OK)
+        show_restored();
+    return rc;
 }
 
 void cb_server_drains(unsigned draining, bool refused)
@@ -91,16 +128,37 @@ void cb_server_drains(unsigned draining, bool refused)
 
 const char *cb_server_busy_response(size_t *len)
 {
-    *len = sizeof k_busy - 1;
-    return k_busy;
+    /* rendered per use, so its Date is now */
+    int n = cb_reply_err_render(CB_E_BUSY, s_server.busy, sizeof s_server.busy);
+    *len = n > 0 ? (size_t)n : 0;
+    return s_server.busy;
+}
+
+/* SPEC 2: max_conn_per_source from one peer address. A trusted proxy
+ * speaks for many clients: only max_conn holds it (limit them at the proxy). */
+static bool over_source_cap(const cb_settings_t *s, const char *peer)
+{
+    if (s->trusted_proxies[0] &&
+        cb_addr_in_list(cb_span_str(s->trusted_proxies), cb_span_str(peer)))
+        return false;
+    uint32_t held = 0;
+    for (int i = 0; i < CB_CFG_MAX_CONN; i++)
+        if (s_server.conns[i].used && strcmp(s_server.conns[i].peer, peer) == 0)
+            held++;
+    return held >= cb_settings_conn_per_source(s);
 }
 
 int cb_server_conn_open(const char *peer)
 {
     const cb_settings_t *s = s_server.settings;
-    cb_metrics.conns_limit = s->max_conn < CB_CFG_MAX_CONN ? s->max_conn : CB_CFG_MAX_CONN;
-    if (cb_metrics.conns_open >= cb_metrics.conns_limit) {
+    uint32_t cap = s->max_conn < CB_CFG_MAX_CONN ? s->max_conn : CB_CFG_MAX_CONN;
+    if (cb_metrics.conns_open >= cap) {
         cb_metrics.connections_rejected++;
+        return CB_ERR_BUSY;
+    }
+    if (over_source_cap(s, peer)) {
+        cb_metrics.connections_rejected++;
+        cb_metrics.connections_rejected_source++;
         return CB_ERR_BUSY;
     }
     for (int i = 0; i < CB_CFG_MAX_CONN; i++) {
@@ -108,8 +166,8 @@ int cb_server_conn_open(const char *peer)
         if (c->used)
             continue;
         c->used = true;
-        c->closing = c->held = c->head_only = c->waiting = false;
-        c->keep_alive = true;
+        c->closing = c->held = c->head_only = c->webhook = c->waiting = false;
+        c->keep_alive = c->quiet = true;
         c->gen = ++s_server.gen;
         c->req_start_ms = 0;
         c->last_ms = cb_port_now_ms();
@@ -232,8 +290,6 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
         return len; /* discarded: nothing more will be answered */
     uint64_t now = cb_port_now_ms();
     size_t used = 0;
-    if (len)
-        c->last_ms = now;
     /* At most one response in flight: the next pipelined request waits until
      * this one is sent, so answers leave in order and buffers stay bounded. */
     while (!c->held && !c->closing && !output_pending(c)) {
@@ -263,12 +319,18 @@ size_t cb_server_conn_feed(int id, const uint8_t *data, size_t len)
         }
         if (ev == CB_HTTP_EV_ERROR) {
             give_buffers(c);
-            cb_reply_error(c, c->rd.err_status, c->rd.err_code, c->rd.err_message, NULL, NULL,
-                           true);
+            c->keep_alive = false; /* framing error: answer, then close */
+            cb_reply_err(c, cb_errors_find(c->rd.err_code), c->rd.err_message, NULL);
             return len;
         }
         if (!cb_http_reader_needs_head_room(&c->rd))
             break; /* CB_HTTP_EV_NONE: everything consumed */
+    }
+    /* The clock moves only when input is consumed: a client that does not
+     * read its answers cannot keep its slot by trickling bytes. */
+    if (used) {
+        c->last_ms = now;
+        c->quiet = false;
     }
     return c->closing ? len : used;
 }
@@ -327,16 +389,30 @@ bool cb_server_commit_pending(void)
 void cb_server_commit(void)
 {
     cb_ledger_commit();
+    if (s_server.shown_changed)
+        show_oldest();
+    s_server.shown_changed = false;
+}
+
+int cb_server_ack(uint32_t seq, uint32_t *acked)
+{
+    int rc = cb_ledger_ack(seq, acked);
+    if (rc != CB_OK)
+        return rc;
+    cb_signal_ack(*acked);
+    show_oldest();
+    return CB_OK;
 }
 
 void cb_server_button(void)
 {
     uint32_t seq;
-    if (cb_ledger_ack(0, &seq) != CB_OK)
+    if (cb_server_ack(0, &seq) != CB_OK)
         cb_port_log(CB_LOG_INFO, "button: nothing to acknowledge");
 }
 
-/* Request timeout: 408 then close. Idle keep-alive: close silently. A peer
+/* Request timeout: 408 then close. Idle keep-alive: close silently, and a
+ * new connection that sent no byte within CB_CFG_FIRST_BYTE_MS too. A peer
  * that does not read its response within the request timeout is dropped.
  * A connection waiting for a pool buffer tries again. */
 static uint32_t check_timeouts(uint64_t now)
@@ -368,12 +444,14 @@ static uint32_t check_timeouts(uint64_t now)
                 cb_metrics.connections_timed_out++;
                 c->waiting = false;
                 give_buffers(c);
-                cb_reply_error(c, 408, "timeout", "The request did not arrive in time.", NULL, NULL,
-                               true);
+                cb_reply_err(c, CB_E_TIMEOUT, NULL, NULL);
                 continue;
             }
         } else {
-            deadline = c->last_ms + s->idle_timeout_ms;
+            uint32_t idle = s->idle_timeout_ms;
+            if (c->quiet && idle > CB_CFG_FIRST_BYTE_MS)
+                idle = CB_CFG_FIRST_BYTE_MS;
+            deadline = c->last_ms + idle;
             if (now >= deadline) {
                 c->closing = true;
                 cb_metrics.connections_timed_out++;
@@ -391,7 +469,8 @@ uint32_t cb_server_tick(void)
     uint64_t now = cb_port_now_ms();
     while (cb_port_button_pressed())
         cb_server_button();
-    cb_ledger_poll();
+    if (cb_ledger_poll())
+        show_restored();
     uint32_t next = check_timeouts(now);
     uint32_t sig = cb_signal_tick(now);
     return sig < next ? sig : next;
@@ -399,5 +478,5 @@ uint32_t cb_server_tick(void)
 
 void cb_server_stop(void)
 {
-    cb_ledger_commit();
+    cb_server_commit();
 }

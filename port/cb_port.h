@@ -96,4 +96,12 @@ int cb_port_store_erase(cb_slot_t slot);
 /* Capacity of a slot in bytes (host: a configured budget). */
 uint32_t cb_port_store_capacity(cb_slot_t slot);
 
+/* Optional (the core has a weak default returning CB_ERR_NOSPC): keeps the
+ * slot's bytes out of the way for inspection and leaves the slot empty, for
+ * storage that cannot be read (SPEC 5: set aside, never erased). Host: the
+ * file is renamed with a .corrupt-<unix time> suffix. CB_OK; CB_ERR_NOSPC
+ * when there is no room for a copy (the journal then leaves the slot
+ * untouched); CB_ERR_STORAGE. */
+int cb_port_store_set_aside(cb_slot_t slot);
+
 #endif

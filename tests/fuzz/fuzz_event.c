@@ -20,7 +20,7 @@
             abort();                                                                               \
     } while (0)
 
-static cb_event_scratch_t s_scratch;
+static cb_json_tok_t s_toks_ev[CB_CFG_JSON_MAX_TOKENS];
 static char s_body[CB_CFG_BODY_MAX]; /* the body is decoded in place: a copy */
 static cb_json_tok_t s_toks[CB_CFG_JSON_MAX_TOKENS];
 
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* over CB_CFG_BODY_MAX the parser refuses before reading a byte */
     memcpy(s_body, data, size < sizeof s_body ? size : sizeof s_body);
-    int rc = cb_event_parse(s_body, size, &ev, &s_scratch, &field, &why);
+    int rc = cb_event_parse(s_body, size, &ev, s_toks_ev, &field, &why);
     CHECK(rc == CB_OK || rc == CB_ERR_JSON || rc == CB_ERR_EVENT);
     /* the event is invalid JSON exactly when the body is */
     int n = cb_json_parse(body, size, s_toks, CB_CFG_JSON_MAX_TOKENS, NULL);

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static cb_event_scratch_t s_scratch;
+static cb_json_tok_t s_toks_ev[CB_CFG_JSON_MAX_TOKENS];
 static cb_event_t s_ev;
 static const char *s_field, *s_why;
 
@@ -29,7 +29,7 @@ static int parse(const char *body, size_t len)
     if (len > sizeof s_body)
         len = sizeof s_body; /* over the limit either way */
     memcpy(s_body, body, len);
-    return cb_event_parse(s_body, len, &s_ev, &s_scratch, &s_field, &s_why);
+    return cb_event_parse(s_body, len, &s_ev, s_toks_ev, &s_field, &s_why);
 }
 
 static int parse_str(const char *body)

@@ -894,12 +894,14 @@ static void test_http_body_waits_for_a_lent_buffer(void **state)
     assert_non_null(s_a.req.body);
 }
 
-#if CB_CFG_CONN_HEAD < CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX
 /* A head past the reader's own CB_CFG_CONN_HEAD bytes stops until the owner
  * lends a larger buffer; the spans read so far move with it. */
 static void test_http_head_moves_to_a_lent_buffer(void **state)
 {
     (void)state;
+#if CB_CFG_CONN_HEAD == CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX
+    skip(); /* this build's readers hold the whole head */
+#else
     size_t n = (size_t)snprintf((char *)s_big, sizeof s_big,
                                 "GET /p/a?q=1 HTTP/1.1\r\nHost: h\r\nX-First: one\r\n");
     while (n < CB_CFG_CONN_HEAD + 500)
@@ -932,8 +934,8 @@ static void test_http_head_moves_to_a_lent_buffer(void **state)
                      CB_HTTP_EV_REQUEST);
     assert_span(s_a.req.path, "/b");
     assert_true(s_a.req.path.p >= s_a.head_own && s_a.req.path.p < s_a.head_own + CB_CFG_CONN_HEAD);
-}
 #endif
+}
 
 static void test_http_rejects_request_line_over_limit_early(void **state)
 {
@@ -1286,9 +1288,7 @@ int main(void)
         cmocka_unit_test(test_http_response_writer_reports_overflow),
         cmocka_unit_test(test_http_reason_phrases),
         cmocka_unit_test(test_http_body_waits_for_a_lent_buffer),
-#if CB_CFG_CONN_HEAD < CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX
         cmocka_unit_test(test_http_head_moves_to_a_lent_buffer),
-#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
