@@ -1,6 +1,8 @@
 /* fuzz_server.c - the whole core fed through in-memory connections: the
  * input is split into chunks dealt to two connections, with commits, sends
- * and clock ticks in between; every answer must be well-formed HTTP. */
+ * and clock ticks in between; every answer must be well-formed HTTP, and
+ * once both are closed every pool buffer is back. */
+#include "cb_pool.h"
 #include "cb_server.h"
 #include "fake_port.h"
 #include "fake_store.h"
@@ -66,5 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drain(conn[1]);
     cb_server_conn_close(conn[0]);
     cb_server_conn_close(conn[1]);
+    if (cb_pool_in_use() != 0)
+        abort(); /* every lent body, head and page buffer came back */
     return 0;
 }

@@ -899,6 +899,9 @@ static void test_http_body_waits_for_a_lent_buffer(void **state)
 static void test_http_head_moves_to_a_lent_buffer(void **state)
 {
     (void)state;
+#if CB_CFG_CONN_HEAD == CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX
+    skip(); /* this build's readers hold the whole head */
+#else
     size_t n = (size_t)snprintf((char *)s_big, sizeof s_big,
                                 "GET /p/a?q=1 HTTP/1.1\r\nHost: h\r\nX-First: one\r\n");
     while (n < CB_CFG_CONN_HEAD + 500)
@@ -931,6 +934,7 @@ static void test_http_head_moves_to_a_lent_buffer(void **state)
                      CB_HTTP_EV_REQUEST);
     assert_span(s_a.req.path, "/b");
     assert_true(s_a.req.path.p >= s_a.head_own && s_a.req.path.p < s_a.head_own + CB_CFG_CONN_HEAD);
+#endif
 }
 
 static void test_http_rejects_request_line_over_limit_early(void **state)

@@ -418,7 +418,8 @@ static const char *take_output(int c)
 static void test_server_more_connections_than_body_buffers(void **state)
 {
     (void)state;
-    enum { N = CB_CFG_BODY_BUFS + 4 };
+    enum { N = CB_CFG_BODY_BUFS + 4 < CB_CFG_MAX_CONN ? CB_CFG_BODY_BUFS + 4 : CB_CFG_MAX_CONN };
+    _Static_assert(N > CB_CFG_BODY_BUFS, "more connections than body buffers");
     static char reqs[N][4096];
     int ids[N];
     size_t used[N];
@@ -505,8 +506,9 @@ static void test_server_pool_buffers_back_after_close_timeout_error(void **state
     assert_non_null(strstr(take_output(c), "400 Bad Request"));
     assert_int_equal(cb_pool_in_use(), 0);
 
+#if CB_CFG_CONN_HEAD < CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX
     /* a head past the connection's own buffer, abandoned half way */
-    static char big[CB_CFG_CONN_HEAD + 1024];
+    static char big[CB_CFG_CONN_HEAD + 256];
     int d = cb_server_conn_open("d");
     int n = snprintf(big, sizeof big, "GET /healthz HTTP/1.1\r\nHost: d\r\nX-Pad: ");
     memset(big + n, 'p', sizeof big - (size_t)n);
@@ -514,6 +516,7 @@ static void test_server_pool_buffers_back_after_close_timeout_error(void **state
     assert_int_equal(cb_pool_in_use(), 1);
     cb_server_conn_close(d);
     assert_int_equal(cb_pool_in_use(), 0);
+#endif
 }
 
 /* A head longer than CB_CFG_CONN_HEAD is read into a pool buffer and the
@@ -522,6 +525,9 @@ static void test_server_pool_buffers_back_after_close_timeout_error(void **state
 static void test_server_long_head_moves_to_pool_buffer(void **state)
 {
     (void)state;
+#if CB_CFG_CONN_HEAD == CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX
+    skip(); /* this build's connections hold the whole head */
+#else
     static char req[8192], pad[CB_CFG_CONN_HEAD + 512];
     memset(pad, 'p', sizeof pad - 1);
     pad[sizeof pad - 1] = '\0';
@@ -558,6 +564,7 @@ static void test_server_long_head_moves_to_pool_buffer(void **state)
         assert_non_null(strstr(take_output(ids[i]), "{\"status\":\"duplicate\",\"seq\":1}"));
     }
     assert_int_equal(cb_pool_in_use(), 0);
+#endif
 }
 
 /* /metrics writes its page into a pool buffer: with none free it waits,
