@@ -2,17 +2,7 @@
  * the authentication gate and the connection cap. */
 #include "cb_addr.h"
 #include "cb_err.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "cb_hex.h"
 
 static int parse_v4(const char *p, size_t len, uint8_t out[4])
 {
@@ -62,8 +52,8 @@ static int parse_v6(const char *p, size_t len, uint8_t out[CB_ADDR_LEN])
         }
         unsigned v = 0;
         size_t start = i;
-        while (i < len && hexval(p[i]) >= 0 && i - start < 4)
-            v = v << 4 | (unsigned)hexval(p[i++]);
+        while (i < len && cb_hex_digit(p[i]) >= 0 && i - start < 4)
+            v = v << 4 | (unsigned)cb_hex_digit(p[i++]);
         if (i == start || n + 2 > CB_ADDR_LEN)
             return CB_ERR_INVAL;
         a[n++] = (uint8_t)(v >> 8);

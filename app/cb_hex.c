@@ -21,6 +21,13 @@ static unsigned nibble(unsigned char c, unsigned *bad)
     return ((unsigned)d & (0u - is_d)) | ((unsigned)(l + 10) & (0u - is_l));
 }
 
+int cb_hex_digit(char c)
+{
+    unsigned bad = 0;
+    unsigned v = nibble((unsigned char)c, &bad);
+    return bad ? -1 : (int)v;
+}
+
 static char digit(unsigned v)
 {
     /* '0'..'9' for 0..9, 'a'..'f' for 10..15, without a table lookup */

@@ -13,4 +13,8 @@ void cb_hex_encode(const uint8_t *in, size_t n, char *out, size_t cap);
  * only on the length (used on signatures). */
 int cb_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t n);
 
+/* The value of one hex digit (either case), or -1 when c is not one
+ * (constant time too; for parsers of JSON escapes and IPv6 literals). */
+int cb_hex_digit(char c);
+
 #endif

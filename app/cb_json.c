@@ -4,6 +4,7 @@
 #include "cb_json.h"
 #include "cb_config.h"
 #include "cb_err.h"
+#include "cb_hex.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -87,17 +88,6 @@ static const unsigned char k_cls[256] = {
 #undef A
 #undef H
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at p (avail bytes left) into *v. */
 static bool hex4(const char *p, size_t avail, uint32_t *v)
 {
@@ -105,7 +95,7 @@ static bool hex4(const char *p, size_t avail, uint32_t *v)
     if (avail < 4)
         return false;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(p[k]);
+        int h = cb_hex_digit(p[k]);
         if (h < 0)
             return false;
         r = (r << 4) | (uint32_t)h;

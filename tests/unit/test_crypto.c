@@ -255,6 +255,18 @@ static void test_hex_decode_accepts_both_cases(void **state)
     assert_memory_equal(bytes, back, 256);
 }
 
+static void test_hex_digit_of_every_byte(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        int want = c >= '0' && c <= '9'   ? c - '0'
+                   : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                   : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                          : -1;
+        assert_int_equal(cb_hex_digit((char)c), want);
+    }
+}
+
 static void test_hex_decode_rejects_every_non_hex_byte(void **state)
 {
     (void)state;
@@ -299,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_hex_encode_is_lowercase_and_terminated),
         cmocka_unit_test(test_hex_encode_never_overflows_a_short_buffer),
         cmocka_unit_test(test_hex_decode_accepts_both_cases),
+        cmocka_unit_test(test_hex_digit_of_every_byte),
         cmocka_unit_test(test_hex_decode_rejects_every_non_hex_byte),
         cmocka_unit_test(test_hex_decode_rejects_wrong_length),
     };
