@@ -5,6 +5,7 @@
 /* POSIX 2008 for the host build (the lwIP build ignores it) */
 #define _POSIX_C_SOURCE 200809L
 #include "cb_loop.h"
+#include "cb_conn.h"
 #include "cb_config.h"
 #include "cb_port.h"
 #include "cb_server.h"
@@ -27,6 +28,7 @@
 typedef struct {
     int fd;   /* -1: free */
     int id;   /* server connection id, -1 while draining */
+    int tls;  /* TLS session (cb_conn.h), -1: plain */
     bool eof; /* the peer shut down its sending side */
     uint64_t drain_until;
     size_t rx_len;
@@ -35,6 +37,8 @@ typedef struct {
 
 static struct {
     int listen_fd;
+    int listen_tls_fd; /* -1: no HTTPS */
+    char tls_bound[64];
     slot_t slots[SLOTS];
     struct pollfd pfd[SLOTS + 1];
     int pfd_slot[SLOTS + 1];
@@ -111,6 +115,7 @@ static void slot_close(slot_t *s)
     cb_sock_close(s->fd);
     s->fd = -1;
     s->id = -1;
+    s->tls = cb_conn_finish(s->tls);
 }
 
 /* Answered and done: stop writing, then drain what the peer still sends. */
@@ -119,17 +124,18 @@ static void slot_drain(slot_t *s)
     if (s->id >= 0)
         cb_server_conn_close(s->id);
     s->id = -1;
+    s->tls = cb_conn_finish(s->tls);
     cb_sock_shutdown(s->fd, SHUT_WR);
     s->drain_until = cb_port_now_ms() + DRAIN_MS;
     s->rx_len = 0;
 }
 
-static void accept_new(void)
+static void accept_new(int listen_fd)
 {
     for (int n = 0; n < ACCEPTS_PER_TURN; n++) {
         struct sockaddr_in sa;
         socklen_t len = sizeof sa;
-        int fd = cb_sock_accept(s_loop.listen_fd, (struct sockaddr *)&sa, &len);
+        int fd = cb_sock_accept(listen_fd, (struct sockaddr *)&sa, &len);
         if (fd < 0)
             return;
         slot_t *s = free_slot();
@@ -145,8 +151,11 @@ static void accept_new(void)
         s->fd = fd;
         s->eof = false;
         s->rx_len = 0;
-        s->id = cb_server_conn_open(peer);
-        if (s->id < 0) { /* over the cap: 503 busy, best effort, then close */
+        s->tls = listen_fd == s_loop.listen_tls_fd ? cb_conn_tls_open(fd) : -1;
+        s->id = s->tls < 0 && listen_fd == s_loop.listen_tls_fd ? -1 : cb_server_conn_open(peer);
+        if (s->id < 0 && listen_fd == s_loop.listen_tls_fd) { /* no plain 503 inside TLS */
+            slot_close(s);
+        } else if (s->id < 0) { /* over the cap: 503 busy, best effort, then close */
             size_t blen;
             const char *busy = cb_server_busy_response(&blen);
             (void)cb_sock_send(fd, busy, blen, CB_SOCK_SEND_FLAGS);
@@ -174,7 +183,7 @@ static void read_slot(slot_t *s)
             slot_close(s);
         return;
     }
-    ssize_t n = cb_sock_recv(s->fd, s->rx + s->rx_len, sizeof s->rx - s->rx_len, 0);
+    long n = cb_conn_recv(s->fd, s->tls, s->rx + s->rx_len, sizeof s->rx - s->rx_len);
     if (n > 0) {
         s->rx_len += (size_t)n;
         feed(s);
@@ -197,7 +206,7 @@ static bool write_slot(slot_t *s)
         const uint8_t *out;
         size_t len = cb_server_conn_output(s->id, &out);
         if (len) {
-            ssize_t n = cb_sock_send(s->fd, out, len, CB_SOCK_SEND_FLAGS);
+            long n = cb_conn_send(s->fd, s->tls, out, len);
             if (n < 0) {
                 if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK &&
                     cb_sock_errno != EINTR)
@@ -247,15 +256,18 @@ static void expire_drains(uint64_t now)
 {
     for (int i = 0; i < SLOTS; i++) {
         slot_t *s = &s_loop.slots[i];
-        if (s->fd >= 0 && s->id < 0 && now >= s->drain_until)
+        if (s->fd >= 0 && ((s->id < 0 && now >= s->drain_until) || cb_conn_expired(s->tls, now)))
             slot_close(s);
     }
 }
 
-static int build_pollset(void)
+static int build_pollset(uint32_t *timeout)
 {
     int n = 0;
     s_loop.pfd[n].fd = s_loop.listen_fd;
+    s_loop.pfd[n].events = POLLIN;
+    s_loop.pfd_slot[n++] = -1;
+    s_loop.pfd[n].fd = s_loop.listen_tls_fd; /* poll() skips a negative fd */
     s_loop.pfd[n].events = POLLIN;
     s_loop.pfd_slot[n++] = -1;
     for (int i = 0; i < SLOTS; i++) {
@@ -269,8 +281,10 @@ static int build_pollset(void)
             const uint8_t *out;
             if (!s->eof && s->rx_len < sizeof s->rx)
                 ev |= POLLIN;
-            if (cb_server_conn_output(s->id, &out))
+            if (cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
                 ev |= POLLOUT;
+            if ((ev & POLLIN) && cb_conn_pending(s->tls))
+                *timeout = 0; /* decrypted bytes wait that poll() cannot see */
         }
         s_loop.pfd[n].fd = s->fd;
         s_loop.pfd[n].events = ev;
@@ -278,6 +292,16 @@ static int build_pollset(void)
         s_loop.pfd_slot[n++] = i;
     }
     return n;
+}
+
+void cb_loop_listen_tls(const char *addr)
+{
+    snprintf(s_loop.tls_bound, sizeof s_loop.tls_bound, "%s", addr);
+}
+
+const char *cb_loop_tls_bound(void)
+{
+    return s_loop.listen_tls_fd >= 0 ? s_loop.tls_bound : "";
 }
 
 int cb_loop_init(const char *listen, char *err, size_t cap)
@@ -291,33 +315,40 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
     for (int i = 0; i < SLOTS; i++) {
         s_loop.slots[i].fd = -1;
         s_loop.slots[i].id = -1;
+        s_loop.slots[i].tls = -1;
     }
+    s_loop.listen_tls_fd = -1;
     s_loop.listen_fd = open_listener(addr, bound, sizeof bound);
     if (s_loop.listen_fd < 0)
+        return -1;
+    if (s_loop.tls_bound[0] &&
+        (s_loop.listen_tls_fd =
+             open_listener(s_loop.tls_bound, s_loop.tls_bound, sizeof s_loop.tls_bound)) < 0)
         return -1;
     if (on_listening)
         on_listening(bound);
 
     uint32_t timeout = 0;
     while (!*stop) {
-        int n = build_pollset();
+        int n = build_pollset(&timeout);
         int ready = cb_sock_poll(s_loop.pfd, (cb_nfds_t)n, (int)timeout);
         if (ready < 0 && cb_sock_errno != EINTR) {
             cb_port_log(CB_LOG_ERROR, "loop: poll failed (errno %d)", cb_sock_errno);
             break;
         }
-        for (int i = 0; ready > 0 && i < n; i++) {
-            short re = s_loop.pfd[i].revents;
-            if (!re)
-                continue;
+        for (int i = 0; i < n; i++) {
+            short re = ready > 0 ? s_loop.pfd[i].revents : 0;
             if (s_loop.pfd_slot[i] < 0) {
-                accept_new();
+                if (re)
+                    accept_new(s_loop.pfd[i].fd);
                 continue;
             }
             slot_t *s = &s_loop.slots[s_loop.pfd_slot[i]];
             if (s->fd < 0)
                 continue;
-            if (re & (POLLIN | POLLHUP | POLLERR))
+            if (re & (POLLIN | POLLHUP | POLLERR) ||
+                (re & POLLOUT && cb_conn_wants_write(s->tls)) ||
+                (s_loop.pfd[i].events & POLLIN && cb_conn_pending(s->tls)))
                 read_slot(s);
         }
         /* one flush for every request of this turn, then the answers go out */
@@ -333,5 +364,7 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         if (s_loop.slots[i].fd >= 0)
             slot_close(&s_loop.slots[i]);
     cb_sock_close(s_loop.listen_fd);
+    if (s_loop.listen_tls_fd >= 0)
+        cb_sock_close(s_loop.listen_tls_fd);
     return 0;
 }
