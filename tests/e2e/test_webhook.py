@@ -755,7 +755,7 @@ class CurlTests(ChatbellCase):
     """The same as an integrator would do it with curl."""
 
     def curl(self, *args, body=None):
-        cmd = ["curl", "-sS", "-i", "--max-time", "10"] + list(args)
+        cmd = ["curl", "-sS", "-i", "--max-time", "10"] + self.server.client_args("curl") + list(args)
         p = subprocess.run(cmd, input=body, capture_output=True, timeout=20)
         self.assertEqual(p.returncode, 0, p.stderr)
         raw = p.stdout
@@ -828,7 +828,7 @@ class SenderMixin:
             self.skipTest("no --send binary given")
 
     def send(self, *args, ok=True):
-        cmd = [H.BINS["send"], "--url", self.server.url + WEBHOOK] + list(args)
+        cmd = [H.BINS["send"], "--url", self.server.url + WEBHOOK] + self.server.client_args("send") + list(args)
         p = subprocess.run(cmd, capture_output=True, timeout=60)
         out = p.stdout.decode("utf-8", "replace")
         self.server.received.append(p.stdout + p.stderr)

@@ -91,14 +91,24 @@ static void list_remove(blk_t *b)
         links(l->next)->prev = l->prev;
 }
 
+/* The free list is kept in address order: first fit then reuses the low
+ * end of the heap, which bounds fragmentation and the pages ever touched. */
 static void list_push(blk_t *b)
 {
+    blk_t *prev = NULL, *next = s_heap.free_head;
+    while (next && next < b) {
+        prev = next;
+        next = links(next)->next;
+    }
     b->owner = OWNER_FREE;
-    links(b)->prev = NULL;
-    links(b)->next = s_heap.free_head;
-    if (s_heap.free_head)
-        links(s_heap.free_head)->prev = b;
-    s_heap.free_head = b;
+    links(b)->prev = prev;
+    links(b)->next = next;
+    if (prev)
+        links(prev)->next = b;
+    else
+        s_heap.free_head = b;
+    if (next)
+        links(next)->prev = b;
 }
 
 static void heap_init(void)
