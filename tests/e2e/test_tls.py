@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+# test_tls.py - hostile TLS against the simulator's HTTPS listener (issue 16):
+# garbage instead of a ClientHello, a handshake cut at every message of the
+# client's two flights, one byte every 200 ms (handshake timeout), a flood of
+# handshakes beyond the connection cap, a renegotiation attempt, and session
+# tickets. Throughout, others are answered; at the end every slot is free
+# (max_conn TLS connections at once all get answers). Run by CTest (e2e.tls):
+#   test_tls.py --chatbell PATH [--send PATH] [-k NAME] [-v]
+
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import unittest
+import warnings
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as H  # noqa: E402
+from harness import ChatbellCase, base_config, build_request, make_event, message_signals, webhook_request  # noqa: E402
+
+MAX_CONN = 8
+HANDSHAKE_S = 5.0  # CB_TLS_HANDSHAKE_MS
+
+
+def records(data):
+    """Splits TLS bytes into (offset, length) of each record (5-byte header)."""
+    out, i = [], 0
+    while i + 5 <= len(data):
+        n = int.from_bytes(data[i + 3:i + 5], "big")
+        out.append((i, 5 + n))
+        i += 5 + n
+    return out
+
+
+class TLSCase(ChatbellCase):
+    SERVER_KW = {"config": base_config(max_conn=MAX_CONN),
+                 "args": ["--listen-tls", "127.0.0.1:0", "--tls", "self-signed"]}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server._use_tls()
+
+    # ---- helpers
+
+    def raw(self, timeout=5.0):
+        s = socket.create_connection((H.HOST, self.server.port), timeout=timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.addCleanup(s.close)
+        return s
+
+    def closed_within(self, s, seconds):
+        """True if the server closes s (EOF or reset) within seconds,
+        whatever it sends first (an alert)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            s.settimeout(left)
+            try:
+                if not s.recv(65536):
+                    return True
+            except (ConnectionResetError, BrokenPipeError):
+                return True
+            except socket.timeout:
+                return False
+
+    def assertServes(self):
+        """A fresh HTTPS client and a plain HTTP one both get answers."""
+        self.assertEqual(self.server.healthz()["status"], "ok")
+        r = H.exchange(self.server.plain_port, build_request("GET", "/healthz"))
+        self.assertEqual(r.status, 200)
+
+    def client(self):
+        """An SSLObject over memory BIOs: its flights can be cut anywhere."""
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        ctx = ssl.create_default_context(cafile=self.server.cacert)
+        return ctx.wrap_bio(inc, out, server_hostname=H.HOST), inc, out
+
+    def step(self, obj, out):
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        return out.read()
+
+    def second_flight(self, s):
+        """Sends the ClientHello on s, reads the server's flight, returns the
+        client's second flight (ClientKeyExchange, ChangeCipherSpec,
+        Finished) unsent."""
+        obj, inc, out = self.client()
+        s.sendall(self.step(obj, out))
+        s.settimeout(5)
+        while True:
+            data = s.recv(65536)
+            self.assertTrue(data, "server closed during its first flight")
+            inc.write(data)
+            flight = self.step(obj, out)
+            if flight:
+                return flight
+
+    # ---- tests
+
+    def test_garbage_instead_of_client_hello_is_closed(self):
+        garbage = [
+            build_request("GET", "/healthz"),  # plain HTTP on the TLS port
+            os.urandom(1500),
+            b"\x16\x03\x01\xff\xff" + b"\x01" * 64,  # record longer than allowed
+            b"\x80\x2e\x01\x00\x02" + b"\x00" * 45,  # SSLv2 ClientHello
+            b"\x16\x03\x03\x00\x04\x01\x00\x00\xff",  # handshake length past the record
+            b"\x15\x03\x03\x00\x02\x02\x28",  # an alert first
+        ]
+        for g in garbage:
+            with self.subTest(garbage=g[:12]):
+                s = self.raw()
+                s.sendall(g)
+                self.assertTrue(self.closed_within(s, 3), "garbage %r kept open" % g[:12])
+                self.assertServes()
+
+    def test_handshake_cut_at_every_message(self):
+        obj, _, out = self.client()
+        hello = self.step(obj, out)
+        for cut in sorted({0, 1, 5, len(hello) // 2, len(hello) - 1, len(hello)}):
+            with self.subTest(flight=1, cut=cut):
+                s = self.raw()
+                s.sendall(hello[:cut])
+                s.close()
+                self.assertServes()
+        s = self.raw()
+        flight = self.second_flight(s)
+        s.close()
+        cuts = {0, len(flight) - 1, len(flight)}
+        for off, n in records(flight):
+            cuts |= {off, off + 5, off + n // 2}
+        self.assertGreaterEqual(len(records(flight)), 3, "want CKE, CCS, Finished records")
+        for cut in sorted(cuts):
+            with self.subTest(flight=2, cut=cut):
+                s = self.raw()
+                flight = self.second_flight(s)
+                s.sendall(flight[:cut])
+                s.close()
+                self.assertServes()
+
+    def test_one_byte_every_200ms_hits_the_handshake_timeout(self):
+        obj, _, out = self.client()
+        hello = self.step(obj, out)
+        s = self.raw()
+        t0 = time.monotonic()
+        closed = False
+        i = 0
+        while time.monotonic() - t0 < HANDSHAKE_S + 3:
+            try:
+                s.sendall(hello[i % len(hello):i % len(hello) + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            i += 1
+            if i % 10 == 0:
+                self.assertServes()  # others are answered meanwhile
+            s.settimeout(0.2)
+            try:
+                if not s.recv(1):
+                    closed = True
+                    break
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                closed = True
+                break
+        took = time.monotonic() - t0
+        self.assertTrue(closed, "a drip-fed handshake was kept past %.1fs" % took)
+        self.assertGreater(took, HANDSHAKE_S - 1)
+        self.assertServes()
+
+    def test_flood_of_handshakes_beyond_the_cap(self):
+        obj, _, out = self.client()
+        hello = self.step(obj, out)
+        flood = []
+        for _ in range(4 * MAX_CONN):
+            s = self.raw()
+            s.sendall(hello)  # and never finish
+            flood.append(s)
+        # past the cap they are closed at once, without a handshake
+        t0 = time.monotonic()
+        closed = sum(1 for s in flood[MAX_CONN:] if self.closed_within(s, 2))
+        self.assertGreaterEqual(closed, 3 * MAX_CONN - 1, "connections over the cap kept open")
+        self.assertLess(time.monotonic() - t0, 6)
+        # the held ones go at the handshake timeout, then all is served again
+        for s in flood[:MAX_CONN]:
+            self.assertTrue(self.closed_within(s, HANDSHAKE_S + 3), "stalled handshake never closed")
+        self.assertServes()
+
+    def test_renegotiation_is_refused(self):
+        if not shutil.which("openssl"):
+            self.skipTest("no openssl client")
+        cmd = ["openssl", "s_client", "-connect", "%s:%d" % (H.HOST, self.server.port), "-tls1_2",
+               "-CAfile", self.server.cacert]
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(1.0)
+            p.stdin.write(b"R\n")  # s_client: renegotiate
+            p.stdin.flush()
+            time.sleep(1.0)
+            try:
+                p.stdin.write(build_request("GET", "/healthz"))
+                p.stdin.flush()
+                time.sleep(0.5)
+                p.stdin.close()
+            except BrokenPipeError:
+                pass
+            outp = p.communicate(timeout=10)[0].decode("latin-1")
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertIn("Secure Renegotiation IS supported", outp)
+        self.assertIn("no renegotiation", outp)
+        self.assertServes()
+
+    def test_session_ticket_resumes(self):
+        ctx = ssl.create_default_context(cafile=self.server.cacert)
+        sess = None
+        reused = []
+        for _ in range(3):
+            with ctx.wrap_socket(socket.create_connection((H.HOST, self.server.port)),
+                                 server_hostname=H.HOST, session=sess) as s:
+                s.sendall(build_request("GET", "/healthz"))
+                self.assertIn(b"200 OK", s.recv(4096))
+                reused.append(s.session_reused)
+                sess = s.session
+        self.assertEqual(reused, [False, True, True])
+
+    def test_protocol_and_ciphers(self):
+        ctx = ssl.create_default_context(cafile=self.server.cacert)
+        with ctx.wrap_socket(socket.create_connection((H.HOST, self.server.port)), server_hostname=H.HOST) as s:
+            self.assertEqual(s.version(), "TLSv1.2")
+            name = s.cipher()[0]
+            self.assertTrue("GCM" in name or "CHACHA20" in name or "CCM" in name, name)
+            self.assertTrue(name.startswith("ECDHE-"), name)
+        for version in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.load_verify_locations(self.server.cacert)
+            try:
+                with warnings.catch_warnings():  # deprecated: that is the point
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    ctx.minimum_version = version
+                    ctx.maximum_version = version
+                ctx.set_ciphers("ALL:@SECLEVEL=0")
+            except (ValueError, ssl.SSLError):
+                continue
+            with self.subTest(version=version):
+                with self.assertRaises((ssl.SSLError, ConnectionResetError)):
+                    with ctx.wrap_socket(socket.create_connection((H.HOST, self.server.port)),
+                                         server_hostname=H.HOST):
+                        pass
+
+    def test_zz_every_slot_free_after_the_abuse(self):
+        """Runs last: after all of the above, MAX_CONN TLS connections at
+        once each get their event accepted: no slot or session leaked."""
+        conns = [self.server.conn() for _ in range(MAX_CONN)]
+        try:
+            evs = [make_event() for _ in conns]
+            for c, ev in zip(conns, evs):
+                c.send(webhook_request(ev))
+            seqs = [self.assertAccepted(c.read_response()) for c in conns]
+        finally:
+            for c in conns:
+                c.close()
+        want = []
+        for s, ev in zip(seqs, evs):
+            want += message_signals(s, ev)
+        self.expectSignals(want)
+
+
+if __name__ == "__main__":
+    H.main()
