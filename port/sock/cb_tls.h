@@ -91,6 +91,7 @@ void cb_tls_close(int t);
 
 typedef struct {
     size_t heap_bytes;      /* the TLS heap's size */
+    size_t heap_in_use;     /* in use now */
     size_t heap_peak;       /* most of it ever in use */
     size_t shared_bytes;    /* held by certificate, key and tickets */
     size_t session_peak;    /* most one session ever held */

@@ -6,7 +6,6 @@
 #include "cb_port.h"
 
 #include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
@@ -217,7 +216,6 @@ typedef struct {
 static struct {
     bool ready;
     cb_tls_bio_t bio;
-    mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     mbedtls_x509_crt crt;
     mbedtls_pk_context key;
@@ -293,15 +291,22 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 
 /* ---- set-up ---- */
 
+/* The DRBG's entropy is the port's (cb_port_random: getrandom on the host,
+ * the TRNG on a board, a fixed sequence under the fuzzer's fake port). */
+static int port_entropy(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+    return cb_port_random(out, len) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+}
+
 static int seed(char *err, size_t cap)
 {
     static const char pers[] = "chatbell-tls";
     if (s_tls.drbg.f_entropy) /* seeded already */
         return 0;
-    mbedtls_entropy_init(&s_tls.entropy);
     mbedtls_ctr_drbg_init(&s_tls.drbg);
-    int ret = mbedtls_ctr_drbg_seed(&s_tls.drbg, mbedtls_entropy_func, &s_tls.entropy,
-                                    (const unsigned char *)pers, sizeof pers - 1);
+    int ret = mbedtls_ctr_drbg_seed(&s_tls.drbg, port_entropy, NULL, (const unsigned char *)pers,
+                                    sizeof pers - 1);
     if (ret != 0) {
         set_err(err, cap, "tls: cannot seed the random generator", ret);
         return -1;
@@ -712,6 +717,7 @@ void cb_tls_stats(cb_tls_stats_t *st)
 {
     *st = s_tls.st;
     st->heap_bytes = sizeof s_heap.mem;
+    st->heap_in_use = s_heap.in_use;
     st->heap_peak = s_heap.peak;
     st->session_peak = s_heap.session_peak;
 }
