@@ -439,6 +439,32 @@ static int write_file(const char *path, const unsigned char *data, mode_t mode, 
     return 0;
 }
 
+/* A self-signed certificate lives 397 days (the CA/Browser Forum's limit,
+ * which testssl.sh checks) and is made again at a start within 30 days of
+ * its end: its fingerprint then changes (the banner shows the new one). */
+#define SELF_SIGNED_DAYS  397
+#define SELF_SIGNED_RENEW 30
+
+/* True if the certificate in path ends more than SELF_SIGNED_RENEW days
+ * from now. */
+static bool lasts(const char *path)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    bool ok = false;
+    if (mbedtls_x509_crt_parse_file(&crt, path) == 0) {
+        time_t soon = time(NULL) + (time_t)SELF_SIGNED_RENEW * 86400;
+        struct tm tm;
+        gmtime_r(&soon, &tm);
+        const mbedtls_x509_time *to = &crt.valid_to;
+        long have = ((long)to->year * 13 + to->mon) * 32 + to->day;
+        long want = ((long)(tm.tm_year + 1900) * 13 + tm.tm_mon + 1) * 32 + tm.tm_mday;
+        ok = have > want;
+    }
+    mbedtls_x509_crt_free(&crt);
+    return ok;
+}
+
 /* subjectAltName: DNS:localhost, IP:127.0.0.1 and IP:host (RFC 5280 4.2.1.6),
  * DER written by hand: 2.28 has no writer for it. */
 static size_t san_der(const char *host, unsigned char *out)
@@ -493,7 +519,7 @@ static int make_self_signed(const char *host, const char *cert, const char *key,
     struct tm tm;
     time_t before = now - 86400; /* a day of slack for clocks behind */
     strftime(from, sizeof from, "%Y%m%d%H%M%S", gmtime_r(&before, &tm));
-    time_t after = now + 10 * 366 * 86400LL;
+    time_t after = now + (time_t)SELF_SIGNED_DAYS * 86400;
     strftime(until, sizeof until, "%Y%m%d%H%M%S", gmtime_r(&after, &tm));
 
     if ((ret = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY))) != 0 ||
@@ -559,11 +585,13 @@ int cb_tls_self_signed(const char *dir, const char *host, char *cert, char *key,
         snprintf(err, cap, "tls: data dir path too long");
         return -1;
     }
-    if (access(cert, R_OK) == 0 && access(key, R_OK) == 0)
-        return 0;
     if (!s_heap.free_head)
         heap_init();
     s_heap.owner = OWNER_SHARE;
+    if (access(key, R_OK) == 0 && lasts(cert)) {
+        s_heap.owner = OWNER_NONE;
+        return 0;
+    }
     int rc = seed(err, cap) == 0 ? make_self_signed(host, cert, key, err, cap) : -1;
     s_heap.owner = OWNER_NONE;
     if (rc == 0)
