@@ -37,11 +37,10 @@ def records(data):
 
 
 class TLSCase(ChatbellCase):
-    SERVER_KW = {"config": base_config(max_conn=MAX_CONN),
-                 "args": ["--listen-tls", "127.0.0.1:0", "--tls", "self-signed"]}
-
     @classmethod
     def setUpClass(cls):
+        cls.SERVER_KW = {"config": base_config(max_conn=MAX_CONN),
+                         "args": ["--listen-tls", "%s:0" % H.LISTEN.rpartition(":")[0], "--tls", "self-signed"]}
         super().setUpClass()
         cls.server._use_tls()
 
