@@ -7,12 +7,15 @@
 # (max_conn TLS connections at once all get answers). Run by CTest (e2e.tls):
 #   test_tls.py --chatbell PATH [--send PATH] [-k NAME] [-v]
 
+import hashlib
+import json
 import os
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import warnings
@@ -20,7 +23,7 @@ import warnings
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
-from harness import ChatbellCase, base_config, build_request, make_event, message_signals, webhook_request  # noqa: E402
+from harness import ChatbellCase, Server, base_config, build_request, make_event, message_signals, webhook_request  # noqa: E402
 
 MAX_CONN = 8
 HANDSHAKE_S = 5.0  # CB_TLS_HANDSHAKE_MS
@@ -274,6 +277,75 @@ class TLSCase(ChatbellCase):
         for s, ev in zip(seqs, evs):
             want += message_signals(s, ev)
         self.expectSignals(want)
+
+
+class TLSConfigTests(unittest.TestCase):
+    """Bad HTTPS settings stop start-up with one line naming the key (exit 2);
+    the self-signed certificate is kept across restarts, its key 0600."""
+
+    def run_chatbell(self, *args, config=None):
+        tmp = tempfile.mkdtemp(prefix="chatbell-tls-cfg-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        cmd = [H.BINS["chatbell"], "--listen", "127.0.0.1:0", "--data-dir", os.path.join(tmp, "d"), "--no-tui"]
+        if config is not None:
+            path = os.path.join(tmp, "c.json")
+            with open(path, "w") as f:
+                json.dump(config, f)
+            cmd += ["--config", path]
+        p = subprocess.run(cmd + list(args), capture_output=True, timeout=20, cwd=tmp)
+        return p.returncode, p.stderr.decode("utf-8", "replace").strip()
+
+    def test_bad_settings_name_the_key(self):
+        cases = [
+            ((["--listen-tls", "127.0.0.1:0"], None), "chatbell: listen_tls: needs tls_cert and tls_key"),
+            ((["--listen-tls", "127.0.0.1:0"], {"tls_cert": "nope.crt", "tls_key": "nope.key"}),
+             "chatbell: tls_cert: cannot read a PEM certificate from nope.crt"),
+            (([], {"tls_cert": "a.crt"}), "chatbell: tls_key: required with tls_cert"),
+            ((["--tls", "self-signed"], None), "chatbell: tls: self-signed needs --listen-tls"),
+            ((["--tls", "maybe"], None), "chatbell: tls: must be self-signed"),
+            ((["--listen-tls", "127.0.0.1"], None), "chatbell: listen_tls: must be ADDR:PORT"),
+        ]
+        for (args, cfg), want in cases:
+            with self.subTest(args=args, cfg=cfg):
+                rc, err = self.run_chatbell(*args, config=cfg)
+                self.assertEqual(rc, 2, err)
+                self.assertTrue(err.startswith(want), err)
+                self.assertEqual(len(err.splitlines()), 1, err)
+
+    def test_key_that_does_not_match_the_certificate(self):
+        a, b = Server(), Server()
+        for s in (a, b):
+            self.addCleanup(s.cleanup)
+            s.args = ["--listen-tls", "%s:0" % H.LISTEN.rpartition(":")[0], "--tls", "self-signed"]
+            s.start()
+            s.stop()
+        cfg = {"tls_cert": os.path.join(a.data_dir, "tls-self-signed.crt"),
+               "tls_key": os.path.join(b.data_dir, "tls-self-signed.key")}
+        rc, err = self.run_chatbell("--listen-tls", "127.0.0.1:0", config=cfg)
+        self.assertEqual(rc, 2, err)
+        self.assertTrue(err.startswith("chatbell: tls_key: does not match the certificate"), err)
+
+    def test_self_signed_kept_across_restarts(self):
+        srv = Server(args=["--listen-tls", "%s:0" % H.LISTEN.rpartition(":")[0], "--tls", "self-signed"])
+        self.addCleanup(srv.cleanup)
+
+        def fingerprint():
+            fp = [ln.split(":", 1)[1].strip() for ln in srv.stdout_lines if ln.startswith("  tls sha256:")]
+            self.assertEqual(len(fp), 1, srv.stdout_lines[:12])
+            self.assertRegex(fp[0], r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
+            return fp[0]
+
+        srv.start()
+        first = fingerprint()
+        with open(os.path.join(srv.data_dir, "tls-self-signed.crt"), "rb") as f:
+            der = ssl.PEM_cert_to_DER_cert(f.read().decode())
+        self.assertEqual(first, ":".join("%02X" % b for b in hashlib.sha256(der).digest()))
+        self.assertEqual(os.stat(os.path.join(srv.data_dir, "tls-self-signed.key")).st_mode & 0o777, 0o600)
+        srv.restart()
+        self.assertEqual(fingerprint(), first)
+        srv._use_tls()
+        self.assertEqual(srv.healthz()["status"], "ok")
+        srv.stop()
 
 
 if __name__ == "__main__":
