@@ -101,7 +101,7 @@ typedef struct {
     unsigned sessions_peak; /* most open at once */
     unsigned handshakes;    /* completed */
     unsigned resumed;       /* of which by session ticket */
-    unsigned failed;        /* sessions closed by an error or alert */
+    unsigned failed;        /* handshakes ended by an error, alert or EOF */
     unsigned refused;       /* opens refused: no session free */
 } cb_tls_stats_t;
 

@@ -632,7 +632,8 @@ static int map_ret(int t, int ret)
         return CB_TLS_AGAIN;
     if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || ret == MBEDTLS_ERR_SSL_CONN_EOF || ret == 0)
         return 0;
-    s_tls.st.failed++;
+    if (!s_tls.sess[t].done)
+        s_tls.st.failed++;
     cb_port_log(CB_LOG_DEBUG, "tls: session %d %s: mbedtls -0x%04x", t,
                 s_tls.sess[t].done ? "failed" : "handshake failed", (unsigned)-ret);
     return CB_TLS_FAIL;
