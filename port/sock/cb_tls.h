@@ -78,7 +78,6 @@ int cb_tls_recv(int t, uint8_t *buf, size_t cap);
  * or CB_TLS_FAIL. */
 int cb_tls_send(int t, const uint8_t *buf, size_t len);
 
-bool cb_tls_handshaking(int t);
 /* The session waits for the socket to take bytes (poll for POLLOUT). */
 bool cb_tls_wants_write(int t);
 /* Decrypted bytes held inside the session, that no poll() will announce. */

@@ -700,11 +700,6 @@ int cb_tls_send(int t, const uint8_t *buf, size_t len)
     return map_ret(t, ret);
 }
 
-bool cb_tls_handshaking(int t)
-{
-    return t >= 0 && !s_tls.sess[t].done;
-}
-
 bool cb_tls_wants_write(int t)
 {
     return t >= 0 && s_tls.sess[t].want_write;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# test_testssl.py - testssl.sh (Debian package testssl.sh) against the
+# testssl_scan.py - testssl.sh (Debian package testssl.sh) against the
 # simulator's HTTPS listener with its self-signed certificate (trusted with
 # --add-ca). Fails on any finding rated CRITICAL or HIGH, or worded
 # "VULNERABLE" or "not ok" - except the certificate's revocation info, which
@@ -7,7 +7,9 @@
 # URIs; nothing in chatbell's TLS stack changes it). Prints the summary and
 # keeps testssl's JSON and text in the working directory (testssl.json,
 # testssl.txt). Run by CTest (e2e.testssl):
-#   test_testssl.py --chatbell PATH [-v]
+#   testssl_scan.py --chatbell PATH [-v]
+# (not named test_*.py: the lwIP runner, tests/lwip, runs those; this one
+# scans the simulator only.)
 #
 # A reduced set of checks keeps it under ~2 minutes here: protocols (-p),
 # cipher categories (-s), forward secrecy (-f), server preference (-P),
@@ -41,8 +43,6 @@ class TestSSL(ChatbellCase):
     def setUpClass(cls):
         if not testssl():
             raise H.unittest.SkipTest("testssl.sh not installed (scripts/deps.sh test)")
-        if not H.LISTEN.endswith(":0"):  # the lwIP run: e2e.testssl covers the same TLS code
-            raise H.unittest.SkipTest("testssl.sh runs against the simulator only")
         cls.SERVER_KW = {"config": base_config(),
                          "args": ["--listen-tls", "%s:0" % H.LISTEN.rpartition(":")[0], "--tls", "self-signed"]}
         super().setUpClass()
