@@ -19,20 +19,22 @@ static struct {
     bool blind_ready;
 } s_auth_token;
 
-int cb_auth_token_new_key(uint8_t key[CB_AUTH_TOKEN_KEY_LEN])
-{
-    return cb_port_random(key, CB_AUTH_TOKEN_KEY_LEN) == CB_OK ? CB_OK : CB_ERR_CRYPTO;
-}
-
+/* The secret goes in as its hash: fixed length, so body | hash | client id
+ * splits one way only. */
 static void tag_of(const uint8_t key[CB_AUTH_TOKEN_KEY_LEN], const uint8_t body[BODY_LEN],
-                   cb_span_t client_id, uint8_t tag[CB_SHA256_LEN])
+                   cb_span_t client_id, cb_span_t client_secret, uint8_t tag[CB_SHA256_LEN])
 {
-    const cb_span_t parts[2] = {{(const char *)body, BODY_LEN}, client_id};
-    cb_hmac_sha256(key, CB_AUTH_TOKEN_KEY_LEN, parts, 2, tag);
+    uint8_t bound[CB_SHA256_LEN];
+    cb_sha256(&client_secret, 1, bound);
+    const cb_span_t parts[3] = {
+        {(const char *)body, BODY_LEN}, {(const char *)bound, sizeof bound}, client_id};
+    cb_hmac_sha256(key, CB_AUTH_TOKEN_KEY_LEN, parts, 3, tag);
+    cb_zeroize(bound, sizeof bound);
 }
 
 int cb_auth_token_issue(const uint8_t key[CB_AUTH_TOKEN_KEY_LEN], cb_span_t client_id,
-                        uint64_t now_s, uint32_t ttl_s, char *out, size_t cap, uint64_t *expiry_s)
+                        cb_span_t client_secret, uint64_t now_s, uint32_t ttl_s, char *out,
+                        size_t cap, uint64_t *expiry_s)
 {
     uint8_t raw[CB_AUTH_TOKEN_RAW_LEN];
     if (!out || cap < CB_AUTH_TOKEN_TEXT_CAP) {
@@ -49,7 +51,7 @@ int cb_auth_token_issue(const uint8_t key[CB_AUTH_TOKEN_KEY_LEN], cb_span_t clie
         raw[1 + i] = (uint8_t)(exp >> (56 - 8 * i));
     if (cb_port_random(raw + NONCE_OFF, 8) != CB_OK)
         return CB_ERR_CRYPTO;
-    tag_of(key, raw, client_id, raw + BODY_LEN);
+    tag_of(key, raw, client_id, client_secret, raw + BODY_LEN);
     int n = cb_base64_encode(raw, sizeof raw, true, out, cap);
     cb_zeroize(raw, sizeof raw);
     if (n < 0)
@@ -60,7 +62,8 @@ int cb_auth_token_issue(const uint8_t key[CB_AUTH_TOKEN_KEY_LEN], cb_span_t clie
 }
 
 int cb_auth_token_verify(cb_span_t token, const uint8_t key[CB_AUTH_TOKEN_KEY_LEN],
-                         cb_span_t client_id, uint64_t now_s, uint64_t *expiry_s)
+                         cb_span_t client_id, cb_span_t client_secret, uint64_t now_s,
+                         uint64_t *expiry_s)
 {
     uint8_t raw[CB_AUTH_TOKEN_RAW_LEN];
     uint8_t tag[CB_SHA256_LEN];
@@ -72,7 +75,7 @@ int cb_auth_token_verify(cb_span_t token, const uint8_t key[CB_AUTH_TOKEN_KEY_LE
     if (token.len != CB_AUTH_TOKEN_TEXT_LEN ||
         cb_base64_decode(token.p, token.len, true, raw, sizeof raw) != CB_AUTH_TOKEN_RAW_LEN)
         return CB_ERR_AUTH_INVALID;
-    tag_of(key, raw, client_id, tag);
+    tag_of(key, raw, client_id, client_secret, tag);
     /* the version is checked after the tag, so both cost the same */
     if (cb_ct_equal(tag, raw + BODY_LEN, CB_SHA256_LEN) && raw[0] == CB_AUTH_TOKEN_VERSION) {
         uint64_t exp = 0;

@@ -15,29 +15,29 @@
 #define CB_AUTH_TOKEN_KEY_LEN 32
 
 /* Token layout before encoding: version (1) | expiry, Unix seconds, big
- * endian (8) | random nonce (8) | HMAC-SHA256 tag (32) over the first 17
- * bytes and the client id, under the device key. Text: base64url without
- * padding, CB_AUTH_TOKEN_TEXT_LEN characters. */
-#define CB_AUTH_TOKEN_VERSION  1
+ * endian (8) | random nonce (8) | HMAC-SHA256 tag (32) under the device key
+ * over the first 17 bytes, SHA-256 of the client secret and the client id:
+ * changing the configured client id or client secret revokes the tokens
+ * issued under the old one. Text: base64url without padding,
+ * CB_AUTH_TOKEN_TEXT_LEN characters. (Version 1 tokens did not bind the
+ * secret; they no longer verify and InstaLeap renews them.) */
+#define CB_AUTH_TOKEN_VERSION  2
 #define CB_AUTH_TOKEN_RAW_LEN  49
 #define CB_AUTH_TOKEN_TEXT_LEN 66
 /* Buffer for a token's text with its NUL. */
 #define CB_AUTH_TOKEN_TEXT_CAP (CB_AUTH_TOKEN_TEXT_LEN + 1)
 
-/* Fills key with a new random device key (cb_port_random). CB_OK or
- * CB_ERR_CRYPTO. */
-int cb_auth_token_new_key(uint8_t key[CB_AUTH_TOKEN_KEY_LEN]);
-
-/* Issues a token for client_id valid until now_s + ttl_s (saturating) into
- * out (NUL-terminated). now_s: wall-clock Unix seconds. Returns the text
- * length (CB_AUTH_TOKEN_TEXT_LEN), CB_ERR_NOMEM when cap is less than
- * CB_AUTH_TOKEN_TEXT_CAP, CB_ERR_INVAL for ttl_s 0, or CB_ERR_CRYPTO when no
- * random nonce could be had. *expiry_s (may be NULL) gets the expiry. */
+/* Issues a token for client_id (with client_secret bound by its hash) valid until now_s + ttl_s
+ * (saturating) into out (NUL-terminated). now_s: wall-clock Unix seconds. Returns the text length
+ * (CB_AUTH_TOKEN_TEXT_LEN), CB_ERR_NOMEM when cap is less than CB_AUTH_TOKEN_TEXT_CAP, CB_ERR_INVAL
+ * for ttl_s 0, or CB_ERR_CRYPTO when no random nonce could be had. *expiry_s (may be NULL) gets the
+ * expiry. */
 int cb_auth_token_issue(const uint8_t key[CB_AUTH_TOKEN_KEY_LEN], cb_span_t client_id,
-                        uint64_t now_s, uint32_t ttl_s, char *out, size_t cap, uint64_t *expiry_s);
+                        cb_span_t client_secret, uint64_t now_s, uint32_t ttl_s, char *out,
+                        size_t cap, uint64_t *expiry_s);
 
 /* Verifies a token's text (surrounding spaces ignored) issued under key for
- * client_id (so changing the configured client id revokes its tokens).
+ * client_id and client_secret (so changing either revokes its tokens).
  * Returns CB_OK; CB_ERR_AUTH_MISSING for an absent or empty token;
  * CB_ERR_AUTH_INVALID for a token of the wrong length, alphabet or version,
  * or whose tag does not verify (compared in constant time); or
@@ -45,7 +45,8 @@ int cb_auth_token_issue(const uint8_t key[CB_AUTH_TOKEN_KEY_LEN], cb_span_t clie
  * only looked at after the tag verified. *expiry_s (may be NULL) gets it on
  * CB_OK and CB_ERR_AUTH_EXPIRED. */
 int cb_auth_token_verify(cb_span_t token, const uint8_t key[CB_AUTH_TOKEN_KEY_LEN],
-                         cb_span_t client_id, uint64_t now_s, uint64_t *expiry_s);
+                         cb_span_t client_id, cb_span_t client_secret, uint64_t now_s,
+                         uint64_t *expiry_s);
 
 /* The token of an "Authorization: Bearer <token>" value (scheme case-
  * insensitive, spaces after it): CB_OK, or CB_ERR_AUTH_MISSING when the value

@@ -1,9 +1,14 @@
 /* cb_config.h - every build-time size and limit of the core.
- * Each is an #ifndef default that a board or the build may override with -D;
- * the line beside it says what it bounds and what happens at the limit.
+ * Each is an #ifndef default; a build states its own figures in one config
+ * header named by CB_CONFIG_FILE (as lwIP's lwipopts.h over opt.h), included
+ * first. The host keeps these defaults; boards/<board>/cb_board_config.h.
  * Run-time settings (cb_settings.h) may lower these, never raise them. */
 #ifndef CB_CONFIG_H
 #define CB_CONFIG_H
+
+#ifdef CB_CONFIG_FILE
+#include CB_CONFIG_FILE
+#endif
 
 /* Connections served at once; one more gets 503 busy and is closed (SPEC 2). */
 #ifndef CB_CFG_MAX_CONN
@@ -20,6 +25,14 @@
 #define CB_CFG_HTTP_HEADERS_MAX 8192
 #endif
 
+/* Head bytes each connection holds itself (request line and fields, CRLFs
+ * not stored). A head that outgrows it, within the limits above, moves into a
+ * body buffer lent by the pool (as nginx's large header buffers): idle and
+ * small-head connections cost this, not the whole head. */
+#ifndef CB_CFG_CONN_HEAD
+#define CB_CFG_CONN_HEAD 2048
+#endif
+
 /* Header fields per request; more gets 431. */
 #ifndef CB_CFG_HTTP_MAX_FIELDS
 #define CB_CFG_HTTP_MAX_FIELDS 64
@@ -31,15 +44,34 @@
 #define CB_CFG_BODY_MAX 16384
 #endif
 
-/* Bytes of response held per connection; the /metrics page is the largest. */
-#ifndef CB_CFG_RESP_MAX
-#define CB_CFG_RESP_MAX 4096
+/* Request bodies live in a shared pool of this many buffers of
+ * CB_CFG_BODY_MAX bytes, fewer than connections (SPEC 8): a body takes one
+ * when it starts and gives it back once its request is answered; a
+ * connection whose body finds none free is not read until one is (its
+ * request timeout still runs: 408 past it). /metrics writes its page into
+ * one too. */
+#ifndef CB_CFG_BODY_BUFS
+#define CB_CFG_BODY_BUFS 16
 #endif
 
-/* Bytes received but not yet parsed, per connection (pipelining read-ahead).
- * When full, the loop stops reading that socket until the parser catches up. */
+/* Bytes of response held per connection: any JSON answer with its head.
+ * The /metrics page, larger, is written into a body buffer instead. */
+#ifndef CB_CFG_RESP_MAX
+#define CB_CFG_RESP_MAX 768
+#endif
+
+/* Bytes received but not yet parsed, per serving socket (pipelining
+ * read-ahead). When full, the loop stops reading that socket until the parser
+ * catches up: the socket's own buffer holds the rest. */
 #ifndef CB_CFG_RX_MAX
 #define CB_CFG_RX_MAX 4096
+#endif
+
+/* Sockets that only drain (answered, shut for writing, reading the peer's
+ * leftovers for a second so close() does not reset the answer away). They
+ * hold no buffer; when all are in use an answered socket is closed at once. */
+#ifndef CB_CFG_DRAIN_MAX
+#define CB_CFG_DRAIN_MAX CB_CFG_MAX_CONN
 #endif
 
 /* JSON tokens in one body; more gets 400 invalid_json. */
@@ -56,6 +88,14 @@
  * the oldest is forgotten when full. */
 #ifndef CB_CFG_DEDUPE_MAX
 #define CB_CFG_DEDUPE_MAX 1024
+#endif
+
+/* Bytes of a remembered event's duplicate key (a truncated SHA-256 of what
+ * was signed). 16 by default; a small part keeps 8: with 1,024 keys the
+ * chance that two different events share one is about 2^-45. Journals keep
+ * keys of this length: a journal is read by builds of the same length. */
+#ifndef CB_CFG_DUPKEY_LEN
+#define CB_CFG_DUPKEY_LEN 16
 #endif
 
 /* Unacknowledged messages held in RAM for the display (SPEC 8); the rest stay
@@ -100,9 +140,22 @@
 #endif
 
 /* Sources (peer addresses) tracked by the auth-failure rate limiter;
- * when full the least recently seen is replaced. */
+ * when full the least recently seen unblocked one is replaced, and when all
+ * are blocked new sources share one overflow bucket. */
 #ifndef CB_CFG_RATE_SOURCES
 #define CB_CFG_RATE_SOURCES 64
+#endif
+
+/* Bytes of the trusted_proxies setting: addresses separated by commas
+ * (about 16 IPv4 or 5 IPv6 addresses); a longer list stops start-up. */
+#ifndef CB_CFG_PROXIES_TEXT_MAX
+#define CB_CFG_PROXIES_TEXT_MAX 256
+#endif
+
+/* A new connection that sends no byte within this many ms is closed without
+ * a response (SPEC 2: 5 s), so silent connects cannot hold the slots. */
+#ifndef CB_CFG_FIRST_BYTE_MS
+#define CB_CFG_FIRST_BYTE_MS 5000
 #endif
 
 /* Length of a secret, token, credential or configured string. */
@@ -116,6 +169,13 @@
 /* Bytes of one journal record payload (an event with its full text). */
 #ifndef CB_CFG_RECORD_MAX
 #define CB_CFG_RECORD_MAX (CB_CFG_BODY_MAX + 256)
+#endif
+
+/* Bytes of one signal-log line (SPEC 4). Every byte of text may escape to
+ * \u00XX; a line that does not fit has its text cut and says
+ * "truncated":true. Boards size it for plain text (one body and the rest). */
+#ifndef CB_CFG_SIGLOG_MAX
+#define CB_CFG_SIGLOG_MAX (CB_CFG_BODY_MAX * 6 + 512)
 #endif
 
 /* Bytes of journal records appended in one loop turn before their group

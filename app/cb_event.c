@@ -75,36 +75,29 @@ static int field_of(const char *raw, size_t len)
     return plain_field(buf, n);
 }
 
-/* Every decoded value fits: decoding never lengthens a string, and the body
- * the server accepts is at most CB_CFG_BODY_MAX bytes. */
-_Static_assert(sizeof(((cb_event_scratch_t *)0)->strings) >= CB_CFG_BODY_MAX,
-               "scratch strings must hold a whole body");
-
-int cb_event_parse(const char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *scratch,
+int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_json_tok_t *toks,
                    const char **bad_field, const char **why)
 {
     const char *field = NULL, *reason = NULL;
     int ret = CB_ERR_EVENT;
-    size_t used = 0;
-
     if (bad_field)
         *bad_field = NULL;
     if (why)
         *why = NULL;
     for (size_t f = 0; ev && f < NFIELDS; f++)
         *(cb_span_t *)((char *)ev + k_fields[f].off) = CB_SPAN_NONE;
-    if (!ev || !scratch || (!body && len)) {
+    if (!ev || !toks || (!body && len)) {
         ret = CB_ERR_INVAL;
         reason = "no body to parse";
         goto done;
     }
-    if (len > sizeof scratch->strings) {
+    if (len > CB_CFG_BODY_MAX) {
         ret = CB_ERR_JSON;
         reason = "the body is over the size limit";
         goto done;
     }
 
-    int n = cb_json_parse(body, len, scratch->toks, CB_CFG_JSON_MAX_TOKENS, &reason);
+    int n = cb_json_parse(body, len, toks, CB_CFG_JSON_MAX_TOKENS, &reason);
     if (n < 0) {
         ret = CB_ERR_JSON; /* over the token budget is invalid JSON too (SPEC 2) */
         goto done;
@@ -117,7 +110,7 @@ int cb_event_parse(const char *body, size_t len, cb_event_t *ev, cb_event_scratc
     for (size_t f = 0; f < NFIELDS; f++)
         at[f] = -1;
     for (int i = 1; i + 1 < n; i++) {
-        const cb_json_tok_t *k = &scratch->toks[i];
+        const cb_json_tok_t *k = &toks[i];
         if (k->parent != 0)
             continue;
         int f = field_of(body + k->start, (size_t)(k->end - k->start));
@@ -127,7 +120,7 @@ int cb_event_parse(const char *body, size_t len, cb_event_t *ev, cb_event_scratc
 
     for (size_t f = 0; f < NFIELDS; f++) {
         cb_span_t *dst = (cb_span_t *)((char *)ev + k_fields[f].off);
-        const cb_json_tok_t *t = at[f] >= 0 ? &scratch->toks[at[f]] : NULL;
+        const cb_json_tok_t *t = at[f] >= 0 ? &toks[at[f]] : NULL;
         size_t out = 0;
         field = k_fields[f].name;
         if (!t) {
@@ -141,8 +134,9 @@ int cb_event_parse(const char *body, size_t len, cb_event_t *ev, cb_event_scratc
             reason = "the field is not a string";
             goto done;
         }
-        if (cb_json_unescape(body + t->start, (size_t)(t->end - t->start), scratch->strings + used,
-                             sizeof scratch->strings - used, &out) != CB_OK) {
+        char *raw = body + t->start; /* decoded in place: never longer */
+        size_t rawlen = (size_t)(t->end - t->start);
+        if (cb_json_unescape(raw, rawlen, raw, rawlen, &out) != CB_OK) {
             reason =
                 "the field is not valid text (invalid UTF-8, an unpaired surrogate or \\u0000)";
             goto done;
@@ -151,8 +145,7 @@ int cb_event_parse(const char *body, size_t len, cb_event_t *ev, cb_event_scratc
             reason = "job_id is empty";
             goto done;
         }
-        *dst = cb_span(scratch->strings + used, out);
-        used += out;
+        *dst = cb_span(raw, out);
     }
     field = NULL;
     ret = CB_OK;

@@ -22,20 +22,19 @@ typedef struct {
     cb_span_t text;       /* notification_message, required */
 } cb_event_t;
 
-typedef struct {
-    cb_json_tok_t toks[CB_CFG_JSON_MAX_TOKENS];
-    char strings[CB_CFG_BODY_MAX]; /* decoded values */
-} cb_event_scratch_t;
-
-/* Parses body into ev. Returns CB_OK; CB_ERR_JSON (400 invalid_json: not
+/* Parses body (at most CB_CFG_BODY_MAX bytes) into ev, decoding each value in
+ * place: a decoded string is never longer than its JSON text, so it is
+ * written over it, and ev's spans point into body (whose JSON is spent after
+ * the call). Returns CB_OK; CB_ERR_JSON (400 invalid_json: not
  * strict JSON, not one object, NUL byte, too deep, over the token budget,
  * repeated key), with *why a sentence; or CB_ERR_EVENT (400 invalid_event)
  * with *bad_field naming the field ("job_id") and *why a sentence: a
  * required field missing, a field of the wrong type (any of the eight above
  * that is present but not a string), empty job_id, invalid UTF-8, an
  * unpaired surrogate or \u0000 in any of the eight. Unknown fields are
- * ignored at any depth. */
-int cb_event_parse(const char *body, size_t len, cb_event_t *ev, cb_event_scratch_t *scratch,
+ * ignored at any depth. toks: CB_CFG_JSON_MAX_TOKENS tokens of scratch (the
+ * webhook passes cb_json_scratch()). */
+int cb_event_parse(char *body, size_t len, cb_event_t *ev, cb_json_tok_t *toks,
                    const char **bad_field, const char **why);
 
 #endif

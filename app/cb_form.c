@@ -13,7 +13,6 @@
 enum { FIELD_NONE, FIELD_ID, FIELD_SECRET };
 
 static struct {
-    cb_json_tok_t toks[CB_CFG_JSON_MAX_TOKENS];
     uint8_t basic[2 * CB_CFG_SECRET_MAX]; /* "id:secret" decoded */
 } s_form;
 
@@ -479,16 +478,17 @@ static int json_field(const char *body, int ntoks, int which, const char *key, c
 {
     if (!key)
         return CB_OK;
-    int i = cb_json_get(body, s_form.toks, ntoks, 0, key);
+    const cb_json_tok_t *toks = cb_json_scratch();
+    int i = cb_json_get(body, toks, ntoks, 0, key);
     if (i < 0)
         return CB_OK;
-    if (s_form.toks[i].type != CB_JSON_STRING)
+    if (toks[i].type != CB_JSON_STRING)
         return fail(out, CB_ERR_INVAL, why, "a credential in the JSON body is not a string");
     char *buf;
     size_t *blen;
     if (claim(out, which, &buf, &blen) != CB_OK)
         return put_error(out, CB_ERR_INVAL, why);
-    const cb_json_tok_t *t = &s_form.toks[i];
+    const cb_json_tok_t *t = &toks[i];
     int r = cb_json_unescape(body + t->start, (size_t)(t->end - t->start), buf, VALUE_MAX, blen);
     if (r == CB_ERR_NOMEM)
         return put_error(out, CB_ERR_TOO_LARGE, why);
@@ -505,8 +505,8 @@ int cb_form_parse_json(const char *body, size_t len, const cb_form_fields_t *fie
     reset(out, why);
     if (!body)
         return fail(out, CB_ERR_INVAL, why, "the JSON body is empty");
-    int n = cb_json_parse(body, len, s_form.toks, CB_CFG_JSON_MAX_TOKENS, &jwhy);
-    if (n < 1 || s_form.toks[0].type != CB_JSON_OBJECT)
+    int n = cb_json_parse(body, len, cb_json_scratch(), CB_CFG_JSON_MAX_TOKENS, &jwhy);
+    if (n < 1 || cb_json_scratch()[0].type != CB_JSON_OBJECT)
         return fail(out, CB_ERR_INVAL, why, jwhy ? jwhy : "the body is not one JSON object");
     int r = json_field(body, n, FIELD_ID, fields->id_field, out, why);
     if (r == CB_OK)

@@ -1,7 +1,9 @@
 /* cb_http.c - incremental, bounded HTTP/1.1 request reader (RFC 9112) and
  * response writer; the server feeds it each connection's bytes (cb_http.h). */
 #include "cb_http.h"
+#include "cb_dec.h"
 #include "cb_err.h"
+#include "cb_port.h"
 
 #include <limits.h>
 #include <string.h>
@@ -20,7 +22,11 @@
  * - The request-line limit counts the line without its CRLF; the header limit
  *   counts every byte after the request line, CRLFs and the final empty line
  *   included; trailers of a chunked body count against the same header limit.
- * - Trailer fields are checked and dropped. Chunk extensions are ignored. */
+ * - Trailer fields are checked and dropped. Chunk extensions are checked
+ *   against RFC 9112 7.1.1 and dropped; OWS is allowed only where its BWS
+ *   rule puts it (around ';' and '='), so "5;a \r\n" is malformed.
+ * - Transfer-Encoding field lines form one list (RFC 9110 5.3); empty list
+ *   elements are skipped (RFC 9110 5.6.1). */
 
 enum {
     ST_IDLE,      /* no byte of a request yet */
@@ -37,28 +43,38 @@ enum {
 };
 
 enum {
-    CH_SIZE,     /* hex digits of a chunk size */
-    CH_BWS,      /* whitespace after the size: ';' must follow */
-    CH_EXT,      /* chunk extensions, ignored up to CR */
-    CH_SIZE_LF,  /* CR of the size line seen */
-    CH_DATA,     /* chunk data */
-    CH_DATA_CR,  /* CRLF after chunk data */
-    CH_DATA_LF,  /* */
-    CH_TR_START, /* start of a trailer line, or of the final empty line */
-    CH_TR_NAME,  /* */
-    CH_TR_VALUE, /* */
-    CH_TR_LF,    /* CR of a trailer line seen */
-    CH_END_LF,   /* CR of the final empty line seen */
+    CH_SIZE,       /* hex digits of a chunk size */
+    CH_BWS,        /* whitespace after the size, or after an extension: ';' must follow */
+    CH_EXT_NAME0,  /* after ';': BWS, then an extension name */
+    CH_EXT_NAME,   /* in an extension name */
+    CH_EXT_NAMEWS, /* BWS after a name: '=' or ';' must follow */
+    CH_EXT_VAL0,   /* after '=': BWS, then a token or a quoted-string */
+    CH_EXT_TOKEN,  /* in a token value */
+    CH_EXT_QS,     /* in a quoted-string value */
+    CH_EXT_QP,     /* after '\\' in a quoted-string */
+    CH_EXT_QEND,   /* after the closing quote */
+    CH_SIZE_LF,    /* CR of the size line seen */
+    CH_DATA,       /* chunk data */
+    CH_DATA_CR,    /* CRLF after chunk data */
+    CH_DATA_LF,    /* */
+    CH_TR_START,   /* start of a trailer line, or of the final empty line */
+    CH_TR_NAME,    /* */
+    CH_TR_VALUE,   /* */
+    CH_TR_LF,      /* CR of a trailer line seen */
+    CH_END_LF,     /* CR of the final empty line seen */
 };
 
 /* r->flags */
 #define FL_LEAD_CRLF  0x01u /* the one leading empty line was used */
 #define FL_TE         0x02u /* Transfer-Encoding seen */
-#define FL_TE_BAD     0x04u /* ... and it is not exactly one "chunked" */
+#define FL_TE_CHUNKED 0x04u /* ... with a "chunked" element */
 #define FL_CONN_CLOSE 0x08u
 #define FL_CONN_KEEP  0x10u
-#define FL_EXPECT     0x20u /* Expect: 100-continue */
-#define FL_EXPECT_BAD 0x40u /* another expectation */
+#define FL_EXPECT     0x20u  /* Expect: 100-continue */
+#define FL_EXPECT_BAD 0x40u  /* another expectation */
+#define FL_TE_LAST    0x80u  /* the last coding so far is "chunked" */
+#define FL_TE_TWICE   0x100u /* "chunked" more than once */
+#define FL_TE_OTHER   0x200u /* a coding other than "chunked" */
 
 /* A chunk size line (size, extensions) longer than this is refused. */
 #define CHUNK_LINE_MAX 256
@@ -106,7 +122,9 @@ typedef enum {
     E_CL,
     E_CL_DIFFER,
     E_TE_10,
+    E_TE_LIST,
     E_CHUNK_SIZE,
+    E_CHUNK_EXT,
     E_CHUNK_CRLF,
     E_TRAILER,
     E_VERSION,
@@ -139,7 +157,9 @@ static const struct {
     [E_CL] = {400, "bad_request", "Content-Length is not a valid number."},
     [E_CL_DIFFER] = {400, "bad_request", "Content-Length values differ."},
     [E_TE_10] = {400, "bad_request", "Transfer-Encoding is not allowed in HTTP/1.0."},
+    [E_TE_LIST] = {400, "bad_request", "Transfer-Encoding must end in chunked, listed once."},
     [E_CHUNK_SIZE] = {400, "bad_request", "A chunk size line is malformed."},
+    [E_CHUNK_EXT] = {400, "bad_request", "A chunk extension is malformed."},
     [E_CHUNK_CRLF] = {400, "bad_request", "Chunk data is not followed by CRLF."},
     [E_TRAILER] = {400, "bad_request", "The chunked trailer section is malformed."},
     [E_VERSION] = {505, "http_version", "Only HTTP/1.0 and HTTP/1.1 are supported."},
@@ -165,6 +185,13 @@ static cb_http_ev_t fail(cb_http_reader_t *r, err_t e)
 static size_t min_size(size_t a, size_t b)
 {
     return a < b ? a : b;
+}
+
+/* Head bytes that can still be stored: one is kept for the sentinel that
+ * end_field_line puts after a line. */
+static size_t head_room(const cb_http_reader_t *r)
+{
+    return r->head_cap - 1 - r->head_len;
 }
 
 /* Copies bytes of class C_FIELD from src to dst, up to max; returns how many.
@@ -393,6 +420,34 @@ static void field_connection(cb_http_reader_t *r, const char *p, size_t n)
     }
 }
 
+/* Transfer-Encoding: a comma list of codings, continued by further field
+ * lines. Only where "chunked" stands matters (RFC 9112 6.3): last and once,
+ * or 400; absent, or with another coding, 501 (checked in end_head). */
+static void field_transfer_encoding(cb_http_reader_t *r, const char *p, size_t n)
+{
+    size_t i = 0;
+    r->flags |= FL_TE;
+    for (;;) {
+        while (i < n && (is_ows(p[i]) || p[i] == ','))
+            i++;
+        if (i == n)
+            return;
+        size_t s = i;
+        while (i < n && p[i] != ',')
+            i++;
+        size_t e = i;
+        while (is_ows(p[e - 1]))
+            e--;
+        if (TOKEN_IS(p + s, e - s, "chunked")) {
+            if (r->flags & FL_TE_CHUNKED)
+                r->flags |= FL_TE_TWICE;
+            r->flags |= FL_TE_CHUNKED | FL_TE_LAST;
+        } else {
+            r->flags = (r->flags | FL_TE_OTHER) & ~FL_TE_LAST;
+        }
+    }
+}
+
 /* The field line is head[head_len - line_len .. head_len). */
 static cb_http_ev_t end_field_line(cb_http_reader_t *r)
 {
@@ -456,12 +511,8 @@ static cb_http_ev_t end_field_line(cb_http_reader_t *r)
             return field_content_length(r, v, vn);
         break;
     case 17:
-        if (TOKEN_IS(l, k, "transfer-encoding")) {
-            /* exactly one coding, chunked: "gzip, chunked" or a second TE line is 501 */
-            if ((r->flags & FL_TE) || !TOKEN_IS(v, vn, "chunked"))
-                r->flags |= FL_TE_BAD;
-            r->flags |= FL_TE;
-        }
+        if (TOKEN_IS(l, k, "transfer-encoding"))
+            field_transfer_encoding(r, v, vn);
         break;
     default:
         break;
@@ -480,7 +531,9 @@ static cb_http_ev_t end_head(cb_http_reader_t *r)
             return fail(r, E_TE_10);
         if (r->has_length)
             return fail(r, E_CL_TE);
-        if (r->flags & FL_TE_BAD)
+        if ((r->flags & FL_TE_TWICE) || ((r->flags & FL_TE_CHUNKED) && !(r->flags & FL_TE_LAST)))
+            return fail(r, E_TE_LIST);
+        if ((r->flags & FL_TE_OTHER) || !(r->flags & FL_TE_CHUNKED))
             return fail(r, E_TE);
         r->chunked = true;
     }
@@ -520,7 +573,7 @@ static cb_http_ev_t read_fields(cb_http_reader_t *r, const uint8_t *d, size_t le
 {
     size_t i = *pos;
     cb_http_ev_t ev = CB_HTTP_EV_NONE;
-    while (i < len && ev == CB_HTTP_EV_NONE) {
+    while (i < len && ev == CB_HTTP_EV_NONE && !r->need_room) {
         if (r->line_len == 0 && d[i] != '\r') {
             if (is_ows((char)d[i])) { /* obs-fold, or space before the first field */
                 i++;
@@ -533,14 +586,19 @@ static cb_http_ev_t read_fields(cb_http_reader_t *r, const uint8_t *d, size_t le
                 break;
             }
         }
-        size_t n = copy_field_bytes(r->head + r->head_len, d + i,
-                                    min_size(len - i, CB_CFG_HTTP_HEADERS_MAX - r->hdr_bytes));
+        size_t lim = CB_CFG_HTTP_HEADERS_MAX - r->hdr_bytes, room = head_room(r);
+        size_t n =
+            copy_field_bytes(r->head + r->head_len, d + i, min_size(len - i, min_size(lim, room)));
         r->head_len += n;
         r->line_len += n;
         r->hdr_bytes += n;
         i += n;
         if (i == len)
             break;
+        if (n == room && room < lim && (s_cls[d[i]] & C_FIELD)) {
+            r->need_room = true; /* cb_http_reader_needs_head_room */
+            break;
+        }
         uint8_t c = d[i++];
         if (r->hdr_bytes == CB_CFG_HTTP_HEADERS_MAX) {
             ev = fail(r, E_HEADERS_LONG);
@@ -561,7 +619,7 @@ static cb_http_ev_t feed_head(cb_http_reader_t *r, const uint8_t *d, size_t len,
 {
     size_t i = *pos;
     cb_http_ev_t ev = CB_HTTP_EV_NONE;
-    while (i < len && ev == CB_HTTP_EV_NONE) {
+    while (i < len && ev == CB_HTTP_EV_NONE && !r->need_room) {
         switch (r->state) {
         case ST_IDLE:
             r->state = ST_LINE;
@@ -578,13 +636,18 @@ static cb_http_ev_t feed_head(cb_http_reader_t *r, const uint8_t *d, size_t len,
                 r->state = ST_LINE;
             break;
         case ST_LINE: {
+            size_t lim = CB_CFG_HTTP_LINE_MAX - r->line_len, room = head_room(r);
             size_t n = copy_field_bytes(r->head + r->head_len, d + i,
-                                        min_size(len - i, CB_CFG_HTTP_LINE_MAX - r->line_len));
+                                        min_size(len - i, min_size(lim, room)));
             r->head_len += n;
             r->line_len += n;
             i += n;
             if (i == len)
                 break;
+            if (n == room && room < lim && (s_cls[d[i]] & C_FIELD)) {
+                r->need_room = true; /* cb_http_reader_needs_head_room */
+                break;
+            }
             uint8_t c = d[i++];
             if (s_cls[c] & C_FIELD) /* stopped by the limit */
                 ev = fail(r, E_LINE_LONG);
@@ -643,6 +706,58 @@ static int hex_value(uint8_t c)
     return -1;
 }
 
+/* One byte of a chunk size line after the size (RFC 9112 7.1.1):
+ *   chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )
+ * then CR. Moves chunk_state on; false if the byte cannot come here. */
+static bool chunk_ext_step(cb_http_reader_t *r, uint8_t c)
+{
+    bool ows = is_ows((char)c), tchar = (s_cls[c] & C_TCHAR) != 0;
+    int next;
+    switch (r->chunk_state) {
+    case CH_BWS: /* after the size or a value: only BWS and ';' */
+        next = c == ';' ? CH_EXT_NAME0 : ows ? CH_BWS : -1;
+        break;
+    case CH_EXT_NAME0:
+        next = tchar ? CH_EXT_NAME : ows ? CH_EXT_NAME0 : -1;
+        break;
+    case CH_EXT_NAME:
+        next = tchar       ? CH_EXT_NAME
+               : c == '='  ? CH_EXT_VAL0
+               : c == ';'  ? CH_EXT_NAME0
+               : c == '\r' ? CH_SIZE_LF
+               : ows       ? CH_EXT_NAMEWS
+                           : -1;
+        break;
+    case CH_EXT_NAMEWS:
+        next = c == '=' ? CH_EXT_VAL0 : c == ';' ? CH_EXT_NAME0 : ows ? CH_EXT_NAMEWS : -1;
+        break;
+    case CH_EXT_VAL0:
+        next = tchar ? CH_EXT_TOKEN : c == '"' ? CH_EXT_QS : ows ? CH_EXT_VAL0 : -1;
+        break;
+    case CH_EXT_TOKEN:
+    case CH_EXT_QEND:
+        next = tchar && r->chunk_state == CH_EXT_TOKEN ? CH_EXT_TOKEN
+               : c == ';'                              ? CH_EXT_NAME0
+               : c == '\r'                             ? CH_SIZE_LF
+               : ows                                   ? CH_BWS
+                                                       : -1;
+        break;
+    case CH_EXT_QS: /* qdtext: HTAB, SP, VCHAR but '"' and '\\', obs-text */
+        next = c == '"'               ? CH_EXT_QEND
+               : c == '\\'            ? CH_EXT_QP
+               : (s_cls[c] & C_FIELD) ? CH_EXT_QS
+                                      : -1;
+        break;
+    default: /* CH_EXT_QP: quoted-pair, HTAB / SP / VCHAR / obs-text */
+        next = (s_cls[c] & C_FIELD) ? CH_EXT_QS : -1;
+        break;
+    }
+    if (next < 0)
+        return false;
+    r->chunk_state = next;
+    return true;
+}
+
 /* RFC 9112 7.1: chunk = size [ext] CRLF data CRLF; last-chunk "0" [ext] CRLF;
  * then trailer fields and CRLF. */
 static cb_http_ev_t feed_chunked(cb_http_reader_t *r, const uint8_t *d, size_t len, size_t *pos)
@@ -671,7 +786,7 @@ static cb_http_ev_t feed_chunked(cb_http_reader_t *r, const uint8_t *d, size_t l
             } else if (r->chunk_line_len == 1) { /* no digit */
                 ev = fail(r, E_CHUNK_SIZE);
             } else if (c == ';') {
-                r->chunk_state = CH_EXT;
+                r->chunk_state = CH_EXT_NAME0;
             } else if (is_ows((char)c)) {
                 r->chunk_state = CH_BWS;
             } else if (c == '\r') {
@@ -682,20 +797,18 @@ static cb_http_ev_t feed_chunked(cb_http_reader_t *r, const uint8_t *d, size_t l
             break;
         }
         case CH_BWS:
+        case CH_EXT_NAME0:
+        case CH_EXT_NAME:
+        case CH_EXT_NAMEWS:
+        case CH_EXT_VAL0:
+        case CH_EXT_TOKEN:
+        case CH_EXT_QS:
+        case CH_EXT_QP:
+        case CH_EXT_QEND:
             if (r->chunk_line_len++ == CHUNK_LINE_MAX)
                 ev = fail(r, E_CHUNK_SIZE);
-            else if (c == ';')
-                r->chunk_state = CH_EXT;
-            else if (!is_ows((char)c))
-                ev = fail(r, E_CHUNK_SIZE);
-            break;
-        case CH_EXT:
-            if (r->chunk_line_len++ == CHUNK_LINE_MAX)
-                ev = fail(r, E_CHUNK_SIZE);
-            else if (c == '\r')
-                r->chunk_state = CH_SIZE_LF;
-            else if (!(s_cls[c] & C_FIELD))
-                ev = fail(r, E_CHUNK_SIZE);
+            else if (!chunk_ext_step(r, c))
+                ev = fail(r, r->chunk_state == CH_BWS ? E_CHUNK_SIZE : E_CHUNK_EXT);
             break;
         case CH_SIZE_LF:
             if (c != '\n') {
@@ -770,7 +883,64 @@ void cb_http_reader_init(cb_http_reader_t *r, uint32_t body_limit)
 {
     memset(&r->req, 0, sizeof r->req);
     r->body_limit = body_limit < CB_CFG_BODY_MAX ? body_limit : CB_CFG_BODY_MAX;
+    r->body = NULL;
+    r->head = r->head_own;
+    r->head_cap = sizeof r->head_own;
     cb_http_reader_reset(r);
+}
+
+/* Moves a span that points into [from, from + n) to the same place in to. */
+static void rebase(cb_span_t *sp, const char *from, size_t n, const char *to)
+{
+    if (sp->p && sp->p >= from && sp->p < from + n)
+        sp->p = to + (sp->p - from);
+}
+
+void cb_http_reader_set_head(cb_http_reader_t *r, char *buf, size_t cap)
+{
+    if (!buf) { /* back to the own buffer; what the head held is dropped */
+        r->head = r->head_own;
+        r->head_cap = sizeof r->head_own;
+        r->head_len = r->line_len = 0;
+        r->req.nfields = 0;
+        r->need_room = false;
+        return;
+    }
+    char *to = buf;
+    cb_http_request_t *q = &r->req;
+    memcpy(to, r->head, r->head_len);
+    /* end_field_line may point a span at the sentinel byte: include it */
+    size_t n = r->head_len + 1;
+    rebase(&q->method_str, r->head, n, to);
+    rebase(&q->target, r->head, n, to);
+    rebase(&q->path, r->head, n, to);
+    rebase(&q->query, r->head, n, to);
+    for (size_t i = 0; i < q->nfields; i++) {
+        rebase(&q->fields[i].name, r->head, n, to);
+        rebase(&q->fields[i].value, r->head, n, to);
+    }
+    r->head = to;
+    r->head_cap = cap;
+    r->need_room = false;
+}
+
+bool cb_http_reader_needs_head_room(const cb_http_reader_t *r)
+{
+    return r->need_room;
+}
+
+/* req.body of a request read without a body buffer: never NULL */
+static uint8_t s_no_body[1];
+
+void cb_http_reader_set_body(cb_http_reader_t *r, uint8_t *buf)
+{
+    r->body = buf;
+    r->req.body = buf ? buf : s_no_body;
+}
+
+bool cb_http_reader_needs_body(const cb_http_reader_t *r)
+{
+    return r->state == ST_HEAD_DONE && !r->body && (r->chunked || r->content_length > 0);
 }
 
 void cb_http_reader_reset(cb_http_reader_t *r)
@@ -783,12 +953,13 @@ void cb_http_reader_reset(cb_http_reader_t *r)
     q->nfields = 0;
     q->keep_alive = false;
     q->expect_continue = false;
-    q->body = r->body;
+    q->body = r->body ? r->body : s_no_body;
     q->body_len = 0;
     r->err_status = 0;
     r->err_code = NULL;
     r->err_message = NULL;
     r->state = ST_IDLE;
+    r->need_room = false;
     r->head_len = 0;
     r->line_len = 0;
     r->hdr_bytes = 0;
@@ -805,7 +976,7 @@ void cb_http_reader_reset(cb_http_reader_t *r)
 size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len, cb_http_ev_t *ev)
 {
     size_t i = 0;
-    if (!data)
+    if (!data || r->need_room)
         len = 0;
     switch (r->state) {
     case ST_ERROR:
@@ -818,6 +989,10 @@ size_t cb_http_reader_feed(cb_http_reader_t *r, const uint8_t *data, size_t len,
         if (!r->chunked && r->content_length == 0) {
             finish(r);
             *ev = CB_HTTP_EV_REQUEST;
+            return 0;
+        }
+        if (!r->body) { /* cb_http_reader_needs_body: wait for a buffer */
+            *ev = CB_HTTP_EV_NONE;
             return 0;
         }
         r->state = r->chunked ? ST_CHUNK : ST_BODY;
@@ -849,9 +1024,10 @@ bool cb_http_reader_in_request(const cb_http_reader_t *r)
 cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *count_out)
 {
     cb_span_t found = CB_SPAN_NONE;
-    size_t count = 0;
+    size_t count = 0, n = strlen(name);
     for (size_t i = 0; i < req->nfields; i++) {
-        if (cb_span_ieq(req->fields[i].name, name)) {
+        /* the length first: most names differ in it, and it is one compare */
+        if (req->fields[i].name.len == n && cb_span_ieq(req->fields[i].name, name)) {
             if (count++ == 0)
                 found = req->fields[i].value;
         }
@@ -901,6 +1077,61 @@ const char *cb_http_reason(int status)
     return "Unknown";
 }
 
+/* The Date field's text for one second: responses of the same second reuse it. */
+static struct {
+    int64_t date_s; /* the second date holds; INT64_MIN: none yet */
+    char date[CB_HTTP_DATE_LEN];
+} s_http = {INT64_MIN, {0}};
+
+/* Two digits of v (0..99) at p. */
+static void put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+int cb_http_date(int64_t epoch_s, char out[CB_HTTP_DATE_LEN])
+{
+    static const char wdays[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: four-digit years */
+    if (epoch_s < INT64_C(-62135596800) || epoch_s > INT64_C(253402300799))
+        return CB_ERR_INVAL;
+    int64_t days = epoch_s / 86400, sod = epoch_s % 86400;
+    if (sod < 0) { /* floor, for times before 1970 */
+        sod += 86400;
+        days--;
+    }
+    unsigned wday = (unsigned)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
+    /* Days to civil date (H. Hinnant, "chrono-compatible low-level date
+     * algorithms"): eras of 400 years starting on March 1st. */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                    /* [0, 11], March = 0 */
+    unsigned mday = doy - (153 * mp + 2) / 5 + 1;
+    unsigned mon = mp < 10 ? mp + 2 : mp - 10; /* January = 0 */
+    unsigned year = (unsigned)(yoe + era * 400) + (mon < 2);
+    memcpy(out, wdays + 3 * wday, 3);
+    memcpy(out + 3, ", ", 2);
+    put2(out + 5, mday);
+    out[7] = ' ';
+    memcpy(out + 8, months + 3 * mon, 3);
+    out[11] = ' ';
+    put2(out + 12, year / 100);
+    put2(out + 14, year % 100);
+    out[16] = ' ';
+    put2(out + 17, (unsigned)(sod / 3600));
+    out[19] = ':';
+    put2(out + 20, (unsigned)(sod / 60 % 60));
+    out[22] = ':';
+    put2(out + 23, (unsigned)(sod % 60));
+    memcpy(out + 25, " GMT", 4);
+    return CB_HTTP_DATE_LEN;
+}
+
 typedef struct {
     char *p;
     size_t cap, len;
@@ -914,7 +1145,7 @@ static void put(wbuf_t *w, const char *s, size_t n)
         return;
     }
     if (n)
-        memcpy(w->p + w->len, s, n);
+        memmove(w->p + w->len, s, n); /* a body may already lie further on in out */
     w->len += n;
 }
 
@@ -923,15 +1154,27 @@ static void put_str(wbuf_t *w, const char *s)
     put(w, s, strlen(s));
 }
 
-static void put_uint(wbuf_t *w, size_t v)
+static void put_uint(wbuf_t *w, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(w, tmp + i, sizeof tmp - i);
+    char d[CB_DEC_U64_MAX];
+    put(w, d, cb_dec_u64(d, sizeof d, v));
+}
+
+/* "Date: ...\r\n" while the clock is trusted; nothing before (SPEC 2). */
+static void put_date(wbuf_t *w)
+{
+    int64_t ms;
+    if (cb_port_wall_ms(&ms) != CB_OK)
+        return;
+    int64_t s = ms / 1000 - (ms % 1000 < 0);
+    if (s != s_http.date_s) {
+        if (cb_http_date(s, s_http.date) < 0)
+            return;
+        s_http.date_s = s;
+    }
+    put(w, "Date: ", 6);
+    put(w, s_http.date, CB_HTTP_DATE_LEN);
+    put(w, "\r\n", 2);
 }
 
 int cb_http_write_response(char *out, size_t cap, int status, const char *extra_fields,
@@ -943,10 +1186,12 @@ int cb_http_write_response(char *out, size_t cap, int status, const char *extra_
     if (status < 100 || status > 999)
         return CB_ERR_INVAL;
     put_str(&w, "HTTP/1.1 ");
-    put_uint(&w, (size_t)status);
+    put_uint(&w, (uint64_t)status);
     put_str(&w, " ");
     put_str(&w, cb_http_reason(status));
     put_str(&w, "\r\n");
+    if (status >= 200) /* RFC 9110 6.6.1: optional on 1xx, sent on all others */
+        put_date(&w);
     if (extra_fields)
         put_str(&w, extra_fields);
     if (!no_content) {

@@ -1,7 +1,8 @@
 /* cb_http.h - incremental, bounded HTTP/1.1 request reader (RFC 9112) and
  * response writer. Sans-IO: the server feeds it the bytes a connection
- * received; it copies the head and the (de-chunked) body into its own fixed
- * buffers and says when a request is complete or what the error is. */
+ * received; it copies the head into its own fixed buffer and the (de-chunked)
+ * body into a buffer the owner lends (cb_http_reader_set_body), and says when
+ * a request is complete or what the error is. */
 #ifndef CB_HTTP_H
 #define CB_HTTP_H
 
@@ -42,7 +43,8 @@ typedef struct {
     size_t nfields;
     bool keep_alive;      /* after this request (version, Connection header) */
     bool expect_continue; /* "Expect: 100-continue" was sent */
-    const uint8_t *body;  /* de-chunked body, in the reader's buffer */
+    uint8_t *body;        /* de-chunked body, in the lent body buffer (the webhook
+                             decodes the event in place) */
     size_t body_len;
 } cb_http_request_t;
 
@@ -78,12 +80,41 @@ typedef struct {
     size_t body_len;
     int chunk_state;
     size_t chunk_line_len;
-    char head[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
-    uint8_t body[CB_CFG_BODY_MAX];
+    bool need_room; /* cb_http_reader_needs_head_room */
+    uint8_t *body;  /* lent by the owner, body_limit bytes; NULL: none yet */
+    char *head;     /* head_own, or a larger buffer lent by the owner */
+    size_t head_cap;
+    char head_own[CB_CFG_CONN_HEAD];
 } cb_http_reader_t;
 
-/* Prepares a reader; body_limit (<= CB_CFG_BODY_MAX) bounds the body. */
+_Static_assert(CB_CFG_CONN_HEAD >= 256 &&
+                   CB_CFG_CONN_HEAD <= CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX,
+               "a connection's head buffer is at most the whole head");
+
+/* Prepares a reader, with no body buffer; body_limit (<= CB_CFG_BODY_MAX)
+ * bounds the body. */
 void cb_http_reader_init(cb_http_reader_t *r, uint32_t body_limit);
+
+/* Lends buf (at least body_limit bytes; NULL takes it back) for bodies. The
+ * reader keeps it across resets until set again. Between requests or in
+ * cb_http_reader_needs_body's wait only. */
+void cb_http_reader_set_body(cb_http_reader_t *r, uint8_t *buf);
+
+/* True when the head outgrew the reader's own buffer (CB_CFG_CONN_HEAD)
+ * before its limits: feed then consumes nothing and gives CB_HTTP_EV_NONE
+ * until the owner lends a larger one with cb_http_reader_set_head. */
+bool cb_http_reader_needs_head_room(const cb_http_reader_t *r);
+
+/* Moves the head into buf (cap bytes, at least CB_CFG_HTTP_LINE_MAX +
+ * CB_CFG_HTTP_HEADERS_MAX; the request's spans follow). NULL goes back to
+ * the reader's own buffer, dropping what the head held: when the owner takes
+ * its buffer back, after a reset or once the request is abandoned. */
+void cb_http_reader_set_head(cb_http_reader_t *r, char *buf, size_t cap);
+
+/* True when a head was read whose body (Content-Length > 0, or chunked) is
+ * due and no body buffer is lent: feed then consumes nothing and gives
+ * CB_HTTP_EV_NONE until one is. */
+bool cb_http_reader_needs_body(const cb_http_reader_t *r);
 
 /* Readies the reader for the next request on a keep-alive connection. */
 void cb_http_reader_reset(cb_http_reader_t *r);
@@ -105,9 +136,19 @@ cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *
 /* Standard reason phrase for a status ("Not Found"). */
 const char *cb_http_reason(int status);
 
-/* Writes a complete response head and body into out. extra_fields is zero or
- * more "Name: value\r\n" lines (or NULL). Adds Content-Length, Content-Type
- * (when body_len > 0 or ctype given), and "Connection: close" when close.
+/* Bytes of an IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). */
+#define CB_HTTP_DATE_LEN 29
+
+/* Writes the IMF-fixdate of epoch_s (Unix seconds, UTC) to out, no NUL.
+ * Returns CB_HTTP_DATE_LEN, or CB_ERR_INVAL for a year outside 1..9999. */
+int cb_http_date(int64_t epoch_s, char out[CB_HTTP_DATE_LEN]);
+
+/* Writes a complete response head and body into out (body may lie in out
+ * itself, after the head's room: it is moved into place). extra_fields is zero or
+ * more "Name: value\r\n" lines (or NULL). Adds Date (RFC 9110 6.6.1) while
+ * cb_port_wall_ms says the clock is trusted, on every status but 1xx (the
+ * text is made once per second); Content-Length, Content-Type (when
+ * body_len > 0 or ctype given), and "Connection: close" when close.
  * Returns bytes written, or CB_ERR_NOMEM if it does not fit in cap. */
 int cb_http_write_response(char *out, size_t cap, int status, const char *extra_fields,
                            const char *ctype, const char *body, size_t body_len, bool close);

@@ -11,14 +11,29 @@
 _Static_assert(HASH_SIZE >= 2 * CB_CFG_DEDUPE_MAX && (HASH_SIZE & (HASH_SIZE - 1)) == 0,
                "dedupe hash must be a power of two, at least twice the ring");
 _Static_assert(CB_CFG_DEDUPE_MAX < 65535, "hash slots hold ring index + 1 in 16 bits");
+_Static_assert(CB_DUPKEY_LEN >= 8 && CB_DUPKEY_LEN <= CB_SHA256_LEN, "key: 8 to 32 bytes");
 
 enum { ENT_FREE = 0, ENT_PENDING, ENT_DURABLE };
 
+/* Bytes only, so an entry takes CB_DUPKEY_LEN + 5 bytes with no padding
+ * (1,024 of them are most of a small part's inbox). */
 typedef struct {
     uint8_t key[CB_DUPKEY_LEN];
-    uint32_t seq;
+    uint8_t seq[4]; /* a uint32_t's bytes: seq_of / set_seq */
     uint8_t state;
 } dedupe_ent_t;
+
+static uint32_t seq_of(const dedupe_ent_t *e)
+{
+    uint32_t v;
+    memcpy(&v, e->seq, sizeof v);
+    return v;
+}
+
+static void set_seq(dedupe_ent_t *e, uint32_t v)
+{
+    memcpy(e->seq, &v, sizeof v);
+}
 
 static struct {
     dedupe_ent_t ring[CB_CFG_DEDUPE_MAX];
@@ -113,7 +128,7 @@ cb_seen_t cb_inbox_seen(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
         return CB_SEEN_NO;
     const dedupe_ent_t *e = &s_inbox.ring[s_inbox.hash[slot] - 1];
     if (seq)
-        *seq = e->seq;
+        *seq = seq_of(e);
     return e->state == ENT_DURABLE ? CB_SEEN_DURABLE : CB_SEEN_PENDING;
 }
 
@@ -122,7 +137,7 @@ void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool dura
     size_t slot = find_slot(key);
     if (slot != HASH_SIZE) { /* already known (replay of a SEEN then EVENT) */
         dedupe_ent_t *e = &s_inbox.ring[s_inbox.hash[slot] - 1];
-        e->seq = seq;
+        set_seq(e, seq);
         e->state = durable ? ENT_DURABLE : ENT_PENDING;
         return;
     }
@@ -136,7 +151,7 @@ void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool dura
     size_t idx = (s_inbox.head + s_inbox.count++) % CB_CFG_DEDUPE_MAX;
     dedupe_ent_t *e = &s_inbox.ring[idx];
     memcpy(e->key, key, CB_DUPKEY_LEN);
-    e->seq = seq;
+    set_seq(e, seq);
     e->state = durable ? ENT_DURABLE : ENT_PENDING;
     size_t i = home(key);
     while (s_inbox.hash[i])
@@ -148,7 +163,7 @@ void cb_inbox_remember_replayed(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq)
 {
     if (s_inbox.count == CB_CFG_DEDUPE_MAX && find_slot(key) == HASH_SIZE) {
         const dedupe_ent_t *oldest = &s_inbox.ring[s_inbox.head];
-        if (oldest->state != ENT_FREE && seq < oldest->seq)
+        if (oldest->state != ENT_FREE && seq < seq_of(oldest))
             return;
     }
     cb_inbox_remember(key, seq, true);
@@ -178,7 +193,7 @@ int cb_inbox_remembered(size_t pos, uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
     if (e->state != ENT_DURABLE)
         return 0;
     memcpy(key, e->key, CB_DUPKEY_LEN);
-    *seq = e->seq;
+    *seq = seq_of(e);
     return 1;
 }
 

@@ -1,6 +1,6 @@
-/* cb_json.h - strict JSON on top of jsmn's tokenizer (the glue in
- * third_party/jsmn/ is the only file that spells jsmn_). Used for webhook
- * bodies, token requests and the config file. */
+/* cb_json.h - strict JSON: tokens (in jsmn's shape) made and checked in one
+ * pass over the text, key lookup, string decoding. Used for webhook bodies,
+ * token requests and the config file. */
 #ifndef CB_JSON_H
 #define CB_JSON_H
 
@@ -21,9 +21,16 @@ typedef struct {
     int start; /* byte offsets into the text */
     int end;
     int size;   /* object: number of keys; array: number of elements; key: 1 */
-    int parent; /* token index of the parent, -1 for the root; as in jsmn, a
+    int parent; /* token index of the parent, -1 for the root; a
                    member's value has its key as parent */
 } cb_json_tok_t;
+
+/* CB_CFG_JSON_MAX_TOKENS tokens of scratch for whichever body the core
+ * parses now: an event, a token request or a config file. The core parses
+ * one body at a time and never one inside another, so one array serves them
+ * all (on a 64 KiB part each would cost a few KiB); tokens are not kept
+ * across another parse. */
+cb_json_tok_t *cb_json_scratch(void);
 
 /* Tokenizes text and validates it strictly (RFC 8259): exactly one value,
  * which must be an object, nothing but whitespace after it; separators
@@ -47,7 +54,8 @@ int cb_json_get(const char *text, const cb_json_tok_t *toks, int ntoks, int obj,
  * the subtree includes its value). */
 int cb_json_skip(const cb_json_tok_t *toks, int ntoks, int i);
 
-/* Decodes a JSON string token's raw bytes (between the quotes) into UTF-8:
+/* Decodes a JSON string token's raw bytes (between the quotes) into UTF-8
+ * (dst may be raw itself: decoding in place, as the output never runs ahead):
  * all escapes incl. \uXXXX and surrogate pairs. Rejects (CB_ERR_INVAL)
  * invalid escapes, unpaired surrogates, \u0000, and invalid UTF-8 in the raw
  * bytes (overlongs, surrogates, > U+10FFFF), and raw control bytes. Writes at

@@ -1,5 +1,6 @@
 /* cb_jsonw.c - bounded JSON writer; see cb_jsonw.h. */
 #include "cb_jsonw.h"
+#include "cb_dec.h"
 #include "cb_err.h"
 
 #include <string.h>
@@ -133,26 +134,10 @@ void cb_jsonw_cstr(cb_jsonw_t *w, const char *s)
 
 void cb_jsonw_u64(cb_jsonw_t *w, uint64_t v)
 {
-    char d[20];
-    size_t n = 0;
-    do {
-        d[sizeof d - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    char d[CB_DEC_U64_MAX];
+    size_t n = cb_dec_u64(d, sizeof d, v);
     sep(w);
-    put(w, d + sizeof d - n, n);
-}
-
-void cb_jsonw_i64(cb_jsonw_t *w, int64_t v)
-{
-    if (v >= 0) {
-        cb_jsonw_u64(w, (uint64_t)v);
-        return;
-    }
-    sep(w);
-    put(w, "-", 1);
-    w->need_comma = false;
-    cb_jsonw_u64(w, (uint64_t)(-(v + 1)) + 1);
+    put(w, d, n);
 }
 
 void cb_jsonw_bool(cb_jsonw_t *w, bool v)

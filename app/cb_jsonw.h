@@ -27,7 +27,6 @@ void cb_jsonw_key(cb_jsonw_t *w, const char *key);
 void cb_jsonw_str(cb_jsonw_t *w, const char *s, size_t len);
 void cb_jsonw_cstr(cb_jsonw_t *w, const char *s);
 void cb_jsonw_u64(cb_jsonw_t *w, uint64_t v);
-void cb_jsonw_i64(cb_jsonw_t *w, int64_t v);
 void cb_jsonw_bool(cb_jsonw_t *w, bool v);
 /* Convenience: "key":"value" / "key":number. */
 void cb_jsonw_kv_str(cb_jsonw_t *w, const char *key, const char *s, size_t len);

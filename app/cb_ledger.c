@@ -1,46 +1,59 @@
-/* cb_ledger.c - accepted events from request to durable to signalled
- * (SPEC 5): duplicate check, journal append, group commit (one flush per
- * loop turn, then responses released and messages signalled), replay at
- * start, acknowledgements, compaction, and what the display shows. */
-#include "cb_err.h"
+/* cb_ledger.c - what the device keeps durably (SPEC 5), over the journal:
+ * duplicate check, group commit with an outcome per ticket, replay at start,
+ * acknowledgements, flags, the device key, compaction. cb_server hands in
+ * events and turns outcomes into replies and signals.
+ *
+ * THE PROMISE. The records of a loop turn (events, and the flags set with
+ * them) are kept framed in the arena and written at the commit with one
+ * storage write, then one flush; a ticket is durable exactly when that write
+ * and that flush succeeded. Nothing of a turn is in the journal before its
+ * commit, so no other flush (an acknowledgement's, the device key's) can
+ * drop it or cover it by accident, and a compaction never sees half a turn.
+ * (SPEC 5: "a 2xx is released only for a record that a successful flush
+ * covered, whatever else flushed or failed in between".) */
+#include "cb_ledger.h"
+#include "cb_config.h"
 #include "cb_crypto.h"
-#include "cb_inbox.h"
+#include "cb_err.h"
 #include "cb_journal.h"
+#include "cb_metrics.h"
 #include "cb_port.h"
-#include "cb_record.h"
-#include "cb_server_int.h"
-#include "cb_signal.h"
 
 #include <string.h>
 
-#define DEVICE_KEY_LEN 32
 /* How often a journal that would not open is tried again. */
 #define REOPEN_MS 5000u
 
-/* One request of this loop turn waiting for the commit. */
+/* One ticket of this loop turn waiting for the commit. */
 typedef struct {
-    int conn;
-    uint32_t gen;
+    uint32_t ticket;
     uint32_t seq;
     uint8_t key[CB_DUPKEY_LEN];
-    bool is_new; /* new event (its record is in the arena); else a duplicate of one */
-    size_t rec_off, rec_len;
+    bool is_new;             /* new event (its record is in the arena); else a repeat of one */
+    size_t rec_off, rec_len; /* its framed record in the arena */
 } pending_t;
 
+/* An empty arena takes the largest event with a FLAGS record after it. */
+_Static_assert(CB_CFG_COMMIT_ARENA >=
+                   CB_CFG_RECORD_MAX + 2 * CB_JOURNAL_OVERHEAD + CB_RECORD_SMALL_MAX,
+               "CB_CFG_COMMIT_ARENA below one record");
+
 static struct {
+    cb_ledger_config_t cfg;
     uint32_t next_seq;
-    uint32_t flags;         /* durable device flags */
-    uint32_t flags_pending; /* flags journaled this turn, durable at the commit */
-    bool journal_ok;        /* the journal opened */
-    bool degraded;          /* the last storage operation failed */
+    uint32_t next_ticket;
+    uint32_t flags;      /* durable */
+    uint32_t turn_flags; /* framed in the arena, written at the commit */
+    bool journal_ok;     /* the journal opened */
+    bool degraded;       /* the last storage operation failed */
+    bool damaged;        /* the journal was found damaged at start */
     const char *reason;
-    uint8_t device_key[DEVICE_KEY_LEN];
+    uint8_t device_key[CB_DEVKEY_LEN];
     bool have_key;
     pending_t pending[CB_CFG_MAX_CONN];
     size_t npending, nnew;
-    uint8_t arena[CB_CFG_COMMIT_ARENA];
+    uint8_t arena[CB_CFG_COMMIT_ARENA]; /* the turn's records, framed */
     size_t arena_len;
-    uint8_t rec[CB_CFG_RECORD_MAX]; /* scratch for one record (replay, compaction) */
     int compact_err;
     uint32_t live_bytes; /* journal size right after the last compaction */
     uint64_t last_open_ms;
@@ -62,15 +75,24 @@ static void storage_recovered(void)
     s_ledger.reason = NULL;
 }
 
+static int flush(const char *what)
+{
+    int rc = cb_journal_sync();
+    if (rc == CB_OK)
+        storage_recovered();
+    else
+        storage_failed(what, rc);
+    return rc;
+}
+
 /* ---- replay ---- */
 
 static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
-    (void)off;
     (void)ctx;
     cb_record_event_t r;
-    switch (type) {
-    case CB_REC_EVENT:
+    cb_record_small_t sm;
+    if (type == CB_REC_EVENT) {
         if (cb_record_event_decode(payload, len, &r) != CB_OK) {
             cb_port_log(CB_LOG_WARN, "journal: undecodable event record at %u skipped",
                         (unsigned)off);
@@ -82,35 +104,35 @@ static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint3
                         (unsigned)r.seq);
         if (r.seq >= s_ledger.next_seq)
             s_ledger.next_seq = r.seq + 1;
-        break;
-    case CB_REC_ACK:
-        if (len == 4)
-            cb_inbox_ack(cb_record_get_u32(payload));
-        break;
-    case CB_REC_SEEN:
-        if (len == 4 + CB_DUPKEY_LEN) {
-            uint32_t seq = cb_record_get_u32(payload);
-            cb_inbox_remember(payload + 4, seq, true);
-            if (seq >= s_ledger.next_seq)
-                s_ledger.next_seq = seq + 1;
-        }
-        break;
-    case CB_REC_FLAGS:
-        if (len == 4)
-            s_ledger.flags |= cb_record_get_u32(payload);
-        break;
-    case CB_REC_STATE:
-        if (len == 4 && cb_record_get_u32(payload) > s_ledger.next_seq)
-            s_ledger.next_seq = cb_record_get_u32(payload);
-        break;
-    case CB_REC_KEY:
-        if (len == DEVICE_KEY_LEN) {
-            memcpy(s_ledger.device_key, payload, DEVICE_KEY_LEN);
+        return;
+    }
+    if (type == CB_REC_KEY) {
+        if (len == CB_DEVKEY_LEN) {
+            memcpy(s_ledger.device_key, payload, CB_DEVKEY_LEN);
             s_ledger.have_key = true;
         }
+        return;
+    }
+    if (cb_record_small_decode(type, payload, len, &sm) != CB_OK)
+        return; /* a newer firmware's record, or a damaged one: ignored */
+    switch (type) {
+    case CB_REC_ACK:
+        cb_inbox_ack(sm.value);
+        break;
+    case CB_REC_SEEN:
+        cb_inbox_remember(sm.key, sm.value, true);
+        if (sm.value >= s_ledger.next_seq)
+            s_ledger.next_seq = sm.value + 1;
+        break;
+    case CB_REC_STATE:
+        if (sm.value > s_ledger.next_seq)
+            s_ledger.next_seq = sm.value;
+        break;
+    case CB_REC_FLAGS:
+        s_ledger.flags |= sm.value;
         break;
     default:
-        break; /* a newer firmware's record: ignored */
+        break;
     }
 }
 
@@ -126,32 +148,19 @@ static void cache_visit(uint8_t type, const uint8_t *payload, size_t len, uint32
         cb_inbox_cache_put(&r);
 }
 
-static cb_signal_msg_t msg_of(const cb_inbox_msg_t *m)
-{
-    return (cb_signal_msg_t){m->seq, cb_span_str(m->sender), cb_span_str(m->job_id),
-                             cb_span_str(m->client_id), cb_span_str(m->text)};
-}
-
-static void show_oldest(void)
+const cb_inbox_msg_t *cb_ledger_oldest(void)
 {
     uint32_t seq;
-    if (!cb_inbox_unacked_at(0, &seq)) {
-        cb_signal_show(NULL, 0, cb_port_now_ms());
-        return;
-    }
+    if (!cb_inbox_unacked_at(0, &seq))
+        return NULL;
     if (cb_inbox_missing_any() && s_ledger.journal_ok)
         cb_journal_replay(cache_visit, NULL);
     const cb_inbox_msg_t *m = cb_inbox_cached(seq);
-    if (!m) {
+    if (!m)
         cb_port_log(CB_LOG_ERROR, "ledger: message %u not found in the journal", (unsigned)seq);
-        return;
-    }
-    cb_signal_msg_t sm = msg_of(m);
-    cb_signal_show(&sm, cb_inbox_unacked(), cb_port_now_ms());
+    return m;
 }
 
-/* Opens the journal and shows what it holds: restore lines for every
- * unacknowledged message, the oldest on the display, one reminder. */
 static int open_journal(void)
 {
     s_ledger.last_open_ms = cb_port_now_ms();
@@ -162,47 +171,64 @@ static int open_journal(void)
     }
     s_ledger.journal_ok = true;
     storage_recovered();
+    cb_journal_damage_t d;
+    cb_journal_damage(&d);
+    cb_metrics.journal_skipped_bytes = d.skipped_bytes;
+    cb_metrics.journal_slots_set_aside = d.set_aside;
+    if (d.skipped_bytes || d.set_aside) {
+        s_ledger.damaged = true;
+        cb_port_log(CB_LOG_WARN,
+                    "journal: damage found at start: %u bytes in %u range(s) skipped, "
+                    "%u slot(s) set aside; every good record restored",
+                    (unsigned)d.skipped_bytes, (unsigned)d.skipped_ranges, (unsigned)d.set_aside);
+    }
     unsigned n = cb_inbox_unacked();
-    for (size_t i = 0; i < n; i++) {
-        uint32_t seq;
-        cb_inbox_unacked_at(i, &seq);
-        cb_signal_restore(seq);
-    }
-    show_oldest();
-    if (n) {
+    if (n)
         cb_port_log(CB_LOG_INFO, "ledger: %u unacknowledged message(s) restored", n);
-        cb_signal_remind(cb_port_now_ms());
-    }
     return CB_OK;
 }
 
-int cb_ledger_start(void)
+int cb_ledger_start(const cb_ledger_config_t *cfg)
 {
+    /* tickets stay unique across starts: one from before never matches */
+    uint32_t ticket = s_ledger.next_ticket;
     memset(&s_ledger, 0, sizeof s_ledger);
+    s_ledger.next_ticket = ticket;
+    s_ledger.cfg = *cfg;
     s_ledger.next_seq = 1;
     cb_inbox_init();
     return open_journal();
 }
 
-void cb_ledger_poll(void)
+bool cb_ledger_poll(void)
 {
     /* Nothing was accepted while the journal was closed (every webhook got
      * 503), so opening it later replays into an empty inbox. */
-    if (!s_ledger.journal_ok && cb_port_now_ms() - s_ledger.last_open_ms >= REOPEN_MS &&
-        open_journal() == CB_OK)
-        cb_port_log(CB_LOG_INFO, "journal: opened after an earlier failure");
+    if (s_ledger.journal_ok || cb_port_now_ms() - s_ledger.last_open_ms < REOPEN_MS ||
+        open_journal() != CB_OK)
+        return false;
+    cb_port_log(CB_LOG_INFO, "journal: opened after an earlier failure");
+    return true;
 }
 
 bool cb_ledger_healthy(const char **reason)
 {
+    const char *why = s_ledger.reason;
+    if (!why && s_ledger.damaged)
+        why = "journal damaged: records skipped or storage set aside at start (see the log)";
     if (reason)
-        *reason = s_ledger.reason;
-    return s_ledger.journal_ok && !s_ledger.degraded;
+        *reason = why;
+    return s_ledger.journal_ok && !s_ledger.degraded && !s_ledger.damaged;
 }
 
 uint32_t cb_ledger_journal_bytes(void)
 {
     return s_ledger.journal_ok ? cb_journal_size() : 0;
+}
+
+uint32_t cb_ledger_flags(void)
+{
+    return s_ledger.flags;
 }
 
 /* ---- compaction ---- */
@@ -213,49 +239,50 @@ static void compact_add(uint8_t type, const void *p, size_t len)
         s_ledger.compact_err = cb_journal_compact_add(type, p, len);
 }
 
+static void compact_small(uint8_t type, const cb_record_small_t *r)
+{
+    uint8_t buf[CB_RECORD_SMALL_MAX];
+    compact_add(type, buf, cb_record_small_encode(type, r, buf));
+}
+
 /* Copies every still-unacknowledged event record into the new journal. */
 static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
     (void)off;
     (void)ctx;
-    if (type != CB_REC_EVENT || len < 4)
-        return;
-    if (cb_inbox_is_unacked(cb_record_get_u32(payload)))
+    cb_record_event_t r;
+    if (type == CB_REC_EVENT && cb_record_event_decode(payload, len, &r) == CB_OK &&
+        cb_inbox_is_unacked(r.seq))
         compact_add(CB_REC_EVENT, payload, len);
 }
 
 /* Rewrites the journal with only what is live: the sequence counter, the
- * device key, the remembered duplicate keys, the unacknowledged events. */
+ * flags, the device key, the remembered duplicate keys, the unacknowledged
+ * events. */
 static int compact(void)
 {
-    uint8_t buf[4 + CB_DUPKEY_LEN];
     int rc = cb_journal_compact_begin();
     if (rc != CB_OK)
         return rc;
     s_ledger.compact_err = CB_OK;
-    cb_record_put_u32(buf, s_ledger.next_seq);
-    compact_add(CB_REC_STATE, buf, 4);
+    cb_record_small_t sm = {.value = s_ledger.next_seq};
+    compact_small(CB_REC_STATE, &sm);
     if (s_ledger.flags) {
-        cb_record_put_u32(buf, s_ledger.flags);
-        compact_add(CB_REC_FLAGS, buf, 4);
+        sm.value = s_ledger.flags;
+        compact_small(CB_REC_FLAGS, &sm);
     }
     if (s_ledger.have_key)
-        compact_add(CB_REC_KEY, s_ledger.device_key, DEVICE_KEY_LEN);
-    uint32_t seq;
+        compact_add(CB_REC_KEY, s_ledger.device_key, CB_DEVKEY_LEN);
     int r;
-    for (size_t pos = 0; (r = cb_inbox_remembered(pos, buf + 4, &seq)) >= 0; pos++) {
-        if (r == 0)
-            continue;
-        cb_record_put_u32(buf, seq);
-        compact_add(CB_REC_SEEN, buf, sizeof buf);
-    }
+    for (size_t pos = 0; (r = cb_inbox_remembered(pos, sm.key, &sm.value)) >= 0; pos++)
+        if (r == 1)
+            compact_small(CB_REC_SEEN, &sm);
     if (s_ledger.compact_err == CB_OK)
         rc = cb_journal_replay(compact_visit, NULL);
     if (rc == CB_OK)
         rc = s_ledger.compact_err;
     if (rc == CB_OK)
         rc = cb_journal_compact_commit();
-    cb_zeroize(buf, sizeof buf);
     if (rc == CB_OK) {
         s_ledger.live_bytes = cb_journal_size();
         cb_metrics.journal_compactions++;
@@ -272,91 +299,109 @@ static void maybe_compact(void)
     /* Over budget, and at least half of it dead since the last compaction:
      * when nearly everything is live (many unacknowledged messages),
      * compacting again would only copy it. */
-    const cb_settings_t *s = cb_server_settings();
     uint32_t size = s_ledger.journal_ok ? cb_journal_size() : 0;
-    if (s_ledger.npending == 0 && size > s->journal_budget && size / 2 > s_ledger.live_bytes)
+    if (s_ledger.npending == 0 && size > s_ledger.cfg.journal_budget &&
+        size / 2 > s_ledger.live_bytes)
         compact();
 }
 
 /* ---- accepting ---- */
 
-/* Appends a record, compacting once to make room when storage is full. */
+/* Appends a record, compacting once to make room when storage is full (safe
+ * under tickets: their records are not in the journal before the commit). */
 static int append(uint8_t type, const void *p, size_t len)
 {
     int rc = cb_journal_append(type, p, len);
-    if (rc == CB_ERR_NOSPC && s_ledger.npending == 0 && compact() == CB_OK)
+    if (rc == CB_ERR_NOSPC && compact() == CB_OK)
         rc = cb_journal_append(type, p, len);
     return rc;
 }
 
-uint32_t cb_ledger_flags(void)
+static pending_t *new_ticket(uint32_t seq, const uint8_t key[CB_DUPKEY_LEN], bool is_new)
 {
-    return s_ledger.flags;
+    pending_t *p = &s_ledger.pending[s_ledger.npending++];
+    if (++s_ledger.next_ticket == 0) /* 0 is no ticket */
+        s_ledger.next_ticket = 1;
+    *p = (pending_t){.ticket = s_ledger.next_ticket, .seq = seq, .is_new = is_new};
+    memcpy(p->key, key, CB_DUPKEY_LEN);
+    return p;
 }
 
-cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev,
-                             const uint8_t key[CB_DUPKEY_LEN], uint32_t set_flags, uint32_t *seq)
+/* Frames the event (and the flags not yet set) at the end of the arena.
+ * Returns the event record's length, or CB_ERR_TOO_LARGE when it does not
+ * fit after what the arena holds. */
+static int frame_event(const cb_record_event_t *r, uint32_t flags)
 {
-    cb_record_event_t r;
-    memcpy(r.key, key, CB_DUPKEY_LEN);
-    cb_seen_t seen = cb_inbox_seen(r.key, seq);
-    if (seen == CB_SEEN_DURABLE)
-        return CB_ACCEPT_DUPLICATE;
-    if (!s_ledger.journal_ok)
-        return CB_ACCEPT_UNAVAILABLE;
-    if (s_ledger.npending == CB_CFG_MAX_CONN)
-        cb_ledger_commit(); /* cannot happen with one request per connection; safe anyway */
+    uint8_t *at = s_ledger.arena + s_ledger.arena_len;
+    size_t room = sizeof s_ledger.arena - s_ledger.arena_len;
+    uint32_t add = flags & ~s_ledger.flags & ~s_ledger.turn_flags;
+    size_t tail = add ? CB_JOURNAL_OVERHEAD + CB_RECORD_SMALL_MAX : 0;
+    if (room < CB_JOURNAL_OVERHEAD + tail)
+        return CB_ERR_TOO_LARGE;
+    int len = cb_record_event_encode(r, at + CB_JOURNAL_HDR_LEN, room - CB_JOURNAL_OVERHEAD - tail);
+    if (len < 0)
+        return len;
+    int n = cb_journal_frame(CB_REC_EVENT, at + CB_JOURNAL_HDR_LEN, (size_t)len, at, room);
+    if (n < 0)
+        return n;
+    s_ledger.arena_len += (size_t)n;
+    if (add) { /* after the event: a torn tail that keeps the flags kept the event */
+        cb_record_small_t sm = {.value = add};
+        uint8_t buf[CB_RECORD_SMALL_MAX];
+        size_t m = cb_record_small_encode(CB_REC_FLAGS, &sm, buf);
+        int f = cb_journal_frame(CB_REC_FLAGS, buf, m, s_ledger.arena + s_ledger.arena_len,
+                                 sizeof s_ledger.arena - s_ledger.arena_len);
+        if (f > 0) {
+            s_ledger.arena_len += (size_t)f;
+            s_ledger.turn_flags |= add;
+        }
+    }
+    return n;
+}
 
-    pending_t *p = &s_ledger.pending[s_ledger.npending];
+cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_DUPKEY_LEN],
+                                    uint32_t flags, uint32_t *ticket, uint32_t *seq)
+{
+    cb_seen_t seen = cb_inbox_seen(key, seq);
+    if (seen == CB_SEEN_DURABLE)
+        return CB_LEDGER_DUPLICATE;
+    if (!s_ledger.journal_ok)
+        return CB_LEDGER_UNAVAILABLE;
+    if (s_ledger.npending == CB_CFG_MAX_CONN)
+        cb_ledger_commit();        /* cannot happen with one request per connection; safe anyway */
     if (seen == CB_SEEN_PENDING) { /* same event twice in one turn: answer after the commit */
-        *p = (pending_t){.conn = conn_id, .gen = gen, .seq = *seq, .is_new = false};
-        memcpy(p->key, r.key, CB_DUPKEY_LEN);
-        s_ledger.npending++;
-        return CB_ACCEPT_HELD;
+        *ticket = new_ticket(*seq, key, false)->ticket;
+        return CB_LEDGER_HELD;
     }
     if (cb_inbox_unacked() + s_ledger.nnew >= CB_CFG_UNACKED_MAX) {
         cb_port_log(CB_LOG_WARN, "ledger: %u messages unacknowledged; refusing new ones",
                     cb_inbox_unacked());
-        return CB_ACCEPT_UNAVAILABLE;
+        return CB_LEDGER_UNAVAILABLE;
     }
-    r.seq = s_ledger.next_seq;
-    r.ev = *ev;
-    int len = cb_record_event_encode(&r, s_ledger.rec, sizeof s_ledger.rec);
-    if (len < 0)
-        return CB_ACCEPT_UNAVAILABLE;
-    if ((size_t)len > sizeof s_ledger.arena - s_ledger.arena_len) {
-        cb_ledger_commit(); /* the arena is full: commit what we have first */
-        p = &s_ledger.pending[s_ledger.npending];
+    cb_record_event_t r = {.seq = s_ledger.next_seq, .ev = *ev};
+    memcpy(r.key, key, CB_DUPKEY_LEN);
+    size_t off = s_ledger.arena_len;
+    int n = frame_event(&r, flags);
+    if (n == CB_ERR_TOO_LARGE && off > 0) {
+        cb_ledger_commit(); /* the arena is full: commit what it holds first */
+        off = s_ledger.arena_len;
+        n = frame_event(&r, flags);
     }
-    int rc = append(CB_REC_EVENT, s_ledger.rec, (size_t)len);
-    uint32_t new_flags = set_flags & ~(s_ledger.flags | s_ledger.flags_pending);
-    if (rc == CB_OK && new_flags) { /* the same flush makes both durable */
-        uint8_t f[4];
-        cb_record_put_u32(f, s_ledger.flags | s_ledger.flags_pending | new_flags);
-        if (cb_journal_append(CB_REC_FLAGS, f, 4) == CB_OK)
-            s_ledger.flags_pending |= new_flags;
-    }
-    if (rc != CB_OK) {
-        storage_failed("journal append", rc);
-        return CB_ACCEPT_UNAVAILABLE;
+    if (n < 0) {
+        cb_port_log(CB_LOG_ERROR, "ledger: event record does not fit (%s)", cb_err_str(n));
+        return CB_LEDGER_UNAVAILABLE;
     }
     /* Sequence numbers are never reused, even when the commit later fails:
      * a torn record could still carry this one. */
     s_ledger.next_seq++;
-    memcpy(s_ledger.arena + s_ledger.arena_len, s_ledger.rec, (size_t)len);
-    *p = (pending_t){.conn = conn_id,
-                     .gen = gen,
-                     .seq = r.seq,
-                     .is_new = true,
-                     .rec_off = s_ledger.arena_len,
-                     .rec_len = (size_t)len};
-    memcpy(p->key, r.key, CB_DUPKEY_LEN);
-    s_ledger.arena_len += (size_t)len;
-    s_ledger.npending++;
+    pending_t *p = new_ticket(r.seq, key, true);
+    p->rec_off = off;
+    p->rec_len = (size_t)n;
     s_ledger.nnew++;
-    cb_inbox_remember(r.key, r.seq, false);
+    cb_inbox_remember(key, r.seq, false);
+    *ticket = p->ticket;
     *seq = r.seq;
-    return CB_ACCEPT_HELD;
+    return CB_LEDGER_HELD;
 }
 
 bool cb_ledger_pending(void)
@@ -364,62 +409,53 @@ bool cb_ledger_pending(void)
     return s_ledger.npending > 0;
 }
 
-static void release(const pending_t *p, bool ok)
+/* Writes the turn's records with one write and flushes once: CB_OK when both
+ * succeeded (every ticket of the turn durable). */
+static int write_turn(void)
 {
-    cb_conn_t *c = cb_server_conn_get(p->conn, p->gen);
-    if (!c)
-        return; /* the client went away; the event is stored all the same */
-    c->held = false;
-    if (!ok) {
-        cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
-        cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
-                       NULL, "Retry-After: 5\r\n", false);
-        return;
+    if (s_ledger.arena_len == 0)
+        return CB_OK;           /* only repeats of events answered already */
+    cb_metrics.journal_syncs++; /* group commits, as /metrics says */
+    int rc = cb_journal_append_framed(s_ledger.arena, s_ledger.arena_len);
+    if (rc == CB_ERR_NOSPC && compact() == CB_OK)
+        rc = cb_journal_append_framed(s_ledger.arena, s_ledger.arena_len);
+    if (rc != CB_OK) {
+        storage_failed("journal append", rc);
+        return rc;
     }
-    cb_metrics.events[p->is_new ? CB_RES_ACCEPTED : CB_RES_DUPLICATE]++;
-    cb_reply_seq(c, p->is_new ? "accepted" : "duplicate", p->seq);
+    rc = flush("journal sync");
+    if (rc == CB_OK)
+        s_ledger.flags |= s_ledger.turn_flags;
+    return rc;
 }
 
 void cb_ledger_commit(void)
 {
     if (s_ledger.npending == 0)
         return;
-    int rc = CB_OK;
-    if (s_ledger.nnew) {
-        rc = cb_journal_sync();
-        cb_metrics.journal_syncs++;
-        if (rc == CB_OK)
-            storage_recovered();
-        else
-            storage_failed("journal sync", rc);
-    }
-    bool shown_changed = false;
+    bool ok = write_turn() == CB_OK;
+    s_ledger.turn_flags = 0;
     for (size_t i = 0; i < s_ledger.npending; i++) {
-        pending_t *p = &s_ledger.pending[i];
-        if (rc != CB_OK) {
-            if (p->is_new)
-                cb_inbox_forget(p->key);
-            release(p, false);
-            continue;
-        }
-        if (p->is_new) {
-            cb_record_event_t r;
+        const pending_t *p = &s_ledger.pending[i];
+        /* a repeat's original is in the same turn (an earlier one made its
+         * key durable or forgot it), so every ticket shares the outcome */
+        cb_ledger_outcome_t out = {
+            .ticket = p->ticket, .seq = p->seq, .durable = ok, .is_new = p->is_new};
+        cb_record_event_t r;
+        if (p->is_new && ok) {
             cb_inbox_mark_durable(p->key);
-            if (cb_record_event_decode(s_ledger.arena + p->rec_off, p->rec_len, &r) == CB_OK) {
+            if (cb_record_event_decode(s_ledger.arena + p->rec_off + CB_JOURNAL_HDR_LEN,
+                                       p->rec_len - CB_JOURNAL_OVERHEAD, &r) == CB_OK) {
                 cb_inbox_add(&r);
-                cb_signal_msg_t m = {r.seq, r.ev.sender, r.ev.job_id, r.ev.client_id, r.ev.text};
-                cb_signal_message(&m, cb_inbox_unacked(), cb_port_now_ms());
-                shown_changed = true;
+                out.ev = &r.ev;
             }
+        } else if (p->is_new) {
+            cb_inbox_forget(p->key);
         }
-        release(p, true);
+        if (s_ledger.cfg.outcome)
+            s_ledger.cfg.outcome(&out, s_ledger.cfg.ctx);
     }
-    if (rc == CB_OK)
-        s_ledger.flags |= s_ledger.flags_pending;
-    s_ledger.flags_pending = 0;
     s_ledger.npending = s_ledger.nnew = s_ledger.arena_len = 0;
-    if (shown_changed)
-        show_oldest();
     maybe_compact();
 }
 
@@ -434,17 +470,17 @@ int cb_ledger_ack(uint32_t seq, uint32_t *acked)
     /* Journaled and flushed at once: acks are rare (a person pressed a
      * button). If storage fails the ack still holds until a restart, when the
      * message is shown again: shown twice beats lost. */
-    uint8_t buf[4];
-    cb_record_put_u32(buf, seq);
-    int rc = s_ledger.journal_ok ? append(CB_REC_ACK, buf, 4) : CB_ERR_STORAGE;
+    cb_record_small_t sm = {.value = seq};
+    uint8_t buf[CB_RECORD_SMALL_MAX];
+    int rc = s_ledger.journal_ok
+                 ? append(CB_REC_ACK, buf, cb_record_small_encode(CB_REC_ACK, &sm, buf))
+                 : CB_ERR_STORAGE;
     if (rc == CB_OK)
-        rc = cb_journal_sync();
-    if (rc != CB_OK)
+        flush("journal ack");
+    else
         storage_failed("journal ack", rc);
     if (acked)
         *acked = seq;
-    cb_signal_ack(seq);
-    show_oldest();
     maybe_compact();
     return CB_OK;
 }
@@ -456,15 +492,16 @@ int cb_ledger_device_key(const uint8_t **key, size_t *len)
     if (!s_ledger.have_key) {
         if (!s_ledger.journal_ok)
             return CB_ERR_STORAGE;
-        uint8_t k[DEVICE_KEY_LEN];
+        uint8_t k[CB_DEVKEY_LEN];
         int rc = cb_port_random(k, sizeof k);
         if (rc == CB_OK)
             rc = cb_journal_append(CB_REC_KEY, k, sizeof k);
         if (rc == CB_OK)
-            rc = cb_journal_sync();
+            rc = flush("device key");
+        else
+            storage_failed("device key", rc);
         if (rc != CB_OK) {
             cb_zeroize(k, sizeof k);
-            storage_failed("device key", rc);
             return rc;
         }
         memcpy(s_ledger.device_key, k, sizeof k);
@@ -473,6 +510,6 @@ int cb_ledger_device_key(const uint8_t **key, size_t *len)
         cb_port_log(CB_LOG_INFO, "tokens: new device key created");
     }
     *key = s_ledger.device_key;
-    *len = DEVICE_KEY_LEN;
+    *len = CB_DEVKEY_LEN;
     return CB_OK;
 }

@@ -1,6 +1,8 @@
 /* cb_metrics.c - Prometheus text rendering of the server's counters. */
 #include "cb_metrics.h"
+#include "cb_dec.h"
 #include "cb_err.h"
+#include "cb_pool.h"
 
 #include <string.h>
 
@@ -33,14 +35,9 @@ static void put(pbuf_t *b, const char *s)
 
 static void put_u64(pbuf_t *b, uint64_t v)
 {
-    char d[21];
-    size_t n = sizeof d - 1;
-    d[n] = '\0';
-    do {
-        d[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(b, d + n);
+    char d[CB_DEC_U64_MAX + 1];
+    d[cb_dec_u64(d, CB_DEC_U64_MAX, v)] = '\0';
+    put(b, d);
 }
 
 /* "# HELP/TYPE" header of one metric family. */
@@ -95,13 +92,36 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
            m->events[CB_RES_DUPLICATE]);
     single(&b, "chatbell_connections_total", "counter", "Connections accepted.",
            m->connections_accepted);
-    single(&b, "chatbell_connections_rejected_total", "counter",
-           "Connections refused over the cap (503 busy).", m->connections_rejected);
+    family(&b, "chatbell_connections_rejected_total", "counter",
+           "Connections refused (503 busy), by cap.");
+    sample(&b, "chatbell_connections_rejected_total", "cap", "max_conn",
+           m->connections_rejected - m->connections_rejected_source);
+    sample(&b, "chatbell_connections_rejected_total", "cap", "per_source",
+           m->connections_rejected_source);
     single(&b, "chatbell_connections_timed_out_total", "counter",
-           "Connections closed by a request or idle timeout.", m->connections_timed_out);
+           "Connections closed by a timeout.", m->connections_timed_out);
     single(&b, "chatbell_connections_open", "gauge", "Connections open now.", m->conns_open);
     single(&b, "chatbell_connections_open_max", "gauge", "High-water mark of open connections.",
            m->conns_hwm);
+    family(&b, "chatbell_ratelimit_total", "counter", "Rate limiter events.");
+    sample(&b, "chatbell_ratelimit_total", "event", "blocked", m->ratelimit_blocks);
+    sample(&b, "chatbell_ratelimit_total", "event", "evicted", m->ratelimit_evictions);
+    sample(&b, "chatbell_ratelimit_total", "event", "overflow", m->ratelimit_overflow_failures);
+    family(&b, "chatbell_ratelimit_sources", "gauge", "Sources in the rate limiter.");
+    sample(&b, "chatbell_ratelimit_sources", "of", "now", m->ratelimit_sources);
+    sample(&b, "chatbell_ratelimit_sources", "of", "max", m->ratelimit_sources_max);
+    single(&b, "chatbell_body_buffers", "gauge", "Body buffers in the pool.", CB_CFG_BODY_BUFS);
+    single(&b, "chatbell_body_buffers_in_use", "gauge", "Body buffers lent now.", cb_pool_in_use());
+    single(&b, "chatbell_body_buffers_in_use_max", "gauge",
+           "High-water mark of body buffers lent at once.", cb_pool_hwm());
+    single(&b, "chatbell_body_buffer_waits_total", "counter",
+           "Requests that waited for a body buffer (not read meanwhile).", m->pool_waits);
+    single(&b, "chatbell_draining_sockets", "gauge", "Answered sockets draining before close.",
+           m->drains_open);
+    single(&b, "chatbell_draining_sockets_max", "gauge",
+           "High-water mark of answered sockets draining.", m->drains_hwm);
+    single(&b, "chatbell_drain_refused_total", "counter",
+           "Answered sockets closed at once: no drain slot free.", m->drains_refused);
     single(&b, "chatbell_requests_total", "counter", "HTTP requests parsed.", m->requests);
     family(&b, "chatbell_responses_total", "counter", "HTTP responses by status class.");
     for (int i = 1; i < 6; i++)
@@ -117,6 +137,12 @@ int cb_metrics_render(char *out, size_t cap, unsigned unacked, unsigned unacked_
            m->journal_compactions);
     single(&b, "chatbell_storage_errors_total", "counter", "Storage operations that failed.",
            m->storage_errors);
+    single(&b, "chatbell_journal_skipped_bytes", "gauge",
+           "Damaged journal bytes skipped at start (records after them restored).",
+           m->journal_skipped_bytes);
+    single(&b, "chatbell_journal_set_aside", "gauge",
+           "Journal slots set aside at start as unreadable or damaged.",
+           m->journal_slots_set_aside);
     single(&b, "chatbell_uptime_seconds", "gauge", "Seconds since start.", uptime_s);
     return b.err ? b.err : (int)b.len;
 }

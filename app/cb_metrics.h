@@ -40,7 +40,17 @@ typedef struct {
     uint64_t journal_syncs;
     uint64_t journal_compactions;
     uint64_t storage_errors;
+    uint32_t journal_skipped_bytes;       /* found damaged at start */
+    uint32_t journal_slots_set_aside;     /* at start */
+    uint64_t connections_rejected_source; /* over max_conn_per_source (also in _rejected) */
+    uint64_t ratelimit_blocks;            /* sources blocked (429 for their failures) */
+    uint64_t ratelimit_evictions;         /* unblocked sources forgotten to make room */
+    uint64_t ratelimit_overflow_failures; /* failures counted in the shared overflow bucket */
+    uint32_t ratelimit_sources, ratelimit_sources_max; /* rate limiter table in use */
+    uint64_t pool_waits;                               /* requests that waited for a pool buffer */
+    uint64_t drains_refused; /* answered sockets closed at once: no drain slot */
     uint32_t conns_open, conns_hwm;
+    uint32_t drains_open, drains_hwm;
 } cb_metrics_t;
 
 extern cb_metrics_t cb_metrics;

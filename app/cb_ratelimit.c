@@ -1,9 +1,10 @@
 /* cb_ratelimit.c - auth-failure rate limiting per source (cb_ratelimit.h);
- * the server calls it around every authentication. Each source keeps one
+ * the gate (cb_gate.c) calls it around every credential check. Each source keeps one
  * counter per second of the last minute, so "more than N in any 60 s" is
  * exact to the second whatever N is, in 60 bytes per source. */
 #include "cb_ratelimit.h"
 #include "cb_config.h"
+#include "cb_metrics.h"
 
 #define WINDOW CB_RATELIMIT_WINDOW_S
 
@@ -19,10 +20,10 @@ typedef struct {
  * cb_ratelimit_init runs the SPEC defaults apply. */
 static struct {
     source_t src[CB_CFG_RATE_SOURCES];
+    source_t overflow; /* shared by the sources the full table cannot take */
     bool configured;
     uint32_t max_failures;
     uint32_t block_s;
-    cb_ratelimit_stats_t stats;
 } s_ratelimit;
 
 static uint32_t max_failures(void)
@@ -78,27 +79,29 @@ static uint32_t window_total(const source_t *e)
 }
 
 /* A slot for a new source: a free one, else the least recently seen that is
- * not blocked, else the least recently seen. */
+ * not blocked (forgotten), else none: a blocked source is never forgotten, so
+ * never unblocked by a flood of new addresses. */
 static source_t *take_slot(uint64_t now_ms)
 {
-    source_t *lru = NULL, *lru_free = NULL;
+    source_t *lru_free = NULL;
     for (unsigned i = 0; i < CB_CFG_RATE_SOURCES; i++) {
         source_t *e = &s_ratelimit.src[i];
         if (e->key == 0)
             return e;
-        if (!lru || e->last_seen_ms < lru->last_seen_ms)
-            lru = e;
         if (now_ms >= e->blocked_until && (!lru_free || e->last_seen_ms < lru_free->last_seen_ms))
             lru_free = e;
     }
-    s_ratelimit.stats.evictions++;
-    s_ratelimit.stats.in_use--;
-    return lru_free ? lru_free : lru;
+    if (lru_free) {
+        cb_metrics.ratelimit_evictions++;
+        cb_metrics.ratelimit_sources--;
+    }
+    return lru_free;
 }
 
 void cb_ratelimit_init(uint32_t failures, uint32_t seconds)
 {
     memset(&s_ratelimit, 0, sizeof s_ratelimit);
+    cb_metrics.ratelimit_sources = 0;
     s_ratelimit.max_failures = failures;
     s_ratelimit.block_s = seconds ? seconds : 1;
     s_ratelimit.configured = true;
@@ -111,13 +114,17 @@ void cb_ratelimit_fail(cb_span_t source, uint64_t now_ms)
     uint64_t key = hash_of(source);
     uint64_t now_s = now_ms / 1000;
     source_t *e = find(key);
-    if (!e) {
+    if (!e)
         e = take_slot(now_ms);
+    if (!e) {
+        e = &s_ratelimit.overflow;
+        cb_metrics.ratelimit_overflow_failures++;
+    } else if (e->key != key) {
         memset(e, 0, sizeof *e);
         e->key = key;
         e->newest_s = now_s;
-        if (++s_ratelimit.stats.in_use > s_ratelimit.stats.high_water)
-            s_ratelimit.stats.high_water = s_ratelimit.stats.in_use;
+        if (++cb_metrics.ratelimit_sources > cb_metrics.ratelimit_sources_max)
+            cb_metrics.ratelimit_sources_max = cb_metrics.ratelimit_sources;
     }
     e->last_seen_ms = now_ms;
     if (now_ms < e->blocked_until)
@@ -129,24 +136,20 @@ void cb_ratelimit_fail(cb_span_t source, uint64_t now_ms)
     if (window_total(e) > max_failures()) {
         e->blocked_until = now_ms + (uint64_t)block_s() * 1000;
         memset(e->counts, 0, sizeof e->counts);
-        s_ratelimit.stats.blocks++;
+        cb_metrics.ratelimit_blocks++;
     }
 }
 
 bool cb_ratelimit_blocked(cb_span_t source, uint64_t now_ms, uint32_t *retry_after_s)
 {
     source_t *e = find(hash_of(source));
-    if (!e)
-        return false;
-    e->last_seen_ms = now_ms;
+    if (e)
+        e->last_seen_ms = now_ms;
+    else
+        e = &s_ratelimit.overflow; /* not tracked: in the shared bucket */
     if (now_ms >= e->blocked_until)
         return false;
     if (retry_after_s)
         *retry_after_s = (uint32_t)((e->blocked_until - now_ms + 999) / 1000);
     return true;
-}
-
-void cb_ratelimit_stats(cb_ratelimit_stats_t *out)
-{
-    *out = s_ratelimit.stats;
 }

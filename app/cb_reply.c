@@ -1,5 +1,6 @@
 /* cb_reply.c - writing responses into a connection's output buffer, and the
- * JSON error shape every error uses (SPEC 2). */
+ * JSON error shape every error uses (SPEC 2), from the table in cb_errors.c. */
+#include "cb_dec.h"
 #include "cb_err.h"
 #include "cb_jsonw.h"
 #include "cb_port.h"
@@ -17,7 +18,7 @@ void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *cty
 {
     close = close || !c->keep_alive || c->closing;
     char *out = c->out + c->out_len;
-    size_t cap = sizeof c->out - c->out_len;
+    size_t cap = c->out_cap - c->out_len;
     int n = cb_http_write_response(out, cap, status, extra, ctype, body, len, close);
     if (n < 0) { /* cannot happen with the sizes in cb_config.h; never send half */
         cb_port_log(CB_LOG_ERROR, "reply: %d response does not fit", status);
@@ -42,19 +43,55 @@ void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *cty
     cb_metrics.responses_by_class[status / 100 % 6]++;
 }
 
-void cb_reply_error(cb_conn_t *c, int status, const char *code, const char *message,
-                    const char *field, const char *extra, bool close)
+/* {"error":code,"message":message[,"field":field]} into body[256]. */
+static size_t err_body(char body[256], const cb_error_info_t *info, const char *message,
+                       const char *field)
 {
-    char body[256];
     cb_jsonw_t w;
-    cb_jsonw_init(&w, body, sizeof body);
+    cb_jsonw_init(&w, body, 256);
     cb_jsonw_obj_begin(&w);
-    cb_jsonw_kv_cstr(&w, "error", code);
-    cb_jsonw_kv_cstr(&w, "message", message);
+    cb_jsonw_kv_cstr(&w, "error", info->code);
+    cb_jsonw_kv_cstr(&w, "message", message ? message : info->message);
     if (field)
         cb_jsonw_kv_cstr(&w, "field", field);
     cb_jsonw_obj_end(&w);
-    cb_reply(c, status, extra, body, w.len, close);
+    return w.len;
+}
+
+static void reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *field,
+                      const char *extra)
+{
+    const cb_error_info_t *info = cb_errors_info(e);
+    char body[256];
+    size_t len = err_body(body, info, message, field);
+    if (info->authf != CB_NO_METRIC)
+        cb_metrics.auth_failures[info->authf]++;
+    if (info->result != CB_NO_METRIC && c->webhook)
+        cb_metrics.events[info->result]++;
+    cb_reply(c, info->status, extra ? extra : info->extra, body, len, info->close);
+}
+
+int cb_reply_err_render(cb_error_t e, char *out, size_t cap)
+{
+    const cb_error_info_t *info = cb_errors_info(e);
+    char body[256];
+    size_t len = err_body(body, info, NULL, NULL);
+    return cb_http_write_response(out, cap, info->status, info->extra, "application/json", body,
+                                  len, true);
+}
+
+void cb_reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *field)
+{
+    reply_err(c, e, message, field, NULL);
+}
+
+void cb_reply_err_after(cb_conn_t *c, cb_error_t e, uint32_t retry_after_s)
+{
+    /* "Retry-After: <seconds>\r\n" */
+    char extra[16 + CB_DEC_U32_MAX] = "Retry-After: ";
+    size_t at = 13 + cb_dec_u32(extra + 13, CB_DEC_U32_MAX, retry_after_s);
+    memcpy(extra + at, "\r\n", 3);
+    reply_err(c, e, NULL, NULL, extra);
 }
 
 void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq)

@@ -17,10 +17,16 @@
  * still runs, degraded: webhooks get 503 storage_unavailable). */
 int cb_server_start(const cb_settings_t *s);
 
-/* A new connection from peer (address text, used for rate limiting; not
- * stored beyond the call). Returns a connection id >= 0, or CB_ERR_BUSY when
- * all are in use: the loop then sends cb_server_busy_response and closes. */
+/* A new connection from peer (address text: the source for the rate limit
+ * and max_conn_per_source). Returns a connection id >= 0, or CB_ERR_BUSY when
+ * max_conn are in use or peer holds max_conn_per_source (a trusted proxy
+ * only max_conn): the loop then sends cb_server_busy_response and closes. */
 int cb_server_conn_open(const char *peer);
+
+/* The loop's sockets that only drain (answered, reading leftovers before the
+ * close): how many now, and whether one more found no drain slot and was
+ * closed at once. Counted for /metrics. */
+void cb_server_drains(unsigned draining, bool refused);
 
 /* The 503 busy response for a connection over the cap. */
 const char *cb_server_busy_response(size_t *len);

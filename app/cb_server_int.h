@@ -1,14 +1,15 @@
 /* cb_server_int.h - what the server's files share (not for ports): the
  * connection record, replies, and the hooks between the router, the webhook
- * pipeline and the store of accepted events. */
+ * pipeline and the ledger of accepted events (cb_ledger.h). */
 #ifndef CB_SERVER_INT_H
 #define CB_SERVER_INT_H
 
 #include "cb_config.h"
+#include "cb_errors.h"
 #include "cb_event.h"
 #include "cb_http.h"
+#include "cb_ledger.h"
 #include "cb_metrics.h"
-#include "cb_record.h"
 #include "cb_settings.h"
 
 #include <stdbool.h>
@@ -21,13 +22,17 @@ typedef struct {
     bool held;             /* the response waits for the group commit */
     bool head_only;        /* HEAD request: send no body */
     bool keep_alive;       /* the current request allows keep-alive */
+    bool webhook;          /* the request routed last is a webhook: its errors count as events */
+    bool quiet;            /* no byte received yet: the first-byte timeout applies */
     uint32_t gen;          /* bumped on every open, so a stale commit finds no one */
     uint64_t req_start_ms; /* first byte of the current request, 0 between requests */
     uint64_t last_ms;      /* last bytes in or out */
+    bool waiting;          /* waits for a pool buffer (counted once per request) */
     char peer[48];
-    size_t out_len, out_sent;
-    char out[CB_CFG_RESP_MAX];
-    cb_http_reader_t rd;
+    char *out; /* small, or a pool buffer lent for a large answer */
+    size_t out_cap, out_len, out_sent;
+    char small[CB_CFG_RESP_MAX];
+    cb_http_reader_t rd; /* its body buffer, when lent, is from the pool */
 } cb_conn_t;
 
 /* The settings the server was started with. */
@@ -42,12 +47,25 @@ void cb_reply(cb_conn_t *c, int status, const char *extra, const char *json, siz
 void cb_reply_typed(cb_conn_t *c, int status, const char *extra, const char *ctype,
                     const char *body, size_t len, bool close);
 
-/* {"error":code,"message":message[,"field":field]} with status. */
-void cb_reply_error(cb_conn_t *c, int status, const char *code, const char *message,
-                    const char *field, const char *extra, bool close);
+/* The error reply e of the table (cb_errors.h): {"error":..,"message":..
+ * [,"field":field]} with its status, headers and close; message NULL takes
+ * the table's. Counts the row's metrics. */
+void cb_reply_err(cb_conn_t *c, cb_error_t e, const char *message, const char *field);
+
+/* The same with "Retry-After: retry_after_s" (429 rate_limited). */
+void cb_reply_err_after(cb_conn_t *c, cb_error_t e, uint32_t retry_after_s);
+
+/* The whole response of e with the table's message, closing, into out
+ * (for a socket that has no connection record: 503 busy). Returns its length
+ * or CB_ERR_NOMEM. Counts nothing. */
+int cb_reply_err_render(cb_error_t e, char *out, size_t cap);
 
 /* 200 {"status":status,"seq":seq}: a webhook's answer. */
 void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq);
+
+/* True when the answer to req is larger than a connection's small output
+ * buffer (the /metrics page): the server lends it a pool buffer first. */
+bool cb_routes_large_answer(const cb_http_request_t *req);
 
 /* Routes one complete request (cb_routes.c). */
 void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req);
@@ -57,8 +75,10 @@ void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req);
 bool cb_routes_precheck(cb_conn_t *c, const cb_http_request_t *req);
 
 /* The webhook pipeline (cb_webhook.c): answers now or holds the response
- * for the group commit. */
-void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req);
+ * for the group commit. g: the request's passage through the gate
+ * (cb_gate.h), opened by the router. */
+struct cb_gate;
+void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, struct cb_gate *g);
 
 /* Seconds since cb_server_start. */
 uint64_t cb_server_uptime_s(void);
@@ -69,35 +89,12 @@ int cb_server_conn_id(const cb_conn_t *c);
 /* The connection with id, if still the same connection (gen), else NULL. */
 cb_conn_t *cb_server_conn_get(int id, uint32_t gen);
 
-/* The ledger of accepted events (cb_ledger.c): journal replay at start,
- * duplicate check and append, group commit, acknowledgements, compaction,
- * and what the display shows. */
-typedef enum {
-    CB_ACCEPT_HELD,        /* appended: the response waits for the commit */
-    CB_ACCEPT_DUPLICATE,   /* already stored: answer duplicate with *seq now */
-    CB_ACCEPT_UNAVAILABLE, /* cannot be made durable: 503 storage_unavailable */
-} cb_accept_t;
+/* Acknowledges seq (0 = the oldest) in the ledger and signals it: the
+ * button and POST /ack. CB_OK or CB_ERR_NOT_FOUND; *acked gets the seq. */
+int cb_server_ack(uint32_t seq, uint32_t *acked);
 
-int cb_ledger_start(void);
-/* Tries again to open a journal that failed to open (every few seconds). */
-void cb_ledger_poll(void);
-/* Device flags the ledger keeps in the journal (across restarts and
- * compactions). V3_SEEN: an event verified by V3 was stored (SPEC 3 auto). */
-#define CB_LEDGER_FLAG_V3_SEEN (1u << 0)
-uint32_t cb_ledger_flags(void);
-
-/* Accepts ev under its duplicate key (cb_inbox_key). set_flags are journaled
- * with a new event and show in cb_ledger_flags() once its commit succeeded. */
-cb_accept_t cb_ledger_accept(int conn_id, uint32_t gen, const cb_event_t *ev,
-                             const uint8_t key[CB_DUPKEY_LEN], uint32_t set_flags, uint32_t *seq);
-bool cb_ledger_healthy(const char **reason);
-bool cb_ledger_pending(void);
-void cb_ledger_commit(void);
-/* Acknowledges seq (0 = the oldest). CB_OK, or CB_ERR_NOT_FOUND. *acked
- * gets the seq acknowledged. */
-int cb_ledger_ack(uint32_t seq, uint32_t *acked);
-/* The device key for dynamic tokens (created and journaled on first use). */
-int cb_ledger_device_key(const uint8_t **key, size_t *len);
-uint32_t cb_ledger_journal_bytes(void);
+/* A commit's outcome for a webhook ticket (cb_webhook.c): the held answer
+ * is released, 2xx or 503, and counted. */
+void cb_webhook_outcome(const cb_ledger_outcome_t *o);
 
 #endif

@@ -2,6 +2,8 @@
  * dotted key, the JSON config-file walk and the start-up consistency check.
  * Called by the ports at start-up (port/posix/main.c, boards). */
 #include "cb_settings.h"
+#include "cb_addr.h"
+#include "cb_dec.h"
 #include "cb_err.h"
 #include "cb_json.h"
 
@@ -23,7 +25,8 @@ typedef enum {
     K_U32,     /* uint32_t within [min, max] */
     K_EITHER,  /* unsigned, exactly min or max (display sizes) */
     K_BOOL,    /* true/false/on/off */
-    K_CHOICE   /* one of the setting's names, stored as an enum (its index) */
+    K_CHOICE,  /* one of the setting's names, stored as an enum (its index) */
+    K_ADDRS    /* IP addresses separated by commas, may be empty */
 } kind_t;
 
 typedef struct {
@@ -43,7 +46,7 @@ static const char *const k_scheme_names[] = {"auto", "v3", "v1"};
 #define S_STR(n, k, f) {n, k, offsetof(cb_settings_t, f), FIELD_CAP(f), 0, 0, NULL}
 #define S_NUM(n, k, f, lo, hi) {n, k, offsetof(cb_settings_t, f), 0, lo, hi, NULL}
 #define S_CHOICE(n, f, names) \
-    {n, K_CHOICE, offsetof(cb_settings_t, f), 0, 0, sizeof names / sizeof names[0] - 1, names}
+    {n, K_CHOICE, offsetof(cb_settings_t, f), FIELD_CAP(f), 0, sizeof names / sizeof names[0] - 1, names}
 /* clang-format on */
 
 /* A budget smaller than two largest records could not journal a full-size
@@ -63,6 +66,8 @@ static const setting_t s_keys[] = {
     S_NUM("max_conn", K_U32, max_conn, 1, CB_CFG_MAX_CONN),
     S_NUM("request_timeout_ms", K_U32, request_timeout_ms, 100, 3600000),
     S_NUM("idle_timeout_ms", K_U32, idle_timeout_ms, 100, 3600000),
+    S_NUM("max_conn_per_source", K_U32, max_conn_per_source, 0, CB_CFG_MAX_CONN),
+    S_STR("trusted_proxies", K_ADDRS, trusted_proxies),
     S_CHOICE("auth", auth, k_auth_names),
     S_STR("secret", K_SECRET, secret),
     S_STR("secret_next", K_SECRET, secret_next),
@@ -95,8 +100,11 @@ static const setting_t s_keys[] = {
 _Static_assert(CB_CFG_DISPLAY_ROWS_MAX >= 2 && CB_CFG_DISPLAY_COLS_MAX >= 16,
                "the core must drive at least a 2x16 display");
 _Static_assert(CB_CFG_SENDERS_MAX >= 2, "room for the default senders");
-_Static_assert(sizeof(cb_auth_mode_t) == sizeof(int) && sizeof(cb_sig_scheme_t) == sizeof(int),
-               "K_CHOICE stores enums as int");
+/* Enums are as small as their values on some ABIs (arm-none-eabi: short
+ * enums): K_CHOICE fields are read and written by their size (cap). */
+_Static_assert(sizeof(cb_auth_mode_t) <= sizeof(uint32_t) &&
+                   sizeof(cb_sig_scheme_t) <= sizeof(uint32_t),
+               "K_CHOICE enums fit 32 bits");
 
 /* ---- error text: "key: problem", built without stdio ---- */
 
@@ -123,16 +131,8 @@ static void put(msg_t *m, const char *s)
 
 static void put_u32(msg_t *m, uint32_t v)
 {
-    char d[10];
-    size_t n = 0;
-    do {
-        d[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char r[10];
-    for (size_t i = 0; i < n; i++)
-        r[i] = d[n - 1 - i];
-    put_n(m, r, n);
+    char d[CB_DEC_U32_MAX];
+    put_n(m, d, cb_dec_u32(d, sizeof d, v));
 }
 
 static msg_t msg_begin(char *err, size_t errcap, const char *key)
@@ -273,6 +273,10 @@ static const char *check_text(kind_t kind, cb_span_t v)
         return valid_listen(v) ? NULL : "must be ADDR:PORT with a port from 0 to 65535";
     case K_PATTERN:
         return valid_pattern(v) ? NULL : "must be '-' (on) and '.' (off) steps with a '-'";
+    case K_ADDRS:
+        return cb_addr_list_each(v, NULL, NULL) < 0
+                   ? "must be IP addresses (no ports or names) separated by commas"
+                   : NULL;
     default:
         return NULL; /* K_SECRET, K_FILE: any text */
     }
@@ -304,11 +308,42 @@ static int parse_bool(cb_span_t v, bool *out)
     return CB_ERR_INVAL;
 }
 
-static int parse_choice(const setting_t *k, cb_span_t v, int *out)
+/* An enum field of size k->cap (1, 2 or 4 bytes), copied through an
+ * integer of that size (no aliasing of the enum type). */
+static uint32_t get_choice(const setting_t *k, const void *field)
+{
+    uint8_t b = 0;
+    uint16_t h = 0;
+    uint32_t w = 0;
+    if (k->cap == 1) {
+        memcpy(&b, field, 1);
+        w = b;
+    } else if (k->cap == 2) {
+        memcpy(&h, field, 2);
+        w = h;
+    } else {
+        memcpy(&w, field, 4);
+    }
+    return w;
+}
+
+static void put_choice(const setting_t *k, void *field, uint32_t v)
+{
+    uint8_t b = (uint8_t)v;
+    uint16_t h = (uint16_t)v;
+    if (k->cap == 1)
+        memcpy(field, &b, 1);
+    else if (k->cap == 2)
+        memcpy(field, &h, 2);
+    else
+        memcpy(field, &v, 4);
+}
+
+static int parse_choice(const setting_t *k, cb_span_t v, void *field)
 {
     for (uint32_t i = 0; i <= k->max; i++) {
         if (cb_span_eq(v, k->choices[i])) {
-            *out = (int)i;
+            put_choice(k, field, i);
             return CB_OK;
         }
     }
@@ -335,8 +370,7 @@ static int apply(cb_settings_t *s, const setting_t *k, cb_span_t v, char *err, s
             return fail(err, errcap, k->name, "must be true, false, on or off");
         return CB_OK;
     case K_CHOICE:
-        /* the enum fields are ints in size and representation */
-        if (parse_choice(k, v, (int *)(void *)field) != CB_OK)
+        if (parse_choice(k, v, field) != CB_OK)
             return fail_choice(err, errcap, k);
         return CB_OK;
     default:
@@ -497,7 +531,7 @@ static bool wants_string(const char *key)
     (6 * (CB_CFG_STR_MAX > CB_CFG_SECRET_MAX ? CB_CFG_STR_MAX : CB_CFG_SECRET_MAX))
 
 static struct {
-    cb_json_tok_t toks[CB_CFG_JSON_MAX_TOKENS];
+    const cb_json_tok_t *toks; /* cb_json_scratch() while a file loads */
     struct {
         int left;    /* keys still to visit in this object */
         size_t plen; /* length of the dotted prefix */
@@ -507,13 +541,41 @@ static struct {
     bool pattern_given[CB_CFG_SENDERS_MAX];
 } s_load;
 
+/* A JSON array of strings (its tokens follow t), joined with commas into
+ * s_load.value and set as one list. */
+static int apply_json_list(cb_settings_t *s, const char *text, const cb_json_tok_t *t, char *err,
+                           size_t errcap)
+{
+    const char *key = s_load.key;
+    size_t at = 0;
+    for (int e = 0; e < t->size; e++) {
+        const cb_json_tok_t *it = t + 1 + e;
+        size_t n = 0;
+        if (it->type != CB_JSON_STRING)
+            return fail(err, errcap, key, "must be an array of address strings");
+        if (at + 1 > RAW_VALUE_MAX ||
+            cb_json_unescape(text + it->start, (size_t)(it->end - it->start), s_load.value + at,
+                             RAW_VALUE_MAX - at, &n) != CB_OK)
+            return fail(err, errcap, key, "too long, or a bad string");
+        if (n == 0 || memchr(s_load.value + at, ',', n))
+            return fail(err, errcap, key, "each item must be one address");
+        at += n;
+        if (e + 1 < t->size)
+            s_load.value[at++] = ',';
+    }
+    return cb_settings_set(s, key, cb_span(s_load.value, at), err, errcap);
+}
+
 static int apply_json_value(cb_settings_t *s, const char *text, const cb_json_tok_t *t, char *err,
                             size_t errcap)
 {
     const char *key = s_load.key;
     size_t rawlen = (size_t)(t->end - t->start);
-    if (!find_key(key) && strncmp(key, SENDERS_PREFIX, strlen(SENDERS_PREFIX)) != 0)
+    const setting_t *k = find_key(key);
+    if (!k && strncmp(key, SENDERS_PREFIX, strlen(SENDERS_PREFIX)) != 0)
         return fail(err, errcap, key, "unknown setting");
+    if (t->type == CB_JSON_ARRAY && k && k->kind == K_ADDRS)
+        return apply_json_list(s, text, t, err, errcap);
     if (t->type == CB_JSON_ARRAY)
         return fail(err, errcap, key, "arrays are not settings");
     if (t->type == CB_JSON_PRIMITIVE && text[t->start] == 'n')
@@ -566,7 +628,8 @@ static void mark_pattern_given(const cb_settings_t *s)
 int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap)
 {
     const char *why = NULL;
-    int ntoks = cb_json_parse(text, len, s_load.toks, CB_CFG_JSON_MAX_TOKENS, &why);
+    s_load.toks = cb_json_scratch();
+    int ntoks = cb_json_parse(text, len, cb_json_scratch(), CB_CFG_JSON_MAX_TOKENS, &why);
     if (ntoks == CB_ERR_NOMEM)
         return fail(err, errcap, "config", "too many values");
     if (ntoks < 1 || s_load.toks[0].type != CB_JSON_OBJECT)
@@ -605,6 +668,8 @@ int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *
         int rc = apply_json_value(s, text, v, err, errcap);
         if (rc != CB_OK)
             return rc;
+        if (v->type == CB_JSON_ARRAY)
+            i += v->size; /* its items: strings, checked by apply_json_list */
         if (strncmp(s_load.key, SENDERS_PREFIX, strlen(SENDERS_PREFIX)) == 0)
             mark_pattern_given(s);
     }
@@ -648,7 +713,7 @@ static int check_fields(const cb_settings_t *s, char *err, size_t errcap)
         case K_BOOL:
             break;
         case K_CHOICE:
-            if ((unsigned)*(const int *)(const void *)field > k->max)
+            if (get_choice(k, field) > k->max)
                 return fail_choice(err, errcap, k);
             break;
         default:
@@ -690,6 +755,29 @@ static bool is_builtin_path(const char *p)
     return strcmp(p, "/healthz") == 0 || strcmp(p, "/metrics") == 0 || strcmp(p, "/ack") == 0;
 }
 
+/* SPEC 3: a guessable token would make the rate limit the only defence. The
+ * signature secrets are InstaLeap's to choose and the demo secret is public
+ * anyway (its banner says so): not checked here. */
+static int check_secret_lengths(const cb_settings_t *s, char *err, size_t errcap)
+{
+    static const struct {
+        const char *key;
+        size_t off;
+    } keys[] = {
+        {"token", offsetof(cb_settings_t, token)},
+        {"admin_token", offsetof(cb_settings_t, admin_token)},
+        {"client_secret", offsetof(cb_settings_t, client_secret)},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = (const char *)s + keys[i].off;
+        size_t n = strlen(v);
+        if (n && n < CB_SETTINGS_SECRET_MIN)
+            return fail(err, errcap, keys[i].key,
+                        "too short: use at least 16 characters (a random string)");
+    }
+    return CB_OK;
+}
+
 static int check_mode(const cb_settings_t *s, char *err, size_t errcap)
 {
     switch (s->auth) {
@@ -724,6 +812,8 @@ int cb_settings_check(const cb_settings_t *s, char *err, size_t errcap)
         rc = check_senders(s, err, errcap);
     if (rc == CB_OK)
         rc = check_mode(s, err, errcap);
+    if (rc == CB_OK)
+        rc = check_secret_lengths(s, err, errcap);
     if (rc == CB_OK && err && errcap)
         err[0] = '\0';
     return rc;
@@ -746,6 +836,14 @@ const char *cb_settings_scheme_name(cb_sig_scheme_t scheme)
     return (unsigned)scheme < sizeof k_scheme_names / sizeof k_scheme_names[0]
                ? k_scheme_names[scheme]
                : "unknown";
+}
+
+uint32_t cb_settings_conn_per_source(const cb_settings_t *s)
+{
+    uint32_t n = s->max_conn_per_source ? s->max_conn_per_source : s->max_conn / 4;
+    if (n == 0)
+        n = 1;
+    return n < s->max_conn ? n : s->max_conn;
 }
 
 const char *cb_settings_token_header(const cb_settings_t *s)

@@ -43,6 +43,13 @@ typedef struct {
     uint32_t max_conn;                 /* <= CB_CFG_MAX_CONN */
     uint32_t request_timeout_ms;       /* headers+body must arrive within; 10000 */
     uint32_t idle_timeout_ms;          /* keep-alive idle before close; 30000 */
+    /* Connections one peer address may hold; 0 (default) = max_conn / 4, at
+     * least 1. Trusted proxies are held only to max_conn. See
+     * cb_settings_conn_per_source(). */
+    uint32_t max_conn_per_source;
+    /* Peers whose X-Forwarded-For names the source (SPEC 2): addresses
+     * separated by commas ("" none). A config file gives a JSON array. */
+    char trusted_proxies[CB_CFG_PROXIES_TEXT_MAX];
 
     /* auth (SPEC 3) */
     cb_auth_mode_t auth;
@@ -96,15 +103,18 @@ void cb_settings_defaults(cb_settings_t *s);
  * CB_OK, or CB_ERR_INVAL with "key: problem" in err (never echoing a value). */
 int cb_settings_set(cb_settings_t *s, const char *key, cb_span_t value, char *err, size_t errcap);
 
-/* Applies a JSON config file's text (read with jsmn through cb_json.h):
+/* Applies a JSON config file's text (read through cb_json.h):
  * one object whose nested objects map to dotted keys ({"display":{"rows":4}}
  * is display.rows). Numbers and true/false must be JSON numbers/literals,
- * strings JSON strings. An unknown key stops it. CB_OK or CB_ERR_INVAL with
+ * strings JSON strings; trusted_proxies an array of address strings (or one
+ * string of comma-separated addresses). An unknown key stops it. CB_OK or CB_ERR_INVAL with
  * "key: problem" in err; settings before the bad key may have been applied. */
 int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap);
 
 /* Checks the whole configuration for consistency (a mode's secrets present,
- * limits within build maxima). CB_OK or CB_ERR_INVAL with "key: problem". */
+ * a static token, admin token or client secret at least
+ * CB_SETTINGS_SECRET_MIN characters, limits within build maxima). CB_OK or CB_ERR_INVAL with "key:
+ * problem". */
 int cb_settings_check(const cb_settings_t *s, char *err, size_t errcap);
 
 /* The sender entry for a code, or NULL when the code is not configured. */
@@ -112,6 +122,13 @@ const cb_sender_cfg_t *cb_settings_sender(const cb_settings_t *s, cb_span_t code
 
 const char *cb_settings_auth_name(cb_auth_mode_t mode);
 const char *cb_settings_scheme_name(cb_sig_scheme_t scheme);
+
+/* Shortest static token, admin token or client secret (SPEC 3). */
+#define CB_SETTINGS_SECRET_MIN 16
+
+/* The connections one source may hold: max_conn_per_source, or when 0 a
+ * quarter of max_conn (at least 1); never over max_conn. */
+uint32_t cb_settings_conn_per_source(const cb_settings_t *s);
 
 /* The header name that carries the token in the configured mode: token_header,
  * or the mode's default when it is empty ("X-Chatbell-Token" for static,

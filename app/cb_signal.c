@@ -12,8 +12,8 @@
 #define ROWS      CB_CFG_DISPLAY_ROWS_MAX
 #define COLS      CB_CFG_DISPLAY_COLS_MAX
 #define TEXT_KEEP CB_CFG_SHOWN_TEXT_MAX
-/* Every byte of text, ids and code may escape to \u00XX; the rest is small. */
-#define JSON_CAP (CB_CFG_BODY_MAX * 6 + 512)
+/* One signal-log line (cb_config.h: cut text past it, "truncated":true). */
+#define JSON_CAP CB_CFG_SIGLOG_MAX
 
 _Static_assert(ROWS >= 2, "the display needs a header row and a text row");
 _Static_assert(COLS >= 1 && COLS <= 255, "display columns out of range");
@@ -22,6 +22,8 @@ _Static_assert(TEXT_KEEP > COLS && TEXT_KEEP < 60000, "shown text size out of ra
 /* Fixed parts of a message line (keys, seq, rows lines of printable ASCII that
  * escape to at most 2 bytes a char) must fit in the 512 spare bytes. */
 _Static_assert((2 * COLS + 3) * ROWS + 128 <= 512, "display lines outgrow the signal-log slack");
+_Static_assert(JSON_CAP >= 512 + 6 * (2 * CB_CFG_ID_MAX + CB_CFG_SENDER_MAX),
+               "a signal-log line must hold a message's ids and lines");
 
 /* Scrolling, in steps of settings.scroll_ms (see cb_signal.h). */
 #define PAUSE_STEPS     5    /* first frame, and last window of wrapped text, held */
@@ -520,6 +522,8 @@ static void emit(const cb_jsonw_t *w)
 
 static void log_seq(const char *kind, uint32_t seq, const char *pattern)
 {
+    if (!cb_port_signal_log_enabled())
+        return;
     cb_jsonw_t w;
     cb_jsonw_init(&w, s_signal.json, sizeof s_signal.json);
     cb_jsonw_obj_begin(&w);
@@ -569,8 +573,8 @@ static void message_json(cb_jsonw_t *w, const cb_signal_msg_t *m, const line_t *
     cb_jsonw_obj_end(w);
 }
 
-/* Sizes keep a message line within JSON_CAP for any event a body can carry;
- * should one not fit anyway, its text is cut (at a code point) to what fits,
+/* The host's JSON_CAP holds a message line for any event a body can carry,
+ * a board's holds plain text; should one not fit, its text is cut (at a code point) to what fits,
  * the line says "truncated":true and the error log says so. */
 static void log_message(const cb_signal_msg_t *m, const line_t *lines, unsigned rows, unsigned cols)
 {
@@ -649,13 +653,15 @@ void cb_signal_init(const cb_settings_t *s, uint64_t now_ms)
 
 void cb_signal_message(const cb_signal_msg_t *m, unsigned unacked, uint64_t now_ms)
 {
-    line_t lines[ROWS];
-    unsigned rows = rows_of(s_signal.set), cols = cols_of(s_signal.set);
     prepare(&s_signal.scratch, s_signal.set, m, unacked);
     s_signal.scratch_msg = true;
     s_signal.scratch_seq = m->seq;
-    frame(&s_signal.scratch, rows, cols, 0, lines);
-    log_message(m, (const line_t *)lines, rows, cols);
+    if (cb_port_signal_log_enabled()) { /* its first frame is only for the log line */
+        line_t lines[ROWS];
+        unsigned rows = rows_of(s_signal.set), cols = cols_of(s_signal.set);
+        frame(&s_signal.scratch, rows, cols, 0, lines);
+        log_message(m, (const line_t *)lines, rows, cols);
+    }
     buzz(m->seq, pattern_for(m->sender));
     s_signal.remind_armed = true;
     s_signal.next_remind_ms = now_ms + remind_period_ms();

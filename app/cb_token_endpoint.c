@@ -1,5 +1,6 @@
 /* cb_token_endpoint.c - POST <token path> (dynamic mode, SPEC 3): client
- * credentials in, a self-contained HMAC-signed token out. */
+ * credentials in (verdict to the gate), a self-contained HMAC-signed token
+ * bound to the client id and secret out. */
 #include "cb_token_endpoint.h"
 #include "cb_auth_token.h"
 #include "cb_crypto.h"
@@ -7,15 +8,11 @@
 #include "cb_form.h"
 #include "cb_jsonw.h"
 #include "cb_port.h"
-#include "cb_ratelimit.h"
-#include "cb_webhook_auth.h"
 
-void cb_token_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req)
+void cb_token_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req, cb_gate_t *g)
 {
     const cb_settings_t *s = cb_server_settings();
     static cb_form_creds_t creds; /* holds a secret: wiped below */
-    if (cb_webhook_auth_blocked(c, req))
-        return;
     cb_form_fields_t fields = {s->client_id_field, s->client_secret_field};
     const char *why = NULL;
     int rc = cb_form_credentials(cb_http_field(req, "Content-Type", NULL),
@@ -27,16 +24,9 @@ void cb_token_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req)
         cb_auth_token_equal(cb_span(creds.secret, creds.secret_len), cb_span_str(s->client_secret));
     bool ok = rc == CB_OK && id_ok && secret_ok;
     cb_zeroize(&creds, sizeof creds);
-    if (!ok) {
-        cb_metrics.auth_failures[CB_AUTHF_INVALID_CLIENT]++;
-        cb_ratelimit_fail(cb_span_str(c->peer), cb_port_now_ms());
-        cb_reply_error(c, 401, "invalid_client",
-                       rc == CB_OK || rc == CB_ERR_AUTH_MISSING || !why
-                           ? "The client credentials are not valid."
-                           : why,
-                       NULL, "WWW-Authenticate: Basic realm=\"chatbell\"\r\n", false);
+    if (!cb_gate_check(g, ok ? CB_E_NONE : CB_E_INVALID_CLIENT,
+                       rc == CB_OK || rc == CB_ERR_AUTH_MISSING ? NULL : why))
         return;
-    }
     const uint8_t *key;
     size_t klen;
     int64_t now_ms;
@@ -45,12 +35,12 @@ void cb_token_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req)
     if (rc == CB_OK)
         rc = cb_port_wall_ms(&now_ms);
     if (rc == CB_OK)
-        rc = cb_auth_token_issue(key, cb_span_str(s->client_id), (uint64_t)now_ms / 1000,
-                                 s->token_ttl_s, token, sizeof token, NULL);
+        rc =
+            cb_auth_token_issue(key, cb_span_str(s->client_id), cb_span_str(s->client_secret),
+                                (uint64_t)now_ms / 1000, s->token_ttl_s, token, sizeof token, NULL);
     if (rc < 0) {
-        cb_reply_error(c, 503, "storage_unavailable",
-                       "No token can be issued now (device key or clock unavailable).", NULL,
-                       "Retry-After: 5\r\n", false);
+        cb_reply_err(c, CB_E_STORAGE_UNAVAILABLE,
+                     "No token can be issued now (device key or clock unavailable).", NULL);
         return;
     }
     char body[160];

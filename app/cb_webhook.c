@@ -1,9 +1,12 @@
-/* cb_webhook.c - POST <webhook path>: media type, authentication, event
- * parsing, replay window, then the ledger (SPEC 2 and 3). Called by the
- * router for each complete webhook request. */
+/* cb_webhook.c - POST <webhook path>: authentication (reported to the
+ * gate), media type, event parsing, replay window, then the ledger (SPEC 2
+ * and 3); the ledger's outcomes become the held answers. Called by the router
+ * for each complete webhook request, and by the server for each commit
+ * outcome. */
 #include "cb_auth_sig.h"
 #include "cb_err.h"
 #include "cb_event.h"
+#include "cb_gate.h"
 #include "cb_inbox.h"
 #include "cb_port.h"
 #include "cb_server_int.h"
@@ -12,8 +15,56 @@
 
 #include <string.h>
 
-/* One request is handled at a time, so one scratch serves all connections. */
-static cb_event_scratch_t s_scratch;
+/* held: which connection waits for which ledger ticket. */
+static struct {
+    struct {
+        uint32_t ticket; /* 0: free */
+        int conn;
+        uint32_t gen;
+    } held[CB_CFG_MAX_CONN];
+} s_webhook;
+
+static void storage_unavailable(cb_conn_t *c)
+{
+    cb_reply_err(c, CB_E_STORAGE_UNAVAILABLE, NULL, NULL);
+}
+
+/* Holds c's answer for ticket. A slot is free again once its outcome came;
+ * the ledger holds at most CB_CFG_MAX_CONN tickets (it commits before taking
+ * more), so a slot is always free: else 503 rather than an answer never sent. */
+static void hold(cb_conn_t *c, int conn_id, uint32_t ticket)
+{
+    for (size_t i = 0; i < CB_CFG_MAX_CONN; i++) {
+        if (s_webhook.held[i].ticket)
+            continue;
+        s_webhook.held[i].ticket = ticket;
+        s_webhook.held[i].conn = conn_id;
+        s_webhook.held[i].gen = c->gen;
+        c->held = true;
+        return;
+    }
+    storage_unavailable(c);
+}
+
+void cb_webhook_outcome(const cb_ledger_outcome_t *o)
+{
+    for (size_t i = 0; i < CB_CFG_MAX_CONN; i++) {
+        if (s_webhook.held[i].ticket != o->ticket)
+            continue;
+        s_webhook.held[i].ticket = 0;
+        cb_conn_t *c = cb_server_conn_get(s_webhook.held[i].conn, s_webhook.held[i].gen);
+        if (!c)
+            return; /* the client went away; the event is stored all the same */
+        c->held = false;
+        if (!o->durable) {
+            storage_unavailable(c);
+            return;
+        }
+        cb_metrics.events[o->is_new ? CB_RES_ACCEPTED : CB_RES_DUPLICATE]++;
+        cb_reply_seq(c, o->is_new ? "accepted" : "duplicate", o->seq);
+        return;
+    }
+}
 
 static bool media_type_is_json(cb_span_t ct)
 {
@@ -76,55 +127,55 @@ static void dup_key(const cb_event_t *ev, const cb_auth_sig_signed_t *sig,
     cb_inbox_key(0, all, CB_INBOX_KEY_FIELDS_MAX, key);
 }
 
-void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
+void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, cb_gate_t *g)
 {
     const cb_settings_t *s = cb_server_settings();
+    /* Verify first where the credential can be checked without the body:
+     * token modes, and a missing signature. An unauthenticated client learns
+     * nothing about validation, and a blocked source gets 429 for anything
+     * but a valid credential. */
+    if (s->auth != CB_AUTH_SIGNATURE) {
+        cb_error_t e = cb_webhook_auth_token(req);
+        if (e == CB_E_STORAGE_UNAVAILABLE) {
+            cb_gate_refuse(g, e, "Tokens cannot be checked now (device key or clock unavailable).",
+                           NULL);
+            return;
+        }
+        if (!cb_gate_check(g, e, NULL))
+            return;
+    } else if (!cb_webhook_auth_has_signature(req)) {
+        cb_gate_check(g, CB_E_MISSING_SIGNATURE, NULL);
+        return;
+    }
     size_t nct = 0;
     cb_span_t ct = cb_http_field(req, "Content-Type", &nct);
     if (nct != 1 || !media_type_is_json(ct)) {
-        cb_metrics.events[CB_RES_UNSUPPORTED_MEDIA]++;
-        cb_reply_error(c, 415, "unsupported_media_type", "Content-Type must be application/json.",
-                       NULL, NULL, false);
+        cb_gate_refuse(g, CB_E_UNSUPPORTED_MEDIA, NULL, NULL);
         return;
     }
-    if (cb_webhook_auth_blocked(c, req))
-        return;
-    /* Token modes and a missing signature are decided before the body is
-     * parsed: an unauthenticated client learns nothing about validation. */
-    if (!cb_webhook_auth_pre(c, req))
-        return;
 
     cb_event_t ev;
     const char *field = NULL, *why = NULL;
-    int rc = cb_event_parse((const char *)req->body, req->body_len, &ev, &s_scratch, &field, &why);
-    if (rc == CB_ERR_EVENT) {
-        cb_metrics.events[CB_RES_INVALID_EVENT]++;
-        cb_reply_error(c, 400, "invalid_event", why ? why : "The event is not valid.", field, NULL,
-                       false);
-        return;
-    }
+    int rc = cb_event_parse((char *)req->body, req->body_len, &ev, cb_json_scratch(), &field, &why);
     if (rc != CB_OK) {
-        cb_metrics.events[CB_RES_INVALID_JSON]++;
-        cb_reply_error(c, 400, "invalid_json", why ? why : "The body is not one JSON object.", NULL,
-                       NULL, false);
+        bool event = rc == CB_ERR_EVENT; /* only an event's error names a field */
+        cb_gate_refuse(g, event ? CB_E_INVALID_EVENT : CB_E_INVALID_JSON, why,
+                       event ? field : NULL);
         return;
     }
 
-    cb_auth_sig_signed_t sig;
-    if (!cb_webhook_auth_post(c, req, &ev, allowed_schemes(s), &sig))
+    cb_auth_sig_signed_t sig = {0}; /* token modes sign nothing: scheme 0 */
+    if (s->auth == CB_AUTH_SIGNATURE &&
+        !cb_gate_check(g, cb_webhook_auth_signature(req, &ev, allowed_schemes(s), &sig), NULL))
         return;
 
     switch (
         check_window(sig.scheme ? sig.ts : ev.created_at, sig.scheme != 0, s->replay_window_s)) {
     case TS_UNREADABLE:
-        cb_metrics.events[CB_RES_INVALID_EVENT]++;
-        cb_reply_error(c, 400, "invalid_event", "The signed timestamp cannot be read.",
-                       sig.ts_field, NULL, false);
+        cb_reply_err(c, CB_E_INVALID_EVENT, "The signed timestamp cannot be read.", sig.ts_field);
         return;
     case TS_STALE:
-        cb_metrics.events[CB_RES_STALE]++;
-        cb_reply_error(c, 400, "stale_event", "The event's timestamp is outside the replay window.",
-                       NULL, NULL, false);
+        cb_reply_err(c, CB_E_STALE_EVENT, NULL, NULL);
         return;
     case TS_FRESH:
         break;
@@ -132,20 +183,18 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req)
 
     uint8_t key[CB_DUPKEY_LEN];
     dup_key(&ev, &sig, key);
-    uint32_t seq = 0;
-    switch (cb_ledger_accept(conn_id, c->gen, &ev, key,
-                             sig.scheme == CB_SIG_V3 ? CB_LEDGER_FLAG_V3_SEEN : 0, &seq)) {
-    case CB_ACCEPT_HELD:
-        c->held = true;
+    uint32_t seq = 0, ticket = 0;
+    switch (cb_ledger_accept(&ev, key, sig.scheme == CB_SIG_V3 ? CB_LEDGER_FLAG_V3_SEEN : 0,
+                             &ticket, &seq)) {
+    case CB_LEDGER_HELD:
+        hold(c, conn_id, ticket);
         break;
-    case CB_ACCEPT_DUPLICATE:
+    case CB_LEDGER_DUPLICATE:
         cb_metrics.events[CB_RES_DUPLICATE]++;
         cb_reply_seq(c, "duplicate", seq);
         break;
-    case CB_ACCEPT_UNAVAILABLE:
-        cb_metrics.events[CB_RES_STORAGE_UNAVAILABLE]++;
-        cb_reply_error(c, 503, "storage_unavailable", "The event could not be stored; retry later.",
-                       NULL, "Retry-After: 5\r\n", false);
+    case CB_LEDGER_UNAVAILABLE:
+        storage_unavailable(c);
         break;
     }
 }

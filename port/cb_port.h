@@ -58,6 +58,11 @@ bool cb_port_button_pressed(void);
  * The port appends it as one line wherever it keeps its signal log. */
 void cb_port_signal_log(const char *json, size_t len);
 
+/* True when the port keeps a signal log (simulator: --signal-log FILE given;
+ * boards: on the UART). While false the core builds no signal-log line and
+ * never calls cb_port_signal_log. Cheap: asked once per signal. */
+bool cb_port_signal_log_enabled(void);
+
 /* ---- storage ----
  * Storage is a few numbered slots, each an append-only byte log that can be
  * erased whole: a file on the host, a flash partition on a board (erase
@@ -90,5 +95,13 @@ int cb_port_store_erase(cb_slot_t slot);
 
 /* Capacity of a slot in bytes (host: a configured budget). */
 uint32_t cb_port_store_capacity(cb_slot_t slot);
+
+/* Optional (the core has a weak default returning CB_ERR_NOSPC): keeps the
+ * slot's bytes out of the way for inspection and leaves the slot empty, for
+ * storage that cannot be read (SPEC 5: set aside, never erased). Host: the
+ * file is renamed with a .corrupt-<unix time> suffix. CB_OK; CB_ERR_NOSPC
+ * when there is no room for a copy (the journal then leaves the slot
+ * untouched); CB_ERR_STORAGE. */
+int cb_port_store_set_aside(cb_slot_t slot);
 
 #endif

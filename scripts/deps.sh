@@ -5,7 +5,7 @@
 set -eu
 what=${1:-test}
 
-pkgs="cmake ninja-build gcc pkg-config libmbedtls-dev libjsmn-dev"
+pkgs="cmake ninja-build gcc pkg-config libmbedtls-dev"
 case "$what" in
 run) ;;
 test) pkgs="$pkgs git clang clang-format libclang-rt-14-dev libcmocka-dev python3 curl liblwip-dev iproute2 nodejs npm testssl.sh openssl" ;;

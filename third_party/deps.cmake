@@ -1,20 +1,16 @@
-# third_party/deps.cmake - finds Debian's Mbed TLS (libmbedtls-dev) and jsmn
-# (libjsmn-dev, header only) and adds our one glue file per library.
-# Mbed TLS is linked from its static archives: the TLS glue redirects their
-# calloc/free into its bounded heap at link time (see cb_tls below).
+# third_party/deps.cmake - finds Debian's Mbed TLS (libmbedtls-dev) for the
+# host build; cb_add_core (cmake/cb_core.cmake) adds our one glue file for it.
+# (JSON needs no library: app/cb_json.c.) Mbed TLS is linked from its static
+# archives: the TLS glue redirects their calloc/free into its bounded heap at
+# link time (see cb_tls below).
 find_path(MBEDTLS_INCLUDE_DIR mbedtls/sha256.h REQUIRED)
 find_library(MBEDCRYPTO_LIBRARY NAMES libmbedcrypto.a mbedcrypto REQUIRED)
 find_library(MBEDX509_LIBRARY NAMES libmbedx509.a mbedx509 REQUIRED)
 find_library(MBEDTLS_LIBRARY NAMES libmbedtls.a mbedtls REQUIRED)
-find_path(JSMN_INCLUDE_DIR jsmn.h REQUIRED)
 
 add_library(cb_deps INTERFACE)
-target_include_directories(cb_deps INTERFACE ${MBEDTLS_INCLUDE_DIR} ${JSMN_INCLUDE_DIR})
+target_include_directories(cb_deps INTERFACE ${MBEDTLS_INCLUDE_DIR})
 target_link_libraries(cb_deps INTERFACE ${MBEDCRYPTO_LIBRARY})
-
-set(CB_GLUE_SRC
-    ${CMAKE_CURRENT_LIST_DIR}/jsmn/cb_jsmn.c
-    ${CMAKE_CURRENT_LIST_DIR}/mbedtls/cb_crypto_mbedtls.c)
 
 # HTTPS for the programs that serve it (port/sock/cb_tls.h). Debian's Mbed
 # TLS has no MBEDTLS_PLATFORM_MEMORY, so its calloc/free are wrapped

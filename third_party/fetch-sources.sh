@@ -1,8 +1,7 @@
 #!/bin/sh
 # third_party/fetch-sources.sh - brings the sources the cross (board) build
 # compiles, from Debian's source packages: lwIP 2.1.3 and Mbed TLS 2.28.
-# Called by boards/*/CMakeLists.txt at configure time (or by hand). (jsmn is
-# one header; the board build takes it from libjsmn-dev, as the host does.)
+# Called by cmake/cb_cortexm.cmake at configure time (or by hand).
 #
 # usage: fetch-sources.sh DEST
 #

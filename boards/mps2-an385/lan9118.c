@@ -237,8 +237,8 @@ bool lan9118_poll(struct netif *netif)
     if (!any) {
         /* nothing waiting: re-arm the interrupt that wakes the idle WFI */
         INT_STS = INT_RSFL;
-        NVIC_ICPR0 = 1u << ETH_IRQn;
-        NVIC_ISER0 = 1u << ETH_IRQn;
+        NVIC_ICPR(0) = 1u << ETH_IRQn;
+        NVIC_ISER(0) = 1u << ETH_IRQn;
     }
     return any;
 }
@@ -247,7 +247,7 @@ bool lan9118_poll(struct netif *netif)
 void ETH_IRQHandler(void);
 void ETH_IRQHandler(void)
 {
-    NVIC_ICER0 = 1u << ETH_IRQn;
+    NVIC_ICER(0) = 1u << ETH_IRQn;
     coop_notify_from_isr();
 }
 
@@ -282,8 +282,8 @@ err_t lan9118_netif_init(struct netif *netif)
     TX_CFG = TX_CFG_TX_ON | TX_CFG_TXSAO;
     mac_write(MAC_CR, MAC_CR_TXEN | MAC_CR_RXEN | MAC_CR_FDPX);
     NVIC_IPR(ETH_IRQn) = 0x80;
-    NVIC_ICPR0 = 1u << ETH_IRQn;
-    NVIC_ISER0 = 1u << ETH_IRQn;
+    NVIC_ICPR(0) = 1u << ETH_IRQn;
+    NVIC_ISER(0) = 1u << ETH_IRQn;
 
     netif->name[0] = 'e';
     netif->name[1] = 'n';

@@ -1,9 +1,10 @@
-/* cb_lwip.c - chatbell-lwip's network bring-up, reached through cb_loop_init
- * (cb_sock_compat.h maps cb_sock_stack_init here): lwIP's tcpip thread, one
+/* cb_lwip.c - chatbell-lwip's network bring-up, cb_net_init (cb_net.h),
+ * reached through cb_loop_init: lwIP's tcpip thread, one
  * netif on a Linux TAP device (cb_tapif.c), a static IPv4 address. main.c
  * calls it once before the loop; everything else is port/posix's. */
 #define _GNU_SOURCE
 #include "cb_err.h"
+#include "cb_net.h"
 #include "cb_port.h"
 #include "cb_sock_compat.h"
 #include "cb_tapif.h"
@@ -11,11 +12,8 @@
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
-#include "lwip/priv/tcp_priv.h"
-#include "lwip/prot/ip4.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
-#include "netif/ethernet.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -83,66 +81,12 @@ static int check_listen(const char *listen, char *err, size_t cap)
     return -1;
 }
 
-static u16_t be16(const uint8_t *b)
-{
-    return (u16_t)((b[0] << 8) | b[1]);
-}
-
-/* lwIP 2.1 answers a SYN that meets one of its TIME_WAIT connections (those
- * the loop closed first) with an ACK and keeps the TIME_WAIT for 2 MSL
- * (120 s): a client that reuses its port within that time cannot connect.
- * Linux picks ephemeral ports without knowing lwIP's TIME_WAITs, and does
- * reuse them. As RFC 1122 4.2.2.13 and RFC 6191 allow (and Linux does), a
- * SYN whose sequence number lies beyond the old connection ends the
- * TIME_WAIT, and lwIP's listener then takes it as a new connection.
- * Debian's lwIP has no input hook for this, so it runs on each frame on the
- * tcpip thread, before ethernet_input. */
-static void end_time_wait_for_new_syn(const struct pbuf *p)
-{
-    const uint8_t *f = p->payload;
-    if (p->len < SIZEOF_ETH_HDR + IP_HLEN + TCP_HLEN || be16(f + 12) != ETHTYPE_IP)
-        return;
-    const uint8_t *ip = f + SIZEOF_ETH_HDR;
-    size_t ihl = (size_t)(ip[0] & 0x0f) * 4u;
-    if ((ip[0] >> 4) != 4 || ihl < IP_HLEN || ip[9] != IP_PROTO_TCP ||
-        (be16(ip + 6) & (IP_OFFMASK | IP_MF)) != 0 || p->len < SIZEOF_ETH_HDR + ihl + TCP_HLEN)
-        return;
-    const uint8_t *tcp = ip + ihl;
-    if ((tcp[13] & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
-        return;
-    u32_t src, dst, seq = ((u32_t)be16(tcp + 4) << 16) | be16(tcp + 6);
-    memcpy(&src, ip + 12, sizeof src);
-    memcpy(&dst, ip + 16, sizeof dst);
-    for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
-        if (pcb->remote_port != be16(tcp) || pcb->local_port != be16(tcp + 2) ||
-            !IP_IS_V4_VAL(pcb->remote_ip) || ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) != src ||
-            ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) != dst)
-            continue;
-        if (TCP_SEQ_GT(seq, pcb->rcv_nxt))
-            tcp_abort(pcb); /* a TIME_WAIT pcb is freed, no RST sent */
-        return;
-    }
-}
-
-/* netif->input on the tcpip thread (core locked). */
-static err_t input_on_tcpip_thread(struct pbuf *p, struct netif *inp)
-{
-    end_time_wait_for_new_syn(p);
-    return ethernet_input(p, inp);
-}
-
-/* netif->input, called by the TAP receive thread: queue to the tcpip thread. */
-static err_t input_from_tap(struct pbuf *p, struct netif *inp)
-{
-    return tcpip_inpkt(p, inp, input_on_tcpip_thread);
-}
-
 /* Runs on the tcpip thread, core locked, once lwIP is initialised. */
 static void on_tcpip_ready(void *arg)
 {
     (void)arg;
     if (netif_add(&s_lwip.netif, &s_lwip.addr, &s_lwip.mask, &s_lwip.gw, NULL, cb_tapif_netif_init,
-                  input_from_tap)) {
+                  cb_net_tcpip_input)) {
         s_lwip.added = true;
         netif_set_default(&s_lwip.netif);
         netif_set_up(&s_lwip.netif); /* the link is up: a gratuitous ARP goes out */
@@ -151,7 +95,7 @@ static void on_tcpip_ready(void *arg)
     sys_sem_signal(&s_lwip.ready);
 }
 
-int cb_lwip_init(const char *listen, char *err, size_t cap)
+int cb_net_init(const char *listen, char *err, size_t cap)
 {
     const char *tap = knob(&K_TAP);
     if (read_ip4(&K_ADDR, &s_lwip.addr, err, cap) != 0 ||

@@ -106,6 +106,8 @@ void cb_posix_banner_print(const cb_settings_t *s, const cb_posix_opts_t *o, con
     printf("  health:     GET %s/healthz   metrics: GET %s/metrics\n", url, url);
     if (s->admin_token[0])
         printf("  ack:        POST %s/ack with Authorization: Bearer <admin token>\n", url);
+    if (s->trusted_proxies[0])
+        printf("  proxies:    X-Forwarded-For names the source from %s\n", s->trusted_proxies);
     printf("  data dir:   %s (journal budget %u bytes, fsync %s)\n", o->data_dir,
            (unsigned)s->journal_budget, s->fsync ? "on" : "OFF");
     printf("  signal log: %s\n", o->signal_log ? o->signal_log : "(none; --signal-log FILE)");

@@ -26,6 +26,7 @@ static const struct {
     {"CHATBELL_CLIENT_ID", "client_id"},
     {"CHATBELL_CLIENT_SECRET", "client_secret"},
     {"CHATBELL_ADMIN_TOKEN", "admin_token"},
+    {"CHATBELL_TRUSTED_PROXIES", "trusted_proxies"}, /* not a secret: handy in containers */
 };
 
 /* err gets "key: problem (source)". */

@@ -40,6 +40,11 @@ static ssize_t write_line(const char *json, size_t len)
     return writev(s_siglog.fd, iov, 2);
 }
 
+bool cb_port_signal_log_enabled(void)
+{
+    return s_siglog.fd >= 0;
+}
+
 void cb_port_signal_log(const char *json, size_t len)
 {
     if (s_siglog.fd < 0)

@@ -1,6 +1,7 @@
 /* cb_store_posix.c - the storage part of cb_port.h for the host simulator:
  * each journal slot is a file appended with write() and flushed with
- * fdatasync(). Called by the core's journal; set up by cb_store_posix_init. */
+ * fdatasync(); a slot set aside is renamed <file>.corrupt-<unix time>.
+ * Called by the core's journal; set up by cb_store_posix_init. */
 #define _POSIX_C_SOURCE 200809L
 #include "cb_store_posix.h"
 #include "cb_err.h"
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DIR_MAX 4000
@@ -36,8 +38,11 @@ static struct {
  * CB_ERR_NOSPC, everything else CB_ERR_STORAGE. */
 static int fail(const char *what, const char *name, int err)
 {
-    cb_port_log(CB_LOG_ERROR, "store: %s %s/%s: errno %d (%s)", what, s_store.dir, name, err,
-                strerror(err));
+    if (name[0] == '/')
+        cb_port_log(CB_LOG_ERROR, "store: %s %s: errno %d (%s)", what, name, err, strerror(err));
+    else
+        cb_port_log(CB_LOG_ERROR, "store: %s %s/%s: errno %d (%s)", what, s_store.dir, name, err,
+                    strerror(err));
 #ifdef EDQUOT
     if (err == EDQUOT)
         return CB_ERR_NOSPC;
@@ -55,12 +60,61 @@ static int sync_dir(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return fail("open directory", ".", errno);
+        return fail("open directory", path, errno);
     int rc = CB_OK;
     if (fsync(fd) != 0 && errno != EINVAL) /* EINVAL: a filesystem that cannot */
-        rc = fail("fsync directory", ".", errno);
+        rc = fail("fsync directory", path, errno);
     close(fd);
     return rc;
+}
+
+/* fsyncs the directory holding path, so a new entry named path is durable. */
+static int sync_parent(const char *path)
+{
+    char parent[DIR_MAX];
+    size_t n = strlen(path);
+    memcpy(parent, path, n + 1);
+    while (n > 1 && parent[n - 1] == '/')
+        parent[--n] = '\0';
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        memcpy(parent, ".", 2);
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    return sync_dir(parent);
+}
+
+/* mkdir -p, 0700 for what it makes; each directory made is fsynced into its
+ * parent before the next one is made inside it (SPEC 5: on first start the
+ * data dir's own entry must be durable, or the journal in it is not). */
+static int make_dirs(const char *dir)
+{
+    char path[DIR_MAX];
+    size_t len = strlen(dir);
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if ((path[i] != '/' && path[i] != '\0') || path[i - 1] == '/')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0700) == 0) {
+            if (sync_parent(path) != CB_OK)
+                return CB_ERR_STORAGE;
+        } else if (errno != EEXIST) {
+            cb_port_log(CB_LOG_ERROR, "store: mkdir %s: errno %d (%s)", path, errno,
+                        strerror(errno));
+            return CB_ERR_STORAGE;
+        }
+        path[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        cb_port_log(CB_LOG_ERROR, "store: %s is not a directory", dir);
+        return CB_ERR_STORAGE;
+    }
+    return CB_OK;
 }
 
 /* "enospc:N" / "eio:N" -> s_store.fault_*; false when unreadable. */
@@ -106,6 +160,8 @@ int cb_store_posix_init(const char *data_dir, uint32_t budget_bytes, bool fsync_
     memcpy(s_store.dir, data_dir, strlen(data_dir) + 1);
     s_store.budget = budget_bytes;
     s_store.fsync = fsync_on;
+    if (make_dirs(data_dir) != CB_OK)
+        return CB_ERR_STORAGE;
 
     const char *hook = getenv("CHATBELL_FAULT_STORE");
     if (hook && *hook) {
@@ -115,30 +171,6 @@ int cb_store_posix_init(const char *data_dir, uint32_t budget_bytes, bool fsync_
         }
         cb_port_log(CB_LOG_WARN, "store: TEST HOOK: appends fail with %s after %lu",
                     s_store.fault_errno == ENOSPC ? "ENOSPC" : "EIO", s_store.fault_after);
-    }
-
-    if (mkdir(data_dir, 0700) == 0) {
-        /* make the new directory's entry durable in its parent */
-        char parent[DIR_MAX];
-        memcpy(parent, data_dir, strlen(data_dir) + 1);
-        char *slash = strrchr(parent, '/');
-        if (!slash)
-            memcpy(parent, ".", 2);
-        else if (slash == parent)
-            parent[1] = '\0';
-        else
-            *slash = '\0';
-        if (sync_dir(parent) != CB_OK)
-            return CB_ERR_STORAGE;
-    } else if (errno != EEXIST) {
-        cb_port_log(CB_LOG_ERROR, "store: mkdir %s: errno %d (%s)", data_dir, errno,
-                    strerror(errno));
-        return CB_ERR_STORAGE;
-    }
-    struct stat st;
-    if (stat(data_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        cb_port_log(CB_LOG_ERROR, "store: %s is not a directory", data_dir);
-        return CB_ERR_STORAGE;
     }
     s_store.ready = true;
     return CB_OK;
@@ -280,4 +312,35 @@ uint32_t cb_port_store_capacity(cb_slot_t slot)
 {
     (void)slot;
     return s_store.budget;
+}
+
+int cb_port_store_set_aside(cb_slot_t slot)
+{
+    if (!usable(slot))
+        return CB_ERR_STORAGE;
+    const char *name = k_names[slot];
+    char from[DIR_MAX + 32], to[DIR_MAX + 80];
+    snprintf(from, sizeof from, "%s/%s", s_store.dir, name);
+    long long now = (long long)time(NULL);
+    for (int n = 0;; n++) { /* a name not taken yet: never overwrite an earlier one */
+        if (n == 0)
+            snprintf(to, sizeof to, "%s.corrupt-%lld", from, now);
+        else
+            snprintf(to, sizeof to, "%s.corrupt-%lld-%d", from, now, n);
+        if (access(to, F_OK) != 0 || n == 99)
+            break;
+    }
+    if (rename(from, to) != 0)
+        return fail("rename (set aside)", name, errno);
+    close(s_store.fd[slot]);
+    s_store.fd[slot] = -1;
+    s_store.size[slot] = 0;
+    int fd = open(from, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return fail("open", name, errno);
+    s_store.fd[slot] = fd;
+    if (sync_dir(s_store.dir) != CB_OK)
+        return CB_ERR_STORAGE;
+    cb_port_log(CB_LOG_WARN, "store: %s set aside as %s", from, to);
+    return CB_OK;
 }

@@ -7,7 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Sets the data directory (created 0700 if missing; the journal slots are
+/* Sets the data directory (created 0700 with its missing parents, each new
+ * directory fsynced into its parent; the journal slots are
  * <data_dir>/journal-a.log and journal-b.log, created 0600), the capacity of
  * each slot in bytes (appends past it get CB_ERR_NOSPC), and whether syncs
  * and erases are flushed (fdatasync / fsync; false only for benchmarks).

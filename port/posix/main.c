@@ -58,30 +58,13 @@ static void install_signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* mkdir -p with mode 0700 for what it creates; the result must be a dir. */
-static int make_data_dir(const char *dir, char *err, size_t cap)
+/* The data dir, made by the store (cb_store_posix_init: mkdir -p, each new
+ * directory fsynced into its parent), must be a writable directory. */
+static int check_data_dir(const char *dir, char *err, size_t cap)
 {
-    char path[4096];
-    size_t len = strlen(dir);
-    if (len >= sizeof path) {
-        snprintf(err, cap, "data-dir: path too long");
-        return -1;
-    }
-    memcpy(path, dir, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        char c = path[i];
-        path[i] = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, cap, "data-dir: cannot create %s: %s", path, strerror(errno));
-            return -1;
-        }
-        path[i] = c;
-    }
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, cap, "data-dir: %s is not a directory", dir);
+        snprintf(err, cap, "data-dir: cannot create %s (see the log)", dir);
         return -1;
     }
     if (access(dir, W_OK | X_OK) != 0) {
@@ -129,8 +112,17 @@ int main(int argc, char **argv)
     if (rc != CB_POSIX_RUN)
         return rc == CB_POSIX_EXIT_OK ? 0 : 2;
     cb_posix_log_init();
-    if (cb_posix_config_build(&s_main.opts, s, err, sizeof err) != 0 ||
-        make_data_dir(s_main.opts.data_dir, err, sizeof err) != 0 ||
+    if (cb_posix_config_build(&s_main.opts, s, err, sizeof err) != 0) {
+        fprintf(stderr, "chatbell: %s\n", err);
+        return 2;
+    }
+    /* Each journal file may grow to 4x the compaction budget: compaction is
+     * the normal path, and unacknowledged messages (live data that compaction
+     * keeps) have room past the budget before the disk counts as full. */
+    uint64_t slot_cap = 4ull * s->journal_budget + 2ull * CB_CFG_RECORD_MAX;
+    int store_rc = cb_store_posix_init(
+        s_main.opts.data_dir, slot_cap > UINT32_MAX ? UINT32_MAX : (uint32_t)slot_cap, s->fsync);
+    if (check_data_dir(s_main.opts.data_dir, err, sizeof err) != 0 ||
         setup_tls(s, err, sizeof err) != 0) {
         fprintf(stderr, "chatbell: %s\n", err);
         return 2;
@@ -149,15 +141,9 @@ int main(int argc, char **argv)
     cb_posix_display_init(!s_main.opts.no_tui, s->display_rows, s->display_cols);
     atexit(restore_terminal);
 
-    /* Each journal file may grow to 4x the compaction budget: compaction is
-     * the normal path, and unacknowledged messages (live data that compaction
-     * keeps) have room past the budget before the disk counts as full. */
-    uint64_t slot_cap = 4ull * s->journal_budget + 2ull * CB_CFG_RECORD_MAX;
-    rc = cb_store_posix_init(s_main.opts.data_dir,
-                             slot_cap > UINT32_MAX ? UINT32_MAX : (uint32_t)slot_cap, s->fsync);
-    if (rc != CB_OK)
+    if (store_rc != CB_OK)
         cb_port_log(CB_LOG_ERROR, "storage in %s unavailable (%s): serving degraded",
-                    s_main.opts.data_dir, cb_err_str(rc));
+                    s_main.opts.data_dir, cb_err_str(store_rc));
     rc = cb_server_start(s);
     if (rc != CB_OK)
         cb_port_log(CB_LOG_ERROR, "journal unavailable (%s): webhooks get 503 until it recovers",

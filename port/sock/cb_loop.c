@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Connections being served, plus room for ones that are only draining
- * (answered, shut down for writing, reading the peer's leftovers so that
- * close() does not reset the connection before the answer arrives). */
-#define SLOTS            (2 * CB_CFG_MAX_CONN)
+/* Sockets being served (slot i serves server connection i, with its
+ * read-ahead buffer), and apart from them sockets only draining (answered,
+ * shut down for writing, reading the peer's leftovers so that close() does not
+ * reset the connection before the answer arrives): these hold no buffer. */
+#define SLOTS            CB_CFG_MAX_CONN
+#define DRAINS           CB_CFG_DRAIN_MAX
 #define DRAIN_MS         1000u
 #define ACCEPTS_PER_TURN 16
 /* The button is polled each turn: this bounds how late a press is seen. */
@@ -27,21 +29,27 @@
 
 typedef struct {
     int fd;   /* -1: free */
-    int id;   /* server connection id, -1 while draining */
+    int id;   /* server connection id (the slot's index) */
     int tls;  /* TLS session (cb_conn.h), -1: plain */
     bool eof; /* the peer shut down its sending side */
-    uint64_t drain_until;
     size_t rx_len;
     uint8_t rx[CB_CFG_RX_MAX];
 } slot_t;
+
+typedef struct {
+    int fd; /* -1: free */
+    uint64_t until;
+} drain_t;
 
 static struct {
     int listen_fd;
     int listen_tls_fd; /* -1: no HTTPS */
     char tls_bound[64];
     slot_t slots[SLOTS];
-    struct pollfd pfd[SLOTS + 1];
-    int pfd_slot[SLOTS + 1];
+    drain_t drains[DRAINS];
+    unsigned ndrains; /* drain slots in use */
+    struct pollfd pfd[2 + SLOTS + DRAINS];
+    int pfd_slot[2 + SLOTS + DRAINS]; /* -1 listeners, then slots, then SLOTS + drain */
 } s_loop;
 
 static int set_nonblocking(int fd)
@@ -100,34 +108,45 @@ static int open_listener(const char *addr, char *bound, size_t cap)
     return fd;
 }
 
-static slot_t *free_slot(void)
-{
-    for (int i = 0; i < SLOTS; i++)
-        if (s_loop.slots[i].fd < 0)
-            return &s_loop.slots[i];
-    return NULL;
-}
-
 static void slot_close(slot_t *s)
 {
-    if (s->id >= 0)
-        cb_server_conn_close(s->id);
+    cb_server_conn_close(s->id);
     cb_sock_close(s->fd);
     s->fd = -1;
-    s->id = -1;
     s->tls = cb_conn_finish(s->tls);
 }
 
-/* Answered and done: stop writing, then drain what the peer still sends. */
+/* Answered and done: stop writing, then drain what the peer still sends,
+ * in a drain slot; with none free, close now. */
+static void drain(int fd)
+{
+    for (int i = 0; i < DRAINS; i++) {
+        drain_t *d = &s_loop.drains[i];
+        if (d->fd < 0) {
+            cb_sock_shutdown(fd, SHUT_WR);
+            d->fd = fd;
+            d->until = cb_port_now_ms() + DRAIN_MS;
+            cb_server_drains(++s_loop.ndrains, false);
+            return;
+        }
+    }
+    cb_server_drains(s_loop.ndrains, true);
+    cb_sock_close(fd);
+}
+
+static void drain_close(drain_t *d)
+{
+    cb_sock_close(d->fd);
+    d->fd = -1;
+    cb_server_drains(--s_loop.ndrains, false);
+}
+
 static void slot_drain(slot_t *s)
 {
-    if (s->id >= 0)
-        cb_server_conn_close(s->id);
-    s->id = -1;
-    s->tls = cb_conn_finish(s->tls);
-    cb_sock_shutdown(s->fd, SHUT_WR);
-    s->drain_until = cb_port_now_ms() + DRAIN_MS;
-    s->rx_len = 0;
+    cb_server_conn_close(s->id);
+    s->tls = cb_conn_finish(s->tls); /* close_notify; it drains as a plain socket */
+    drain(s->fd);
+    s->fd = -1;
 }
 
 static void accept_new(int listen_fd)
@@ -138,8 +157,7 @@ static void accept_new(int listen_fd)
         int fd = cb_sock_accept(listen_fd, (struct sockaddr *)&sa, &len);
         if (fd < 0)
             return;
-        slot_t *s = free_slot();
-        if (!s || set_nonblocking(fd) != 0) {
+        if (set_nonblocking(fd) != 0) {
             cb_sock_close(fd); /* cannot even hold it to answer */
             continue;
         }
@@ -148,19 +166,28 @@ static void accept_new(int listen_fd)
         char peer[48];
         if (!cb_sock_inet_ntop(AF_INET, &sa.sin_addr, peer, sizeof peer))
             strcpy(peer, "?");
-        s->fd = fd;
-        s->eof = false;
-        s->rx_len = 0;
-        s->tls = listen_fd == s_loop.listen_tls_fd ? cb_conn_tls_open(fd) : -1;
-        s->id = s->tls < 0 && listen_fd == s_loop.listen_tls_fd ? -1 : cb_server_conn_open(peer);
-        if (s->id < 0 && listen_fd == s_loop.listen_tls_fd) { /* no plain 503 inside TLS */
-            slot_close(s);
-        } else if (s->id < 0) { /* over the cap: 503 busy, best effort, then close */
+        int id = cb_server_conn_open(peer);
+        int tls = id >= 0 && listen_fd == s_loop.listen_tls_fd ? cb_conn_tls_open(fd) : -1;
+        if (listen_fd == s_loop.listen_tls_fd && tls < 0) { /* no plain 503 inside TLS */
+            if (id >= 0)
+                cb_server_conn_close(id);
+            cb_sock_close(fd);
+            continue;
+        }
+        if (id < 0) { /* over the cap: 503 busy, best effort, then drain */
             size_t blen;
             const char *busy = cb_server_busy_response(&blen);
             (void)cb_sock_send(fd, busy, blen, CB_SOCK_SEND_FLAGS);
-            slot_drain(s);
+            drain(fd);
+            continue;
         }
+        /* free: a connection id is closed only together with its slot */
+        slot_t *s = &s_loop.slots[id];
+        s->fd = fd;
+        s->id = id;
+        s->tls = tls;
+        s->eof = false;
+        s->rx_len = 0;
     }
 }
 
@@ -174,15 +201,16 @@ static void feed(slot_t *s)
     }
 }
 
+static void read_drain(drain_t *d)
+{
+    uint8_t junk[512];
+    ssize_t n = cb_sock_recv(d->fd, junk, sizeof junk, 0);
+    if (n == 0 || (n < 0 && cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK))
+        drain_close(d);
+}
+
 static void read_slot(slot_t *s)
 {
-    if (s->id < 0) { /* draining: discard */
-        uint8_t junk[512];
-        ssize_t n = cb_sock_recv(s->fd, junk, sizeof junk, 0);
-        if (n == 0 || (n < 0 && cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK))
-            slot_close(s);
-        return;
-    }
     long n = cb_conn_recv(s->fd, s->tls, s->rx + s->rx_len, sizeof s->rx - s->rx_len);
     if (n > 0) {
         s->rx_len += (size_t)n;
@@ -202,7 +230,7 @@ static void read_slot(slot_t *s)
 static bool write_slot(slot_t *s)
 {
     bool progress = false;
-    for (int guard = 0; guard < 64 && s->fd >= 0 && s->id >= 0; guard++) {
+    for (int guard = 0; guard < 64 && s->fd >= 0; guard++) {
         const uint8_t *out;
         size_t len = cb_server_conn_output(s->id, &out);
         if (len) {
@@ -245,7 +273,7 @@ static void write_all(void)
             cb_server_commit();
         bool progress = false;
         for (int i = 0; i < SLOTS; i++)
-            if (s_loop.slots[i].fd >= 0 && s_loop.slots[i].id >= 0)
+            if (s_loop.slots[i].fd >= 0)
                 progress |= write_slot(&s_loop.slots[i]);
         if (!progress && !cb_server_commit_pending())
             return;
@@ -254,11 +282,14 @@ static void write_all(void)
 
 static void expire_drains(uint64_t now)
 {
-    for (int i = 0; i < SLOTS; i++) {
-        slot_t *s = &s_loop.slots[i];
-        if (s->fd >= 0 && ((s->id < 0 && now >= s->drain_until) || cb_conn_expired(s->tls, now)))
-            slot_close(s);
+    for (int i = 0; i < DRAINS; i++) {
+        drain_t *d = &s_loop.drains[i];
+        if (d->fd >= 0 && now >= d->until)
+            drain_close(d);
     }
+    for (int i = 0; i < SLOTS; i++) /* and handshakes that ran out of time */
+        if (s_loop.slots[i].fd >= 0 && cb_conn_expired(s_loop.slots[i].tls, now))
+            slot_close(&s_loop.slots[i]);
 }
 
 static int build_pollset(uint32_t *timeout)
@@ -275,21 +306,25 @@ static int build_pollset(uint32_t *timeout)
         if (s->fd < 0)
             continue;
         short ev = 0;
-        if (s->id < 0) {
-            ev = POLLIN;
-        } else {
-            const uint8_t *out;
-            if (!s->eof && s->rx_len < sizeof s->rx)
-                ev |= POLLIN;
-            if (cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
-                ev |= POLLOUT;
-            if ((ev & POLLIN) && cb_conn_pending(s->tls))
-                *timeout = 0; /* decrypted bytes wait that poll() cannot see */
-        }
+        const uint8_t *out;
+        if (!s->eof && s->rx_len < sizeof s->rx)
+            ev |= POLLIN;
+        if (cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
+            ev |= POLLOUT;
+        if ((ev & POLLIN) && cb_conn_pending(s->tls))
+            *timeout = 0; /* decrypted bytes wait that poll() cannot see */
         s_loop.pfd[n].fd = s->fd;
         s_loop.pfd[n].events = ev;
         s_loop.pfd[n].revents = 0;
         s_loop.pfd_slot[n++] = i;
+    }
+    for (int i = 0; i < DRAINS; i++) {
+        if (s_loop.drains[i].fd < 0)
+            continue;
+        s_loop.pfd[n].fd = s_loop.drains[i].fd;
+        s_loop.pfd[n].events = POLLIN;
+        s_loop.pfd[n].revents = 0;
+        s_loop.pfd_slot[n++] = SLOTS + i;
     }
     return n;
 }
@@ -314,9 +349,11 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
     char bound[64];
     for (int i = 0; i < SLOTS; i++) {
         s_loop.slots[i].fd = -1;
-        s_loop.slots[i].id = -1;
         s_loop.slots[i].tls = -1;
     }
+    for (int i = 0; i < DRAINS; i++)
+        s_loop.drains[i].fd = -1;
+    s_loop.ndrains = 0;
     s_loop.listen_tls_fd = -1;
     s_loop.listen_fd = open_listener(addr, bound, sizeof bound);
     if (s_loop.listen_fd < 0)
@@ -343,6 +380,12 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
                     accept_new(s_loop.pfd[i].fd);
                 continue;
             }
+            if (s_loop.pfd_slot[i] >= SLOTS) {
+                drain_t *d = &s_loop.drains[s_loop.pfd_slot[i] - SLOTS];
+                if (re && d->fd >= 0)
+                    read_drain(d);
+                continue;
+            }
             slot_t *s = &s_loop.slots[s_loop.pfd_slot[i]];
             if (s->fd < 0)
                 continue;
@@ -363,6 +406,9 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
     for (int i = 0; i < SLOTS; i++)
         if (s_loop.slots[i].fd >= 0)
             slot_close(&s_loop.slots[i]);
+    for (int i = 0; i < DRAINS; i++)
+        if (s_loop.drains[i].fd >= 0)
+            drain_close(&s_loop.drains[i]);
     cb_sock_close(s_loop.listen_fd);
     if (s_loop.listen_tls_fd >= 0)
         cb_sock_close(s_loop.listen_tls_fd);

@@ -20,9 +20,9 @@ SYSTEMS = [
 STAGES = [
     ("cb_server_conn_feed", "feed: HTTP read, route, webhook (the rows below)"),
     ("cb_http_reader_feed", "  HTTP request reader"),
-    ("cb_event_parse", "  JSON to event (jsmn, strict checks, unescape)"),
-    ("cb_webhook_auth_post", "  signature check (V1 / V3)"),
-    ("cb_hmac_sha256", "    of which HMAC-SHA256"),
+    ("cb_event_parse", "  JSON to event (one-pass tokenizer, unescape)"),
+    ("cb_webhook_auth_signature", "  signature check (V1 / V3)"),
+    ("cb_hmac_sha256_with", "    of which HMAC-SHA256 (prepared key)"),
     ("cb_ledger_accept", "  duplicate check + journal append"),
     ("cb_inbox_key", "    of which the duplicate key (SHA-256)"),
     ("cb_journal_append", "    of which record framing + store append"),

@@ -1,9 +1,11 @@
-# tests/board/board_tests.cmake - CTest registration of the board tests,
-# included by boards/mps2-an385/CMakeLists.txt: each boots an image in
-# qemu-system-arm (qemu_board.py) and talks to it through a host forward.
-#   board.boot  chatbell.elf (demo secret): health, display, button, stats
-#               key, warm reset keeping the stored messages
-#   board.e2e   chatbell-e2e.elf: the tests/e2e suite over --url, then the same
+# tests/board/board_tests.cmake - CTest registration of one board's tests,
+# included by cmake/cb_cortexm.cmake for each board (BOARD): each boots an
+# image in qemu-system-arm (qemu_board.py) and talks to it through a host
+# forward.
+#   board.<BOARD>.boot  chatbell.elf (demo secret): health, display (and the
+#                       OLED), button, stats key, a reset, a restart of QEMU
+#                       and a power cut (SIGKILL) keeping the stored messages
+#   board.<BOARD>.e2e   chatbell-e2e.elf: the tests/e2e suite over --url
 find_program(CB_QEMU_ARM qemu-system-arm)
 if(NOT CB_QEMU_ARM)
   message(WARNING "board: qemu-system-arm not found (apt-get install qemu-system-arm): "
@@ -11,15 +13,17 @@ if(NOT CB_QEMU_ARM)
   return()
 endif()
 
-set(board_driver ${CMAKE_SOURCE_DIR}/tests/board/qemu_board.py)
-add_test(NAME board.boot
-         COMMAND ${Python3_EXECUTABLE} ${board_driver} --qemu ${CB_QEMU_ARM} --mode boot
-                 --image $<TARGET_FILE:chatbell> --out-dir ${CMAKE_CURRENT_BINARY_DIR}/qemu-boot)
-add_test(NAME board.e2e
-         COMMAND ${Python3_EXECUTABLE} ${board_driver} --qemu ${CB_QEMU_ARM} --mode e2e
-                 --image $<TARGET_FILE:chatbell-e2e> --out-dir ${CMAKE_CURRENT_BINARY_DIR}/qemu-e2e)
-set_tests_properties(board.boot PROPERTIES LABELS "board" TIMEOUT 180
+set(board_driver ${CB_ROOT}/tests/board/qemu_board.py)
+add_test(NAME board.${BOARD}.boot
+         COMMAND ${Python3_EXECUTABLE} ${board_driver} --qemu ${CB_QEMU_ARM} --machine ${BOARD}
+                 --mode boot --image $<TARGET_FILE:chatbell-${BOARD}>
+                 --config ${BOARD_CONFIG} --out-dir ${CMAKE_CURRENT_BINARY_DIR}/qemu-boot)
+add_test(NAME board.${BOARD}.e2e
+         COMMAND ${Python3_EXECUTABLE} ${board_driver} --qemu ${CB_QEMU_ARM} --machine ${BOARD}
+                 --mode e2e --image $<TARGET_FILE:chatbell-e2e-${BOARD}>
+                 --config ${BOARD_CONFIG} --out-dir ${CMAKE_CURRENT_BINARY_DIR}/qemu-e2e)
+set_tests_properties(board.${BOARD}.boot PROPERTIES LABELS "board" TIMEOUT 180
                      FAIL_REGULAR_EXPRESSION "board: [0-9]+ passed, [1-9][0-9]* failed")
-set_tests_properties(board.e2e PROPERTIES LABELS "board;e2e" TIMEOUT 600
+set_tests_properties(board.${BOARD}.e2e PROPERTIES LABELS "board;e2e" TIMEOUT 600
                      ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1"
                      FAIL_REGULAR_EXPRESSION "board: [0-9]+ passed, [1-9][0-9]* failed")

@@ -44,6 +44,11 @@ TLS = False
 TLS_CAFILES = {}
 
 WEBHOOK = "/webhooks/instaleap/chat"
+# The build's limits the limit tests probe (app/cb_config.h: CB_CFG_*): the
+# host's by default; a board's runner (tests/board/qemu_board.py) passes its
+# own config header's in CB_E2E_LIMITS (JSON, the same keys).
+LIMITS = dict({"body_max": 16384, "line_max": 2048, "headers_max": 8192, "max_fields": 64,
+               "max_conn": 64}, **json.loads(os.environ.get("CB_E2E_LIMITS") or "{}"))
 SECRET = "e2e-current-9f2c7a41d3"
 SECRET_NEXT = "e2e-next-5b8e0c66aa"
 ADMIN_TOKEN = "e2e-admin-71c0de2f9b"
@@ -219,14 +224,23 @@ class HTTPError(AssertionError):
 
 
 class Conn:
-    """One raw TCP connection: send exact bytes, read responses one at a time."""
+    """One raw TCP connection: send exact bytes, read responses one at a time.
+    source: the client address to bind (127.0.0.2 is loopback too; None: the
+    default one); rcvbuf: a small receive buffer."""
 
-    def __init__(self, port, server=None, timeout=5.0):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, port, server=None, timeout=5.0, source=None, rcvbuf=None):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.settimeout(timeout)
+        if source:
+            s.bind((source, 0))
+        s.connect((HOST, port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.tls = port in TLS_CAFILES
         if self.tls:
-            self.sock = tls_context(TLS_CAFILES[port]).wrap_socket(self.sock, server_hostname=HOST)
+            s = tls_context(TLS_CAFILES[port]).wrap_socket(s, server_hostname=HOST)
+        self.sock = s
         self.buf = b""
         self.eof = False
         self.reset = False
@@ -833,8 +847,8 @@ class Server:
     def url(self):
         return "%s://%s:%d" % ("https" if self.cacert else "http", HOST, self.port)
 
-    def conn(self, timeout=5.0):
-        return Conn(self.port, self, timeout)
+    def conn(self, timeout=5.0, source=None):
+        return Conn(self.port, self, timeout, source)
 
     def exchange(self, data, timeout=5.0):
         return exchange(self.port, data, self, timeout)

@@ -2,11 +2,13 @@
 # test_storage_faults.py - storage that fails under the real simulator (SPEC 2
 # 503 storage_unavailable, SPEC 5): ENOSPC and EIO injected with the test hook
 # CHATBELL_FAULT_STORE, a journal full of unacknowledged messages, read-only
-# journal files and data dir. Never a 2xx for an event not stored, no message
-# line for it, the process stays up and says "degraded", and a later start
-# has every event that got 200. Run by CTest (e2e.storage_faults):
+# journal files and data dir, a flipped byte in a record or a slot header.
+# Never a 2xx for an event not stored, no message line for it, the process
+# stays up and says "degraded", and a later start has every event that got
+# 200 (but the one record a flipped byte damaged). Run by CTest (e2e.storage_faults):
 #   test_storage_faults.py --chatbell PATH --send PATH --journal PATH [-k NAME] [-v]
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +23,8 @@ from harness import ChatbellCase, base_config, make_event, webhook_request  # no
 
 NOBODY = 65534
 FRESH_APPENDS = 2  # a fresh journal's own appends (header, commit) count for the hook
-FLAG_APPENDS = 1   # the first V3 event also journals the V3-seen flag (SPEC 3 auto)
+# (the V3-seen flag of SPEC 3 auto rides in the first V3 event's write: a loop
+# turn's records are written with one append)
 
 
 def can_drop_to_nobody():
@@ -106,7 +109,7 @@ class StorageCase(ChatbellCase):
         """CHATBELL_FAULT_STORE=<kind>:N with room for ok_before events: those
         get 200, every later one 503 and no signal; a later start without the
         hook has exactly the 200'd ones, and takes the others then."""
-        hook = "%s:%d" % (kind, FRESH_APPENDS + ok_before + (FLAG_APPENDS if ok_before else 0))
+        hook = "%s:%d" % (kind, FRESH_APPENDS + ok_before)
         srv = self.start(env={"CHATBELL_FAULT_STORE": hook})
         good = [make_event() for _ in range(ok_before)]
         bad = [make_event() for _ in range(6)]
@@ -160,7 +163,7 @@ class StorageCase(ChatbellCase):
     def test_ack_that_cannot_be_stored_is_shown_again_after_restart(self):
         # SPEC 5 / cb_ledger: an ack whose record fails holds until a restart,
         # then the message is shown again ("shown twice beats lost")
-        srv = self.start(env={"CHATBELL_FAULT_STORE": "enospc:%d" % (FRESH_APPENDS + FLAG_APPENDS + 2)})
+        srv = self.start(env={"CHATBELL_FAULT_STORE": "enospc:%d" % (FRESH_APPENDS + 2)})
         seqs = [self.assertAccepted(r) for r in self.post(srv, [make_event(), make_event()])]
         self.assertStorage503(self.post(srv, [make_event()])[0])
         self.signals_after(srv)
@@ -238,6 +241,96 @@ class StorageCase(ChatbellCase):
         waiting = C.unacked_of(recs)
         self.assertEqual({(r["seq"], r["job_id"]) for r in C.events_of(recs) if r["seq"] in waiting},
                          {(s, j) for j, s in later.items()})
+
+    # ---- damage: one flipped byte costs one record (SPEC 5)
+
+    @staticmethod
+    def record_offsets(path):
+        """(offset, type, length) of each record of a slot file, framed as
+        cb_journal.c writes them (0xCB, type, len u32, payload, crc u32)."""
+        with open(path, "rb") as f:
+            data = f.read()
+        out, off = [], 0
+        while off + 10 <= len(data) and data[off] == 0xCB:
+            n = int.from_bytes(data[off + 2:off + 6], "little")
+            out.append((off, data[off + 1], n + 10))
+            off += n + 10
+        return out
+
+    def test_one_flipped_byte_in_the_middle_costs_that_record_only(self):
+        srv = self.start()
+        evs = [make_event() for _ in range(5)]
+        seqs = [self.assertAccepted(r) for r in self.post(srv, evs)]
+        srv.stop()
+        d = srv.data_dir
+        path = os.path.join(d, "journal-a.log")
+        recs = [r for r in self.record_offsets(path) if r[1] == 1]  # event records
+        self.assertEqual(len(recs), 5)
+        off, _, n = recs[2]  # the third event, in the middle
+        with open(path, "r+b") as f:
+            f.seek(off + n // 2)
+            b = f.read(1)
+            f.seek(off + n // 2)
+            f.write(bytes([b[0] ^ 0x10]))
+        with open(path, "rb") as f:
+            damaged = f.read()
+        # the inspection tool reads the damaged dir without changing it, and
+        # says where the damage is
+        before = C.dir_digest(d)
+        p = subprocess.run([C.journal_tool(), d], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=dict(os.environ, CHATBELL_LOG="warn"), timeout=60)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        lines = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+        self.assertEqual([r["seq"] for r in C.events_of(lines)], seqs[:2] + seqs[3:])
+        skipped = [r for r in lines if r["type"] == "skipped"]
+        self.assertEqual([(r["slot"], r["offset"], r["bytes"]) for r in skipped], [("A", off, n)])
+        self.assertEqual(C.dir_digest(d), before, "chatbell-journal changed the data dir")
+
+        srv2 = self.start(data_dir=d)
+        restored = sorted(ln["seq"] for ln in srv2.signals.lines() if ln["kind"] == "restore")
+        self.assertEqual(restored, seqs[:2] + seqs[3:])
+        h = self.assertDegraded(srv2)
+        self.assertIn("damaged", h["reason"])
+        self.assertEqual((h["journal_skipped_bytes"], h["journal_slots_set_aside"]), (n, 1))
+        self.assertEqual(h["unacked"], 4)
+        log = "\n".join(srv2.stderr_lines)
+        self.assertIn("%d damaged bytes at offset %d skipped" % (n, off), log)
+        m = srv2.metrics()
+        self.assertEqual(list(H.metric_samples(m, "journal_skipped_bytes").values()), [n])
+        # set aside, never erased: the damaged file is kept byte for byte
+        aside = [x for x in os.listdir(d) if x.startswith("journal-a.log.corrupt-")]
+        self.assertEqual(len(aside), 1, os.listdir(d))
+        with open(os.path.join(d, aside[0]), "rb") as f:
+            self.assertEqual(f.read(), damaged)
+        # the device goes on: the others are duplicates, the lost one is new
+        for r, s in zip(self.post(srv2, evs[:2] + evs[3:]), seqs[:2] + seqs[3:]):
+            self.assertDuplicate(r, s)
+        again = self.assertAccepted(self.post(srv2, evs[2:3])[0])
+        self.assertGreater(again, max(seqs))
+        srv2.stop()
+        recs = C.read_journal(d)  # clean now; lists the file set aside
+        self.assertEqual(sorted(r["seq"] for r in C.events_of(recs)), sorted(seqs[:2] + seqs[3:] + [again]))
+        self.assertEqual([r["file"] for r in recs if r["type"] == "set_aside"], aside)
+        srv3 = self.start(data_dir=d)
+        self.assertEqual(srv3.healthz()["status"], "ok")
+        srv3.stop()
+
+    def test_flipped_header_byte_keeps_every_record_and_the_device_key(self):
+        srv = self.start()
+        seqs = [self.assertAccepted(r) for r in self.post(srv, [make_event() for _ in range(3)])]
+        srv.stop()
+        path = os.path.join(srv.data_dir, "journal-a.log")
+        with open(path, "r+b") as f:
+            f.seek(7)  # inside the header's "CBJ1"
+            b = f.read(1)
+            f.seek(7)
+            f.write(bytes([b[0] ^ 0x01]))
+        srv2 = self.start(data_dir=srv.data_dir)
+        restored = sorted(ln["seq"] for ln in srv2.signals.lines() if ln["kind"] == "restore")
+        self.assertEqual(restored, seqs)
+        self.assertIn("damaged", self.assertDegraded(srv2)["reason"])
+        self.assertEqual(len([x for x in os.listdir(srv.data_dir) if ".corrupt-" in x]), 1)
+        srv2.stop()
 
     # ---- read-only storage
 

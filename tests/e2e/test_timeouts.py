@@ -114,9 +114,12 @@ class RequestTimeoutTests(ChatbellCase):
 
 
 class SlowClientTests(ChatbellCase):
-    """20 connections trickling a byte every 200 ms do not delay a sender."""
+    """20 connections trickling a byte every 200 ms do not delay a sender
+    (all from one address: max_conn_per_source is lifted to max_conn, the
+    per-source cap has tests of its own in test_lockout.py)."""
 
-    SERVER_KW = {"config": base_config(request_timeout_ms=8000, idle_timeout_ms=8000)}
+    SERVER_KW = {"config": base_config(request_timeout_ms=8000, idle_timeout_ms=8000,
+                                       max_conn_per_source=64)}
 
     def test_slow_clients_do_not_delay_a_normal_sender(self):
         stop = threading.Event()
@@ -167,9 +170,11 @@ class SlowClientTests(ChatbellCase):
 
 
 class MaxConnTests(ChatbellCase):
-    """max_conn 4: the fifth connection gets 503 busy and is closed."""
+    """max_conn 4: the fifth connection gets 503 busy and is closed (all from
+    one address, so max_conn_per_source is set to max_conn)."""
 
-    SERVER_KW = {"config": base_config(max_conn=4, request_timeout_ms=REQ_MS, idle_timeout_ms=IDLE_MS)}
+    SERVER_KW = {"config": base_config(max_conn=4, max_conn_per_source=4, request_timeout_ms=REQ_MS,
+                                       idle_timeout_ms=IDLE_MS)}
 
     def setUp(self):
         super().setUp()

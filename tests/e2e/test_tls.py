@@ -42,7 +42,8 @@ def records(data):
 class TLSCase(ChatbellCase):
     @classmethod
     def setUpClass(cls):
-        cls.SERVER_KW = {"config": base_config(max_conn=MAX_CONN),
+        # one address holds every connection here (the global cap is tested)
+        cls.SERVER_KW = {"config": base_config(max_conn=MAX_CONN, max_conn_per_source=MAX_CONN),
                          "args": ["--listen-tls", "%s:0" % H.LISTEN.rpartition(":")[0], "--tls", "self-signed"]}
         super().setUpClass()
         cls.server._use_tls()

@@ -679,8 +679,10 @@ class DynamicConfigTests(PerTestServers):
 
 class RateLimitTests(PerTestServers):
     """SPEC 2: a source failing auth over 10 times a minute gets 429
-    rate_limited with Retry-After, for valid requests too, until the block
-    (rate_limit_block_s, here 2 s) ends; another source is not affected."""
+    rate_limited with Retry-After on its failing requests until the block
+    (rate_limit_block_s, here 2 s) ends, while its requests with valid
+    credentials are served (revised 2026-12-03: they used to get 429 too);
+    another source is not affected."""
 
     BLOCK_S = 2
 
@@ -710,15 +712,19 @@ class RateLimitTests(PerTestServers):
         self.block_source(srv, lambda: token_webhook(None, [("X-Chatbell-Token", "e2e-wrong-token-777777")]),
                           "invalid_token")
         t_block = time.monotonic()
-        # a valid request from the blocked source is refused too, and not signalled
-        ra = self.assertRateLimited(srv.exchange(token_webhook(make_event(), good)), self.BLOCK_S)
-        self.assertRateLimited(srv.exchange(token_webhook(None, [])), self.BLOCK_S)
+        # its failing requests are refused; a valid one is served
+        ra = self.assertRateLimited(srv.exchange(token_webhook(None, [])), self.BLOCK_S)
         self.expectNoSignals()
+        ev = make_event()
+        seq = self.assertAccepted(srv.exchange(token_webhook(ev, good)))
+        self.expectSignals(message_signals(seq, ev, 1))
+        self.assertRateLimited(srv.exchange(token_webhook(None, [("X-Chatbell-Token", "e2e-wrong-token-2")])),
+                               self.BLOCK_S)
         # another source address is not affected, neither for valid requests
         # nor for its own (first) failure
         ev = make_event()
         seq = self.assertAccepted(exchange_from(srv, "127.0.0.2", token_webhook(ev, good)))
-        self.expectSignals(message_signals(seq, ev, 1))
+        self.expectSignals(message_signals(seq, ev, 2))
         self.assertUnauthorized(exchange_from(srv, "127.0.0.2", token_webhook(None, [])), "missing_token")
         self.expectNoSignals()
         m1 = srv.metrics()
@@ -727,7 +733,7 @@ class RateLimitTests(PerTestServers):
         time.sleep(max(0.0, t_block + ra + 0.3 - time.monotonic()))
         ev = make_event()
         seq2 = self.assertAccepted(srv.exchange(token_webhook(ev, good)))
-        self.expectSignals(message_signals(seq2, ev, 2))
+        self.expectSignals(message_signals(seq2, ev, 3))
         # and it starts afresh: one failure is a plain 401 again
         self.assertUnauthorized(srv.exchange(token_webhook(None, [("X-Chatbell-Token", "e2e-wrong-token-1")])),
                                 "invalid_token")
@@ -739,10 +745,16 @@ class RateLimitTests(PerTestServers):
         tok = self.get_token("json", server=srv)
         self.block_source(srv, lambda: token_request("urlencoded", csecret="e2e-guess-000000"), "invalid_client")
         t_block = time.monotonic()
-        # right credentials and a valid token from the blocked source: 429
-        ra = self.assertRateLimited(srv.exchange(token_request("urlencoded")), self.BLOCK_S)
-        self.assertRateLimited(srv.exchange(token_webhook(make_event(), bearer(tok))), self.BLOCK_S)
+        # wrong credentials or a bad token from the blocked source: 429
+        ra = self.assertRateLimited(srv.exchange(token_request("urlencoded", csecret="e2e-guess-111111")),
+                                    self.BLOCK_S)
+        self.assertRateLimited(srv.exchange(token_webhook(make_event(), bearer(tok + "x"))), self.BLOCK_S)
         self.expectNoSignals()
+        # right credentials and a valid token from it are served
+        self.get_token("urlencoded", server=srv)
+        ev = make_event()
+        seq0 = self.assertAccepted(srv.exchange(token_webhook(ev, bearer(tok))))
+        self.expectSignals(message_signals(seq0, ev, 1))
         # 127.0.0.2 still gets tokens and sends events
         r = exchange_from(srv, "127.0.0.2", token_request("basic"))
         self.assertEqual(r.status, 200, r)
@@ -750,18 +762,21 @@ class RateLimitTests(PerTestServers):
         srv.issued.append(tok2)
         ev = make_event()
         seq = self.assertAccepted(exchange_from(srv, "127.0.0.2", token_webhook(ev, bearer(tok2))))
-        self.expectSignals(message_signals(seq, ev, 1))
+        self.expectSignals(message_signals(seq, ev, 2))
         time.sleep(max(0.0, t_block + ra + 0.3 - time.monotonic()))
+        # released: a failure is a plain 401 again
+        self.assertUnauthorized(srv.exchange(token_request("urlencoded", csecret="e2e-guess-222222")),
+                                "invalid_client")
         ev = make_event()
         seq2 = self.assertAccepted(srv.exchange(token_webhook(ev, bearer(tok))))
-        self.expectSignals(message_signals(seq2, ev, 2))
+        self.expectSignals(message_signals(seq2, ev, 3))
         self.get_token("multipart", server=srv)
         self.stop_server(srv)
 
     def test_default_block_is_sixty_seconds(self):
         srv = self.run_server(config=base_config(auth="static"), env=STATIC_ENV, secret=None)
         self.block_source(srv, lambda: token_webhook(None, []), "missing_token")
-        ra = self.assertRateLimited(srv.exchange(token_webhook(None, [("X-Chatbell-Token", STATIC_TOKEN)])), 60)
+        ra = self.assertRateLimited(srv.exchange(token_webhook(None, [("X-Chatbell-Token", "e2e-wrong-token-3")])), 60)
         self.assertGreaterEqual(ra, 55)
         self.expectNoSignals()
         self.stop_server(srv)

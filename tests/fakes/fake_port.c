@@ -96,6 +96,11 @@ bool cb_port_button_pressed(void)
     return true;
 }
 
+bool cb_port_signal_log_enabled(void)
+{
+    return !fake_port.signal_log_off;
+}
+
 void cb_port_signal_log(const char *json, size_t len)
 {
     if (fake_port.nsignals >= FAKE_SIGNALS_MAX)

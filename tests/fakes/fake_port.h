@@ -32,7 +32,8 @@ typedef struct {
     unsigned nsignals;
     char log_last[512];
     unsigned log_lines;
-    bool log_echo; /* also print log lines to stderr */
+    bool log_echo;       /* also print log lines to stderr */
+    bool signal_log_off; /* cb_port_signal_log_enabled returns false */
 } fake_port_t;
 
 extern fake_port_t fake_port;

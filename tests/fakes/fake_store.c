@@ -11,13 +11,15 @@ static struct {
     uint8_t data[CB_SLOT_COUNT][FAKE_STORE_SLOT_MAX];
     uint32_t len[CB_SLOT_COUNT];
     uint32_t synced[CB_SLOT_COUNT];
+    uint8_t aside[CB_SLOT_COUNT][FAKE_STORE_SLOT_MAX];
+    uint32_t aside_len[CB_SLOT_COUNT];
 } s_fake_store;
 
 void fake_store_reset(void)
 {
     memset(&fake_store, 0, sizeof fake_store);
     for (int i = 0; i < CB_SLOT_COUNT; i++)
-        s_fake_store.len[i] = s_fake_store.synced[i] = 0;
+        s_fake_store.len[i] = s_fake_store.synced[i] = s_fake_store.aside_len[i] = 0;
 }
 
 void fake_store_crash_after_bytes(uint64_t n)
@@ -42,6 +44,7 @@ void fake_store_crash(uint32_t keep_unsynced)
     }
     fake_store.dead = false;
     fake_store.crash_bytes_armed = fake_store.crash_ops_armed = false;
+    fake_store.crash_tear = 0;
 }
 
 uint8_t *fake_store_data(cb_slot_t slot)
@@ -57,6 +60,12 @@ uint32_t fake_store_len(cb_slot_t slot)
 uint32_t fake_store_synced(cb_slot_t slot)
 {
     return s_fake_store.synced[slot];
+}
+
+const uint8_t *fake_store_aside(cb_slot_t slot, uint32_t *len)
+{
+    *len = s_fake_store.aside_len[slot];
+    return s_fake_store.aside[slot];
 }
 
 void fake_store_load(cb_slot_t slot, const void *data, size_t len)
@@ -133,10 +142,18 @@ static void land(cb_slot_t slot, const void *buf, size_t len)
 int cb_port_store_append(cb_slot_t slot, const void *buf, size_t len)
 {
     fake_store.appends++;
-    if (bad_slot(slot) || !powered_op())
+    if (bad_slot(slot))
         return CB_ERR_STORAGE;
     uint32_t have = s_fake_store.len[slot];
     uint32_t cap = cb_port_store_capacity(slot);
+    bool was_dead = fake_store.dead;
+    if (!powered_op()) {
+        if (!was_dead && have <= cap) { /* the write the power cut tears */
+            size_t n = len < fake_store.crash_tear ? len : fake_store.crash_tear;
+            land(slot, buf, n < cap - have ? n : cap - have);
+        }
+        return CB_ERR_STORAGE;
+    }
     if (have > cap || len > cap - have)
         return CB_ERR_NOSPC;
     if (take(&fake_store.append_fails)) {
@@ -180,4 +197,17 @@ uint32_t cb_port_store_capacity(cb_slot_t slot)
         return 0;
     uint32_t cap = fake_store.capacity[slot];
     return cap == 0 || cap > FAKE_STORE_SLOT_MAX ? FAKE_STORE_SLOT_MAX : cap;
+}
+
+int cb_port_store_set_aside(cb_slot_t slot)
+{
+    fake_store.set_asides++;
+    if (bad_slot(slot) || !powered_op())
+        return CB_ERR_STORAGE;
+    if (fake_store.set_aside_unsupported)
+        return CB_ERR_NOSPC;
+    memcpy(s_fake_store.aside[slot], s_fake_store.data[slot], s_fake_store.len[slot]);
+    s_fake_store.aside_len[slot] = s_fake_store.len[slot];
+    s_fake_store.len[slot] = s_fake_store.synced[slot] = 0;
+    return CB_OK;
 }

@@ -1,6 +1,7 @@
 /* fake_store.h - the storage part of cb_port.h in RAM, for unit tests and
  * fuzzers: two static slots with a durable (synced) prefix, fault injection
- * (errors, partial appends) and power loss that tears unsynced bytes. */
+ * (errors, partial appends), power loss that tears unsynced bytes, and
+ * set-aside copies of damaged slots. */
 #ifndef FAKE_STORE_H
 #define FAKE_STORE_H
 
@@ -33,6 +34,10 @@ typedef struct {
     unsigned erase_fails;    /* fail with CB_ERR_STORAGE; the slot is left as it was */
     unsigned read_fails;
     unsigned open_fails;
+    /* cb_port_store_set_aside: false (default) keeps a copy (the last one
+     * per slot, see fake_store_aside); true answers CB_ERR_NOSPC, as a board
+     * that cannot keep one. */
+    bool set_aside_unsupported;
 
     /* Power loss, armed with fake_store_crash_after_bytes/_ops. When a limit
      * runs out the store is "dead": the call that hit it and every call after
@@ -40,11 +45,12 @@ typedef struct {
      * byte limit lands only its first part), until fake_store_crash(). */
     bool crash_bytes_armed, crash_ops_armed;
     uint64_t crash_after_bytes; /* appended bytes that still land */
-    uint64_t crash_after_ops;   /* mutating calls (append, sync, erase) that still work */
+    uint64_t crash_after_ops; /* mutating calls (append, sync, erase, set aside) that still work */
+    uint32_t crash_tear;      /* bytes of the append that hits the ops limit that still land */
     bool dead;
 
     /* counters (since reset) */
-    unsigned opens, reads, appends, syncs, erases;
+    unsigned opens, reads, appends, syncs, erases, set_asides;
     uint64_t bytes_appended;
 } fake_store_t;
 
@@ -69,6 +75,9 @@ void fake_store_crash(uint32_t keep_unsynced);
 uint8_t *fake_store_data(cb_slot_t slot);
 uint32_t fake_store_len(cb_slot_t slot);
 uint32_t fake_store_synced(cb_slot_t slot);
+
+/* The bytes last set aside from slot (*len gets their count; 0: none). */
+const uint8_t *fake_store_aside(cb_slot_t slot, uint32_t *len);
 
 /* Replaces a slot's contents with len durable bytes (at most
  * FAKE_STORE_SLOT_MAX; more is cut). */

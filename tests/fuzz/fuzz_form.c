@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cb_auth_token_bearer(auths, &tok) == CB_OK &&
         (tok.p < auth || tok.p + tok.len > auth + authl || tok.len == 0))
         abort();
-    int v = cb_auth_token_verify(cb_span(body, bodyl), key, cb_span(ct, ctl), 1000, NULL);
+    int v = cb_auth_token_verify(cb_span(body, bodyl), key, cb_span(ct, ctl), auths, 1000, NULL);
     if (v != CB_ERR_AUTH_MISSING && v != CB_ERR_AUTH_INVALID)
         abort(); /* nobody forges a tag by chance */
 

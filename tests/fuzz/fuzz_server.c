@@ -32,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size && (data[0] & 1))
         s_settings.auth = CB_AUTH_STATIC;
     strcpy(s_settings.token, "tok");
+    /* connection 0 is a trusted proxy: its X-Forwarded-For names sources */
+    strcpy(s_settings.trusted_proxies, "10.0.0.1");
     cb_server_start(&s_settings);
     int conn[2] = {cb_server_conn_open("10.0.0.1"), cb_server_conn_open("10.0.0.2")};
     size_t pos = size ? 1 : 0;

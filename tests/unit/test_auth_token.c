@@ -21,6 +21,7 @@
 
 static uint8_t key[CB_AUTH_TOKEN_KEY_LEN];
 static const cb_span_t CLIENT = {"acme", 4};
+static const cb_span_t SECRET = {"client-secret-0123456789", 24};
 
 static int setup(void **state)
 {
@@ -33,13 +34,14 @@ static int setup(void **state)
 
 static void issue(char tok[CB_AUTH_TOKEN_TEXT_CAP])
 {
-    assert_int_equal(cb_auth_token_issue(key, CLIENT, NOW, TTL, tok, CB_AUTH_TOKEN_TEXT_CAP, NULL),
-                     CB_AUTH_TOKEN_TEXT_LEN);
+    assert_int_equal(
+        cb_auth_token_issue(key, CLIENT, SECRET, NOW, TTL, tok, CB_AUTH_TOKEN_TEXT_CAP, NULL),
+        CB_AUTH_TOKEN_TEXT_LEN);
 }
 
 static int verify_at(const char *tok, uint64_t now_s)
 {
-    return cb_auth_token_verify(cb_span_str(tok), key, CLIENT, now_s, NULL);
+    return cb_auth_token_verify(cb_span_str(tok), key, CLIENT, SECRET, now_s, NULL);
 }
 
 static void test_token_issued_is_base64url_and_verifies(void **state)
@@ -47,7 +49,7 @@ static void test_token_issued_is_base64url_and_verifies(void **state)
     (void)state;
     char tok[CB_AUTH_TOKEN_TEXT_CAP];
     uint64_t exp = 0, exp2 = 0;
-    assert_int_equal(cb_auth_token_issue(key, CLIENT, NOW, TTL, tok, sizeof tok, &exp),
+    assert_int_equal(cb_auth_token_issue(key, CLIENT, SECRET, NOW, TTL, tok, sizeof tok, &exp),
                      CB_AUTH_TOKEN_TEXT_LEN);
     assert_int_equal(strlen(tok), CB_AUTH_TOKEN_TEXT_LEN);
     assert_int_equal(exp, NOW + TTL);
@@ -57,7 +59,8 @@ static void test_token_issued_is_base64url_and_verifies(void **state)
                   (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
         assert_true(ok);
     }
-    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT, NOW, &exp2), CB_OK);
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT, SECRET, NOW, &exp2),
+                     CB_OK);
     assert_int_equal(exp2, NOW + TTL);
 }
 
@@ -68,7 +71,7 @@ static void test_token_expires_at_its_expiry(void **state)
     uint64_t exp = 0;
     issue(tok);
     assert_int_equal(verify_at(tok, NOW + TTL - 1), CB_OK);
-    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT, NOW + TTL, &exp),
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT, SECRET, NOW + TTL, &exp),
                      CB_ERR_AUTH_EXPIRED);
     assert_int_equal(exp, NOW + TTL);
     assert_int_equal(verify_at(tok, NOW + 10 * TTL), CB_ERR_AUTH_EXPIRED);
@@ -84,7 +87,8 @@ static void test_token_survives_a_reboot_with_the_same_key(void **state)
     memcpy(stored, key, sizeof stored); /* the server keeps it in the journal */
     memset(key, 0, sizeof key);
     fake_port_reset();
-    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), stored, CLIENT, NOW + 5, NULL), CB_OK);
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), stored, CLIENT, SECRET, NOW + 5, NULL),
+                     CB_OK);
 }
 
 static void test_token_any_changed_character_is_invalid(void **state)
@@ -114,11 +118,12 @@ static void test_token_from_another_key_or_client_is_invalid(void **state)
     issue(tok);
     memcpy(other, key, sizeof other);
     other[31] ^= 1;
-    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), other, CLIENT, NOW, NULL),
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), other, CLIENT, SECRET, NOW, NULL),
                      CB_ERR_AUTH_INVALID);
-    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, cb_span_str("acme2"), NOW, NULL),
-                     CB_ERR_AUTH_INVALID);
-    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CB_SPAN_NONE, NOW, NULL),
+    assert_int_equal(
+        cb_auth_token_verify(cb_span_str(tok), key, cb_span_str("acme2"), SECRET, NOW, NULL),
+        CB_ERR_AUTH_INVALID);
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CB_SPAN_NONE, SECRET, NOW, NULL),
                      CB_ERR_AUTH_INVALID);
 }
 
@@ -129,8 +134,11 @@ static void forge(uint8_t version, uint64_t exp, bool bad_tag, char out[CB_AUTH_
     raw[0] = version;
     for (int i = 0; i < 8; i++)
         raw[1 + i] = (uint8_t)(exp >> (56 - 8 * i));
-    const cb_span_t parts[2] = {{(const char *)raw, 17}, CLIENT};
-    cb_hmac_sha256(key, sizeof key, parts, 2, raw + 17);
+    uint8_t bound[CB_SHA256_LEN];
+    cb_sha256(&SECRET, 1, bound);
+    const cb_span_t parts[3] = {
+        {(const char *)raw, 17}, {(const char *)bound, sizeof bound}, CLIENT};
+    cb_hmac_sha256(key, sizeof key, parts, 3, raw + 17);
     if (bad_tag)
         raw[20] ^= 0x40;
     assert_int_equal(cb_base64_encode(raw, sizeof raw, true, out, CB_AUTH_TOKEN_TEXT_CAP),
@@ -143,7 +151,9 @@ static void test_token_layout_is_as_documented(void **state)
     char tok[CB_AUTH_TOKEN_TEXT_CAP];
     forge(CB_AUTH_TOKEN_VERSION, NOW + 60, false, tok);
     assert_int_equal(verify_at(tok, NOW), CB_OK);
-    forge(2, NOW + 60, false, tok); /* unknown version, even correctly tagged */
+    forge(CB_AUTH_TOKEN_VERSION + 1, NOW + 60, false, tok); /* unknown version, even tagged */
+    assert_int_equal(verify_at(tok, NOW), CB_ERR_AUTH_INVALID);
+    forge(1, NOW + 60, false, tok); /* version 1 did not bind the secret: retired */
     assert_int_equal(verify_at(tok, NOW), CB_ERR_AUTH_INVALID);
     forge(CB_AUTH_TOKEN_VERSION, NOW - 60, true, tok); /* expired and forged: invalid */
     assert_int_equal(verify_at(tok, NOW), CB_ERR_AUTH_INVALID);
@@ -158,7 +168,7 @@ static void test_token_garbage_is_invalid_and_empty_is_missing(void **state)
     issue(tok);
     assert_int_equal(verify_at("", NOW), CB_ERR_AUTH_MISSING);
     assert_int_equal(verify_at("   ", NOW), CB_ERR_AUTH_MISSING);
-    assert_int_equal(cb_auth_token_verify(CB_SPAN_NONE, key, CLIENT, NOW, NULL),
+    assert_int_equal(cb_auth_token_verify(CB_SPAN_NONE, key, CLIENT, SECRET, NOW, NULL),
                      CB_ERR_AUTH_MISSING);
     assert_int_equal(verify_at("x", NOW), CB_ERR_AUTH_INVALID);
     assert_int_equal(verify_at("Bearer", NOW), CB_ERR_AUTH_INVALID);
@@ -179,7 +189,7 @@ static void test_token_garbage_is_invalid_and_empty_is_missing(void **state)
     assert_int_equal(verify_at(buf, NOW), CB_ERR_AUTH_INVALID);
     memset(buf, 0, sizeof buf);
     assert_int_equal(
-        cb_auth_token_verify(cb_span(buf, CB_AUTH_TOKEN_TEXT_LEN), key, CLIENT, NOW, NULL),
+        cb_auth_token_verify(cb_span(buf, CB_AUTH_TOKEN_TEXT_LEN), key, CLIENT, SECRET, NOW, NULL),
         CB_ERR_AUTH_INVALID);
     char padded[80];
     memcpy(padded, " \t", 2);
@@ -205,30 +215,39 @@ static void test_token_issue_reports_bad_arguments_and_rng_failure(void **state)
     char tok[CB_AUTH_TOKEN_TEXT_CAP];
     uint64_t exp;
     assert_int_equal(
-        cb_auth_token_issue(key, CLIENT, NOW, TTL, tok, CB_AUTH_TOKEN_TEXT_CAP - 1, NULL),
+        cb_auth_token_issue(key, CLIENT, SECRET, NOW, TTL, tok, CB_AUTH_TOKEN_TEXT_CAP - 1, NULL),
         CB_ERR_NOMEM);
     assert_string_equal(tok, "");
-    assert_int_equal(cb_auth_token_issue(key, CLIENT, NOW, 0, tok, sizeof tok, NULL), CB_ERR_INVAL);
+    assert_int_equal(cb_auth_token_issue(key, CLIENT, SECRET, NOW, 0, tok, sizeof tok, NULL),
+                     CB_ERR_INVAL);
     fake_port.random_fails = true;
-    assert_int_equal(cb_auth_token_issue(key, CLIENT, NOW, TTL, tok, sizeof tok, NULL),
+    assert_int_equal(cb_auth_token_issue(key, CLIENT, SECRET, NOW, TTL, tok, sizeof tok, NULL),
                      CB_ERR_CRYPTO);
     assert_string_equal(tok, "");
-    uint8_t k2[CB_AUTH_TOKEN_KEY_LEN];
-    assert_int_equal(cb_auth_token_new_key(k2), CB_ERR_CRYPTO);
     fake_port.random_fails = false;
-    assert_int_equal(cb_auth_token_issue(key, CLIENT, UINT64_MAX - 5, TTL, tok, sizeof tok, &exp),
-                     CB_AUTH_TOKEN_TEXT_LEN);
+    assert_int_equal(
+        cb_auth_token_issue(key, CLIENT, SECRET, UINT64_MAX - 5, TTL, tok, sizeof tok, &exp),
+        CB_AUTH_TOKEN_TEXT_LEN);
     assert_int_equal(exp, UINT64_MAX); /* saturates */
 }
 
-static void test_token_new_key_is_random(void **state)
+/* SPEC 3: rotating client_secret revokes the tokens issued under the old
+ * one; the secret is bound by its hash, so a secret that differs in any
+ * byte or only in length does not verify. */
+static void test_token_from_another_client_secret_is_invalid(void **state)
 {
     (void)state;
-    uint8_t a[CB_AUTH_TOKEN_KEY_LEN], b[CB_AUTH_TOKEN_KEY_LEN], zero[CB_AUTH_TOKEN_KEY_LEN] = {0};
-    assert_int_equal(cb_auth_token_new_key(a), CB_OK);
-    assert_int_equal(cb_auth_token_new_key(b), CB_OK);
-    assert_memory_not_equal(a, b, sizeof a);
-    assert_memory_not_equal(a, zero, sizeof a);
+    char tok[CB_AUTH_TOKEN_TEXT_CAP];
+    issue(tok);
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT, SECRET, NOW, NULL), CB_OK);
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT,
+                                          cb_span_str("client-secret-0123456788"), NOW, NULL),
+                     CB_ERR_AUTH_INVALID);
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT,
+                                          cb_span_str("client-secret-01234567890"), NOW, NULL),
+                     CB_ERR_AUTH_INVALID);
+    assert_int_equal(cb_auth_token_verify(cb_span_str(tok), key, CLIENT, CB_SPAN_NONE, NOW, NULL),
+                     CB_ERR_AUTH_INVALID);
 }
 
 static void test_token_bearer_header_is_parsed(void **state)
@@ -294,7 +313,7 @@ int main(void)
         cmocka_unit_test_setup(test_token_garbage_is_invalid_and_empty_is_missing, setup),
         cmocka_unit_test_setup(test_token_each_issue_is_different, setup),
         cmocka_unit_test_setup(test_token_issue_reports_bad_arguments_and_rng_failure, setup),
-        cmocka_unit_test_setup(test_token_new_key_is_random, setup),
+        cmocka_unit_test_setup(test_token_from_another_client_secret_is_invalid, setup),
         cmocka_unit_test_setup(test_token_bearer_header_is_parsed, setup),
         cmocka_unit_test_setup(test_token_equal_compares_exact_bytes, setup),
         cmocka_unit_test_setup(test_token_static_check_needs_exact_header_value, setup),

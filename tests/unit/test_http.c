@@ -12,9 +12,17 @@
 
 #include "cb_err.h"
 #include "cb_http.h"
+#include "fake_port.h"
 
-/* Readers are ~28 KiB: static, never on the stack. */
+#include <time.h>
+
+/* Readers are ~11 KiB: static, never on the stack; each has a body buffer
+ * lent for the whole test (the server lends one per request: test_server). */
 static cb_http_reader_t s_a, s_b;
+static uint8_t s_body_a[CB_CFG_BODY_MAX], s_body_b[CB_CFG_BODY_MAX];
+/* What the server lends a head that outgrows CB_CFG_CONN_HEAD. */
+static char s_head_a[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
+static char s_head_b[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX];
 static uint8_t s_big[CB_CFG_HTTP_LINE_MAX + CB_CFG_HTTP_HEADERS_MAX + 2 * CB_CFG_BODY_MAX];
 
 /* What the current check is about, named in failure messages. */
@@ -43,6 +51,10 @@ static run_t run(cb_http_reader_t *r, const uint8_t *d, size_t len, size_t step)
         if (step && n > step)
             n = step;
         cb_http_ev_t ev = CB_HTTP_EV_NONE;
+        if (cb_http_reader_needs_head_room(r)) { /* as the server: lend a larger buffer */
+            CHECK(cb_http_reader_feed(r, d + off, n, &ev) == 0 && ev == CB_HTTP_EV_NONE);
+            cb_http_reader_set_head(r, r == &s_a ? s_head_a : s_head_b, sizeof s_head_a);
+        }
         size_t c = cb_http_reader_feed(r, d + off, n, &ev);
         CHECK(c <= n);
         off += c;
@@ -55,7 +67,7 @@ static run_t run(cb_http_reader_t *r, const uint8_t *d, size_t len, size_t step)
             out.last = ev;
             break;
         }
-        CHECK(c == n); /* NONE: everything offered was taken */
+        CHECK(c == n || cb_http_reader_needs_head_room(r)); /* NONE: all offered was taken */
         if (off == len)
             break;
     }
@@ -119,9 +131,11 @@ static run_t run_split_checked(const uint8_t *d, size_t len, uint32_t limit)
 {
     static const size_t steps[] = {1, 2, 3, 7, 64};
     cb_http_reader_init(&s_a, limit);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t whole = run(&s_a, d, len, 0);
     for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
         cb_http_reader_init(&s_b, limit);
+        cb_http_reader_set_body(&s_b, s_body_b);
         run_t part = run(&s_b, d, len, steps[k]);
         CHECK(part.last == whole.last);
         CHECK(part.heads == whole.heads);
@@ -162,6 +176,12 @@ static const http_case_t s_cases[] = {
     OK("chunked with extensions and trailers",
        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n"
        "3;name=value\r\nhel\r\n2 ; q=\"a b\";x\r\nlo\r\n0;last\r\nX-Sum: 1\r\nY: \t\r\n\r\n"),
+    OK("chunk extensions: BWS around ';' and '=', quoted-pair, obs-text",
+       "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n"
+       "3 \t; a = b\t;c;d=\"x\\\"y\\\\ \xc3\xa9\t\"\r\nhel\r\n"
+       "2;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~\r\nlo\r\n0 ; e=\"\"\r\n\r\n"),
+    OK("Transfer-Encoding list elements may be empty",
+       "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: ,, chunked ,\r\n\r\n0\r\n\r\n"),
     OK("other names of the lengths of known ones",
        "GET / HTTP/1.1\r\n" H11 "Date: x\r\nAccept: */*\r\nUser-Agent: close\r\n"
        "Accept-Charset: utf-8\r\nX-Forwarded-Proto: gzip\r\n\r\n"),
@@ -280,6 +300,69 @@ static const http_case_t s_cases[] = {
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: b\rc\r\n\r\n"),
     E400("control byte in a chunk extension",
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a\x01\r\nhello\r\n"),
+    /* 400: chunk extensions that are not ;token[=token-or-quoted-string] (RFC 9112 7.1.1) */
+    E400("bare ';' chunk extension",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ';bad['",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;bad[\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ';bad[' on the last chunk",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n0;bad[\r\n\r\n"),
+    E400("chunk extension without a name",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;=v\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension '=' without a value",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a=\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension value with a non-token byte",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b[\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension with two '='",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b=c\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension ending in ';'",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a;\r\nhello\r\n0\r\n\r\n"),
+    E400("whitespace after a chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=b \r\nhello\r\n0\r\n\r\n"),
+    E400("whitespace after a chunk extension name",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5;a \r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension without ';'",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5 a\r\nhello\r\n0\r\n\r\n"),
+    E400("unterminated quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"b\r\nhello\r\n0\r\n\r\n"),
+    E400("bytes after a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"),
+    E400("control byte in a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n"),
+    E400("DEL in a quoted chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\x7f\"\r\nhello\r\n0\r\n\r\n"),
+    E400("quoted-pair of a control byte in a chunk extension",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\\\x01\"\r\nhello\r\n0\r\n\r\n"),
+    E400("quoted chunk extension name",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;\"a\"=b\r\nhello\r\n0\r\n\r\n"),
+    E400("chunk extension hiding a CR LF in quotes",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\n\r\n5;a=\"\r\nhello\r\n0\r\n\r\n\"\r\nhello\r\n0\r\n\r\n"),
+    /* 400: a Transfer-Encoding list that does not end in one chunked (RFC 9112 6.3) */
+    E400("chunked then gzip",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, gzip\r\n\r\n"),
+    E400("chunked twice in one line",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"),
+    E400("chunked twice",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+    E400("chunked, then gzip on a second line",
+         "POST /w HTTP/1.1\r\n" H11
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n0\r\n\r\n"),
+    E400("chunked in the middle",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked, br\r\n\r\n"),
+    E400("chunked last but also earlier",
+         "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked, gzip, chunked\r\n\r\n"),
     E400("chunk data not followed by CRLF",
          "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"),
     E400("chunk data followed by LF only",
@@ -306,10 +389,14 @@ static const http_case_t s_cases[] = {
         "not_implemented"),
     BAD("gzip then chunked", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip, chunked\r\n\r\n",
         501, "not_implemented"),
-    BAD("chunked twice",
-        "POST /w HTTP/1.1\r\n" H11
-        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    BAD("gzip, then chunked on a second line",
+        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n",
         501, "not_implemented"),
+    BAD("empty Transfer-Encoding", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding:\r\n\r\n", 501,
+        "not_implemented"),
+    BAD("chunked with a parameter is another coding",
+        "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: chunked;q=1\r\n\r\n", 501,
+        "not_implemented"),
     BAD("identity coding", "POST /w HTTP/1.1\r\n" H11 "Transfer-Encoding: identity\r\n\r\n", 501,
         "not_implemented"),
 
@@ -451,6 +538,7 @@ static void test_http_absolute_form_gives_its_path(void **state)
         assert_span(s_a.req.query, t[i].query);
     }
     cb_http_reader_init(&s_a, 100);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run_str(&s_a, "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
     assert_span(s_a.req.path, "*");
@@ -535,6 +623,7 @@ static void test_http_stops_after_head_and_flags_100_continue(void **state)
     memcpy(raw + hl, "hello", 5);
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     assert_false(cb_http_reader_in_request(&s_a));
     size_t c = cb_http_reader_feed(&s_a, (const uint8_t *)raw, hl + 5, &ev);
     assert_int_equal(ev, CB_HTTP_EV_HEAD);
@@ -549,6 +638,7 @@ static void test_http_stops_after_head_and_flags_100_continue(void **state)
 
     /* HTTP/1.0 clients get no 100 Continue (RFC 9110 10.1.1) */
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w =
         run_str(&s_a, "POST /w HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
@@ -561,6 +651,7 @@ static void test_http_bodyless_request_completes_on_next_feed_even_empty(void **
     const char *raw = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     size_t c = cb_http_reader_feed(&s_a, (const uint8_t *)raw, strlen(raw), &ev);
     assert_int_equal(ev, CB_HTTP_EV_HEAD);
     assert_int_equal(c, strlen(raw));
@@ -589,6 +680,7 @@ static void test_http_pipelined_requests_are_consumed_exactly(void **state)
     size_t total = l1 + l2 + l3 + 3;
 
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run(&s_a, (const uint8_t *)buf, total, 0);
     assert_int_equal(w.last, CB_HTTP_EV_REQUEST);
     assert_int_equal(w.consumed, l1);
@@ -624,6 +716,7 @@ static void test_http_error_is_sticky_until_reset(void **state)
     (void)state;
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run_str(&s_a, "GET / HTTP/1.1\r\nBad Header: x\r\n", 0);
     assert_int_equal(w.last, CB_HTTP_EV_ERROR);
     assert_false(cb_http_reader_in_request(&s_a));
@@ -645,6 +738,7 @@ static void test_http_error_messages_never_echo_input(void **state)
         if (!s_cases[i].status)
             continue;
         cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+        cb_http_reader_set_body(&s_a, s_body_a);
         run(&s_a, (const uint8_t *)s_cases[i].raw, s_cases[i].len, 0);
         assert_non_null(s_a.err_message);
         assert_true(s_a.err_message < (const char *)&s_a ||
@@ -659,6 +753,7 @@ static void test_http_in_request_tracks_first_byte_to_completion(void **state)
     (void)state;
     cb_http_ev_t ev;
     cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     cb_http_reader_feed(&s_a, NULL, 0, &ev);
     assert_int_equal(ev, CB_HTTP_EV_NONE);
     assert_false(cb_http_reader_in_request(&s_a));
@@ -764,9 +859,78 @@ static void test_http_init_clamps_body_limit(void **state)
     (void)state;
     size_t n = make_cl_request(CB_CFG_BODY_MAX + 1);
     cb_http_reader_init(&s_a, UINT32_MAX);
+    cb_http_reader_set_body(&s_a, s_body_a);
     run_t w = run(&s_a, s_big, n, 0);
     assert_int_equal(w.last, CB_HTTP_EV_ERROR);
     assert_int_equal(s_a.err_status, 413);
+}
+
+/* SPEC 8: a body is read only into a buffer the owner lends; until then the
+ * reader takes nothing and says so. */
+static void test_http_body_waits_for_a_lent_buffer(void **state)
+{
+    (void)state;
+    const char *req = "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
+    size_t len = strlen(req), hl = strlen(req) - 5;
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX); /* no body buffer */
+    cb_http_ev_t ev;
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req, len, &ev), hl);
+    assert_int_equal(ev, CB_HTTP_EV_HEAD);
+    assert_true(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req + hl, 5, &ev), 0);
+    assert_int_equal(ev, CB_HTTP_EV_NONE);
+    assert_true(cb_http_reader_in_request(&s_a)); /* the request timeout runs */
+    cb_http_reader_set_body(&s_a, s_body_a);
+    assert_false(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, (const uint8_t *)req + hl, 5, &ev), 5);
+    assert_int_equal(ev, CB_HTTP_EV_REQUEST);
+    assert_memory_equal(s_a.req.body, "hello", 5);
+    /* a bodyless request needs no buffer */
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    run_t r = run_str(&s_a, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0);
+    assert_int_equal(r.last, CB_HTTP_EV_REQUEST);
+    assert_false(cb_http_reader_needs_body(&s_a));
+    assert_int_equal(s_a.req.body_len, 0);
+    assert_non_null(s_a.req.body);
+}
+
+/* A head past the reader's own CB_CFG_CONN_HEAD bytes stops until the owner
+ * lends a larger buffer; the spans read so far move with it. */
+static void test_http_head_moves_to_a_lent_buffer(void **state)
+{
+    (void)state;
+    size_t n = (size_t)snprintf((char *)s_big, sizeof s_big,
+                                "GET /p/a?q=1 HTTP/1.1\r\nHost: h\r\nX-First: one\r\n");
+    while (n < CB_CFG_CONN_HEAD + 500)
+        n += (size_t)snprintf((char *)s_big + n, sizeof s_big - n, "X-Pad: %080d\r\n", 7);
+    n += (size_t)snprintf((char *)s_big + n, sizeof s_big - n, "X-Last: end\r\n\r\n");
+    cb_http_reader_init(&s_a, CB_CFG_BODY_MAX);
+    cb_http_ev_t ev;
+    size_t used = cb_http_reader_feed(&s_a, s_big, n, &ev);
+    assert_int_equal(ev, CB_HTTP_EV_NONE);
+    assert_true(used > CB_CFG_CONN_HEAD / 2 && used < n);
+    assert_true(cb_http_reader_needs_head_room(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, s_big + used, n - used, &ev), 0);
+    cb_http_reader_set_head(&s_a, s_head_a, sizeof s_head_a);
+    assert_false(cb_http_reader_needs_head_room(&s_a));
+    assert_int_equal(cb_http_reader_feed(&s_a, s_big + used, n - used, &ev), n - used);
+    assert_int_equal(ev, CB_HTTP_EV_HEAD);
+    const cb_http_request_t *q = &s_a.req;
+    assert_span(q->path, "/p/a");
+    assert_span(q->query, "q=1");
+    assert_span(cb_http_field(q, "host", NULL), "h");
+    assert_span(cb_http_field(q, "x-first", NULL), "one");
+    assert_span(cb_http_field(q, "x-last", NULL), "end");
+    assert_true(q->path.p >= s_head_a && q->path.p < s_head_a + sizeof s_head_a);
+    /* given back between requests: the next head starts in the own buffer */
+    cb_http_reader_feed(&s_a, NULL, 0, &ev);
+    assert_int_equal(ev, CB_HTTP_EV_REQUEST);
+    cb_http_reader_reset(&s_a);
+    cb_http_reader_set_head(&s_a, NULL, 0);
+    assert_int_equal(run_str(&s_a, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n", 0).last,
+                     CB_HTTP_EV_REQUEST);
+    assert_span(s_a.req.path, "/b");
+    assert_true(s_a.req.path.p >= s_a.head_own && s_a.req.path.p < s_a.head_own + CB_CFG_CONN_HEAD);
 }
 
 static void test_http_rejects_request_line_over_limit_early(void **state)
@@ -889,6 +1053,8 @@ static void test_http_writes_response_exactly(void **state)
 {
     (void)state;
     char out[256];
+    fake_port_reset();
+    fake_port.wall_trusted = false; /* no Date: the bytes below are exact */
     const char *body = "{\"status\":\"ok\"}";
     int n = cb_http_write_response(out, sizeof out, 200, NULL, NULL, body, strlen(body), false);
     const char *want = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -922,11 +1088,139 @@ static void test_http_writes_response_exactly(void **state)
                      CB_ERR_INVAL);
 }
 
+/* ---- Date (RFC 9110 6.6.1, IMF-fixdate of RFC 9110 5.6.7) ---- */
+
+static void assert_date(int64_t s, const char *want)
+{
+    char out[CB_HTTP_DATE_LEN + 1];
+    memset(out, '#', sizeof out);
+    assert_int_equal(cb_http_date(s, out), CB_HTTP_DATE_LEN);
+    assert_int_equal(strlen(want), CB_HTTP_DATE_LEN);
+    assert_memory_equal(out, want, CB_HTTP_DATE_LEN);
+    assert_int_equal(out[CB_HTTP_DATE_LEN], '#');
+}
+
+static void test_http_date_formats_known_instants(void **state)
+{
+    (void)state;
+    assert_date(0, "Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_date(-1, "Wed, 31 Dec 1969 23:59:59 GMT");
+    assert_date(784111777, "Sun, 06 Nov 1994 08:49:37 GMT"); /* RFC 9110's example */
+    assert_date(946684799, "Fri, 31 Dec 1999 23:59:59 GMT");
+    assert_date(978307200, "Mon, 01 Jan 2001 00:00:00 GMT");
+    assert_date(1795867200, "Sat, 28 Nov 2026 12:00:00 GMT");
+    /* leap years: every 4th, not 2100, but 2000 */
+    assert_date(68169600, "Tue, 29 Feb 1972 00:00:00 GMT");
+    assert_date(951782400, "Tue, 29 Feb 2000 00:00:00 GMT");
+    assert_date(1709164800, "Thu, 29 Feb 2024 00:00:00 GMT");
+    assert_date(4107456000, "Sun, 28 Feb 2100 00:00:00 GMT");
+    assert_date(4107542400, "Mon, 01 Mar 2100 00:00:00 GMT");
+    /* either side of 2038-01-19T03:14:07Z, where a signed 32-bit time_t ends */
+    assert_date(INT64_C(2147483647), "Tue, 19 Jan 2038 03:14:07 GMT");
+    assert_date(INT64_C(2147483648), "Tue, 19 Jan 2038 03:14:08 GMT");
+    assert_date(INT64_C(4294967296), "Sun, 07 Feb 2106 06:28:16 GMT");
+    /* the four-digit years, and past them */
+    assert_date(INT64_C(-62135596800), "Mon, 01 Jan 0001 00:00:00 GMT");
+    assert_date(INT64_C(253402300799), "Fri, 31 Dec 9999 23:59:59 GMT");
+    char out[CB_HTTP_DATE_LEN];
+    assert_int_equal(cb_http_date(INT64_C(253402300800), out), CB_ERR_INVAL);
+    assert_int_equal(cb_http_date(INT64_C(-62135596801), out), CB_ERR_INVAL);
+    assert_int_equal(cb_http_date(INT64_MAX, out), CB_ERR_INVAL);
+    assert_int_equal(cb_http_date(INT64_MIN, out), CB_ERR_INVAL);
+}
+
+/* Against the C library's gmtime + strftime ("C" locale) over 1970..2200 in
+ * steps that visit every day-of-year position, hour and weekday. */
+static void test_http_date_agrees_with_gmtime(void **state)
+{
+    (void)state;
+    if (sizeof(time_t) < 8)
+        skip();
+    for (int64_t s = 0; s < INT64_C(7258118400); s += 86400 * 13 + 3607) {
+        time_t t = (time_t)s;
+        char want[64], got[CB_HTTP_DATE_LEN];
+        assert_int_equal(strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", gmtime(&t)),
+                         CB_HTTP_DATE_LEN);
+        assert_int_equal(cb_http_date(s, got), CB_HTTP_DATE_LEN);
+        assert_memory_equal(got, want, CB_HTTP_DATE_LEN);
+    }
+}
+
+/* The text of the Date field line in a response, or NULL. */
+static const char *date_field(const char *resp, int n)
+{
+    static char v[64];
+    const char *end = strstr(resp, "\r\n\r\n");
+    const char *d = strstr(resp, "\r\nDate: ");
+    assert_true(n > 0 && end != NULL);
+    if (!d || d > end)
+        return NULL;
+    d += 8;
+    const char *e = strstr(d, "\r\n");
+    memcpy(v, d, (size_t)(e - d));
+    v[e - d] = '\0';
+    return v;
+}
+
+static void test_http_response_carries_date_only_while_clock_trusted(void **state)
+{
+    (void)state;
+    char out[512];
+    int n;
+    fake_port_reset(); /* 2026-11-28T12:00:00Z, trusted */
+    fake_port.wall_ms += 999;
+    n = cb_http_write_response(out, sizeof out - 1, 200, NULL, NULL, "{}", 2, false);
+    out[n] = '\0';
+    /* right after the status line */
+    const char *want = "HTTP/1.1 200 OK\r\nDate: Sat, 28 Nov 2026 12:00:00 GMT\r\n"
+                       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    assert_string_equal(out, want);
+    /* every status but 1xx: 4xx, 5xx, a framing error that closes */
+    static const int statuses[] = {204, 400, 404, 413, 431, 500, 501, 503};
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+        n = cb_http_write_response(out, sizeof out - 1, statuses[i], "Retry-After: 60\r\n", NULL,
+                                   "{}", 2, true);
+        out[n] = '\0';
+        assert_non_null(date_field(out, n));
+        assert_string_equal(date_field(out, n), "Sat, 28 Nov 2026 12:00:00 GMT");
+    }
+    n = cb_http_write_response(out, sizeof out - 1, 100, NULL, NULL, NULL, 0, false);
+    out[n] = '\0';
+    assert_string_equal(out, "HTTP/1.1 100 Continue\r\n\r\n");
+
+    /* the next second, and a jump back: the cached text follows the clock */
+    fake_port.wall_ms += 1;
+    n = cb_http_write_response(out, sizeof out - 1, 404, NULL, NULL, NULL, 0, false);
+    out[n] = '\0';
+    assert_string_equal(date_field(out, n), "Sat, 28 Nov 2026 12:00:01 GMT");
+    fake_port.wall_ms = 784111777000LL;
+    n = cb_http_write_response(out, sizeof out - 1, 404, NULL, NULL, NULL, 0, false);
+    out[n] = '\0';
+    assert_string_equal(date_field(out, n), "Sun, 06 Nov 1994 08:49:37 GMT");
+
+    /* untrusted (a board before SNTP): no Date at all */
+    fake_port.wall_trusted = false;
+    n = cb_http_write_response(out, sizeof out - 1, 200, NULL, NULL, "{}", 2, false);
+    out[n] = '\0';
+    assert_null(date_field(out, n));
+    assert_null(strstr(out, "Date"));
+
+    /* a clock past year 9999 gives no Date rather than a wrong one */
+    fake_port.wall_trusted = true;
+    fake_port.wall_ms = INT64_C(253402300800) * 1000;
+    n = cb_http_write_response(out, sizeof out - 1, 200, NULL, NULL, "{}", 2, false);
+    out[n] = '\0';
+    assert_null(date_field(out, n));
+    fake_port_reset();
+}
+
 static void test_http_response_writer_reports_overflow(void **state)
 {
     (void)state;
-    char out[128];
-    const char *want = "HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+    char out[160];
+    fake_port_reset(); /* the Date field too must fit */
+    const char *want = "HTTP/1.1 413 Content Too Large\r\nDate: Sat, 28 Nov 2026 12:00:00 GMT\r\n"
+                       "Content-Type: application/json\r\n"
                        "Content-Length: 4\r\nConnection: close\r\n\r\n{\"a\"";
     size_t wl = strlen(want);
     memset(out, '#', sizeof out);
@@ -984,8 +1278,13 @@ int main(void)
         cmocka_unit_test(test_http_rejects_header_over_limit),
         cmocka_unit_test(test_http_rejects_too_many_fields),
         cmocka_unit_test(test_http_writes_response_exactly),
+        cmocka_unit_test(test_http_date_formats_known_instants),
+        cmocka_unit_test(test_http_date_agrees_with_gmtime),
+        cmocka_unit_test(test_http_response_carries_date_only_while_clock_trusted),
         cmocka_unit_test(test_http_response_writer_reports_overflow),
         cmocka_unit_test(test_http_reason_phrases),
+        cmocka_unit_test(test_http_body_waits_for_a_lent_buffer),
+        cmocka_unit_test(test_http_head_moves_to_a_lent_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include "cb_config.h"
 #include "cb_err.h"
 #include "cb_journal.h"
+#include "cb_record.h"
 #include "fake_port.h"
 #include "fake_store.h"
 
@@ -18,12 +19,13 @@
 #include <string.h>
 
 /* The on-storage format, as cb_journal.c documents it. */
-#define OVERHEAD  10u /* sync byte, type, u32 length, u32 CRC */
-#define SYS_REC   18u /* HEADER and COMMIT records: 8-byte payloads */
-#define FRESH_LEN (2u * SYS_REC)
-#define SYNC_BYTE 0xCBu
-#define SLOT_A    CB_SLOT_JOURNAL_A
-#define SLOT_B    CB_SLOT_JOURNAL_B
+#define OVERHEAD       10u /* sync byte, type, u32 length, u32 CRC */
+#define SYS_REC        18u /* HEADER and COMMIT records: 8-byte payloads */
+#define FRESH_LEN      (2u * SYS_REC)
+#define HEADER_REC_LEN SYS_REC
+#define SYNC_BYTE      0xCBu
+#define SLOT_A         CB_SLOT_JOURNAL_A
+#define SLOT_B         CB_SLOT_JOURNAL_B
 
 /* ---- records the tests write, and what a replay saw ---- */
 
@@ -306,7 +308,17 @@ test_journal_crash_at_every_byte_of_the_last_record_keeps_exactly_the_synced_one
     }
 }
 
-static void test_journal_cuts_the_tail_at_a_bad_crc_in_the_middle(void **state)
+/* k_old without record i */
+static unsigned old_without(unsigned i, spec_t *out)
+{
+    unsigned n = 0;
+    for (unsigned j = 0; j < N_OLD; j++)
+        if (j != i)
+            out[n++] = k_old[j];
+    return n;
+}
+
+static void test_journal_skips_a_bad_record_in_the_middle_and_keeps_the_rest(void **state)
 {
     (void)state;
     assert_int_equal(cb_journal_open(NULL, NULL), CB_OK);
@@ -315,25 +327,39 @@ static void test_journal_cuts_the_tail_at_a_bad_crc_in_the_middle(void **state)
     assert_int_equal(replay_collect(), CB_OK);
     uint32_t bad = s_seen.off[3];
     fake_store_data(SLOT_A)[bad + 6] ^= 0x01; /* first payload byte of record 3 */
+    uint8_t damaged[4096];
+    uint32_t damaged_len = fake_store_len(SLOT_A);
+    memcpy(damaged, fake_store_data(SLOT_A), damaged_len);
 
+    spec_t want[N_OLD + 1];
+    unsigned n = old_without(3, want);
     assert_int_equal(open_collect(), CB_OK);
-    expect_seen(k_old, 3);
+    expect_seen(want, n);
     char msg[64];
-    snprintf(msg, sizeof msg, "offset %u", (unsigned)bad);
+    snprintf(msg, sizeof msg, "at offset %u skipped", (unsigned)bad);
     assert_true(fake_port_log_contains(msg));
-    /* the tail was cut by moving the good records to slot B */
-    assert_int_equal(fake_store_len(SLOT_A), 0);
+    cb_journal_damage_t d;
+    cb_journal_damage(&d);
+    assert_int_equal(d.skipped_ranges, 1);
+    assert_int_equal(d.range[0].off, bad);
+    assert_int_equal(d.skipped_bytes, k_old[3].len + OVERHEAD);
+    assert_int_equal(d.set_aside, 1);
+    /* the good records moved to slot B; slot A was set aside, not erased */
     assert_int_equal(active_slot(), SLOT_B);
+    uint32_t aside_len;
+    const uint8_t *aside = fake_store_aside(SLOT_A, &aside_len);
+    assert_int_equal(aside_len, damaged_len);
+    assert_memory_equal(aside, damaged, damaged_len);
 
-    spec_t want[4];
-    memcpy(want, k_old, 3 * sizeof *want);
-    want[3] = k_marker;
+    want[n] = k_marker;
     assert_int_equal(append_spec(&k_marker), CB_OK);
     assert_int_equal(cb_journal_sync(), CB_OK);
-    reopen_expect(want, 4);
+    reopen_expect(want, n + 1);
+    cb_journal_damage(&d);
+    assert_int_equal(d.skipped_ranges + d.set_aside, 0); /* the damage is gone from the journal */
 }
 
-static void test_journal_cuts_the_tail_at_bad_sync_byte_length_or_short_slot(void **state)
+static void test_journal_skips_bad_sync_byte_or_length_and_cuts_a_short_tail(void **state)
 {
     (void)state;
     for (int how = 0; how < 4; how++) {
@@ -359,19 +385,26 @@ static void test_journal_cuts_the_tail_at_bad_sync_byte_length_or_short_slot(voi
             break;
         case 3:
             fake_store_load(SLOT_A, a, at + 7);
-            break; /* slot ends mid-record */
+            break; /* slot ends mid-record: a torn tail, no damage */
         }
+        spec_t want[N_OLD + 1];
+        unsigned n = how < 3 ? old_without(2, want) : 2;
+        if (how == 3)
+            memcpy(want, k_old, 2 * sizeof *want);
         assert_int_equal(open_collect(), CB_OK);
-        expect_seen(k_old, 2);
+        expect_seen(want, n);
+        cb_journal_damage_t d;
+        cb_journal_damage(&d);
+        assert_int_equal(d.skipped_ranges, how < 3 ? 1u : 0u);
         assert_int_equal(fake_port.log_lines > 0, true);
         assert_int_equal(append_spec(&k_marker), CB_OK);
         assert_int_equal(cb_journal_sync(), CB_OK);
-        spec_t want[3] = {k_old[0], k_old[1], k_marker};
-        reopen_expect(want, 3);
+        want[n] = k_marker;
+        reopen_expect(want, n + 1);
     }
 }
 
-static void test_journal_garbage_only_storage_starts_empty(void **state)
+static void test_journal_garbage_only_storage_is_set_aside_and_starts_empty(void **state)
 {
     (void)state;
     uint8_t junk[200];
@@ -382,10 +415,63 @@ static void test_journal_garbage_only_storage_starts_empty(void **state)
     fake_store_load(SLOT_B, junk + 120, 80);
     assert_int_equal(open_collect(), CB_OK);
     assert_int_equal(s_seen.n, 0);
-    assert_true(fake_port_log_contains("no valid journal"));
+    assert_true(fake_port_log_contains("set aside"));
+    uint32_t n;
+    assert_memory_equal(fake_store_aside(SLOT_A, &n), junk, 120);
+    assert_int_equal(n, 120);
+    assert_memory_equal(fake_store_aside(SLOT_B, &n), junk + 120, 80);
     append_all(k_old, N_OLD);
     assert_int_equal(cb_journal_sync(), CB_OK);
     reopen_expect(k_old, N_OLD);
+}
+
+static void
+test_journal_unreadable_slots_are_never_erased_when_they_cannot_be_set_aside(void **state)
+{
+    (void)state;
+    uint8_t junk[200];
+    for (unsigned i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t)(i * 53u + 7u);
+    fake_store.set_aside_unsupported = true;
+    /* one slot unreadable: left untouched, the journal starts in the other */
+    fake_store_load(SLOT_A, junk, 120);
+    assert_int_equal(open_collect(), CB_OK);
+    assert_int_equal(fake_store_len(SLOT_A), 120);
+    assert_memory_equal(fake_store_data(SLOT_A), junk, 120);
+    assert_true(fake_port_log_contains("left untouched"));
+    append_all(k_old, N_OLD);
+    assert_int_equal(cb_journal_sync(), CB_OK);
+    reopen_expect(k_old, N_OLD);
+    assert_memory_equal(fake_store_data(SLOT_A), junk, 120);
+    /* both unreadable: no journal rather than an erase */
+    fake_store_load(SLOT_B, junk + 120, 80);
+    assert_int_equal(open_collect(), CB_ERR_STORAGE);
+    assert_memory_equal(fake_store_data(SLOT_A), junk, 120);
+    assert_memory_equal(fake_store_data(SLOT_B), junk + 120, 80);
+}
+
+static void test_journal_bad_header_keeps_every_record_and_sets_the_slot_aside(void **state)
+{
+    (void)state;
+    for (int unsupported = 0; unsupported < 2; unsupported++) {
+        for (uint32_t at = 0; at < HEADER_REC_LEN; at++) {
+            fake_store_reset();
+            fake_store.set_aside_unsupported = unsupported;
+            assert_int_equal(cb_journal_open(NULL, NULL), CB_OK);
+            append_all(k_old, N_OLD);
+            assert_int_equal(cb_journal_sync(), CB_OK);
+            fake_store_data(SLOT_A)[at] ^= 0x20;
+            assert_int_equal(open_collect(), CB_OK);
+            expect_seen(k_old, N_OLD);
+            cb_journal_damage_t d;
+            cb_journal_damage(&d);
+            assert_true(d.header_bad);
+            assert_int_equal(active_slot() == SLOT_B || unsupported, true);
+            append_all(&k_marker, 1);
+            assert_int_equal(cb_journal_sync(), CB_OK);
+            reopen_expect(plus_marker(k_old, N_OLD), N_OLD + 1);
+        }
+    }
 }
 
 static void test_journal_crash_during_first_start_leaves_a_usable_empty_journal(void **state)
@@ -849,6 +935,39 @@ static void test_journal_generation_wraps_around(void **state)
     reopen_expect(k_new, N_NEW);
 }
 
+static void test_journal_framed_records_are_appended_with_one_write(void **state)
+{
+    (void)state;
+    assert_int_equal(cb_journal_open(NULL, NULL), CB_OK);
+    static uint8_t recs[4096];
+    size_t len = 0;
+    for (unsigned i = 0; i < N_OLD; i++) {
+        int n = cb_journal_frame(k_old[i].type, payload_of(&k_old[i]), k_old[i].len, recs + len,
+                                 sizeof recs - len);
+        assert_int_equal(n, (int)(k_old[i].len + OVERHEAD));
+        len += (size_t)n;
+    }
+    unsigned appends = fake_store.appends;
+    assert_int_equal(cb_journal_append_framed(recs, len), CB_OK);
+    assert_int_equal(fake_store.appends - appends, 1);
+    assert_int_equal(cb_journal_sync(), CB_OK);
+    reopen_expect(k_old, N_OLD);
+    /* framing in place: the payload already at out + CB_JOURNAL_HDR_LEN */
+    memcpy(recs + CB_JOURNAL_HDR_LEN, "abcd", 4);
+    assert_int_equal(cb_journal_frame(CB_REC_ACK, recs + CB_JOURNAL_HDR_LEN, 4, recs, 14), 14);
+    assert_memory_equal(recs + CB_JOURNAL_HDR_LEN, "abcd", 4);
+    /* refused: journal types, too little room, bytes that are not whole records */
+    assert_int_equal(cb_journal_frame(0xF0, "x", 1, recs, 64), CB_ERR_INVAL);
+    assert_int_equal(cb_journal_frame(1, "x", 1, recs, 10), CB_ERR_TOO_LARGE);
+    assert_int_equal(cb_journal_append_framed(recs, 13), CB_ERR_INVAL);
+    recs[0] = 0;
+    assert_int_equal(cb_journal_append_framed(recs, 14), CB_ERR_INVAL);
+    recs[0] = SYNC_BYTE;
+    recs[1] = 0xF1;
+    assert_int_equal(cb_journal_append_framed(recs, 14), CB_ERR_INVAL);
+    assert_int_equal(fake_store.appends - appends, 1); /* nothing written for them */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,10 +979,16 @@ int main(void)
         cmocka_unit_test_setup(
             test_journal_crash_at_every_byte_of_the_last_record_keeps_exactly_the_synced_ones,
             setup),
-        cmocka_unit_test_setup(test_journal_cuts_the_tail_at_a_bad_crc_in_the_middle, setup),
-        cmocka_unit_test_setup(test_journal_cuts_the_tail_at_bad_sync_byte_length_or_short_slot,
+        cmocka_unit_test_setup(test_journal_skips_a_bad_record_in_the_middle_and_keeps_the_rest,
                                setup),
-        cmocka_unit_test_setup(test_journal_garbage_only_storage_starts_empty, setup),
+        cmocka_unit_test_setup(test_journal_skips_bad_sync_byte_or_length_and_cuts_a_short_tail,
+                               setup),
+        cmocka_unit_test_setup(test_journal_garbage_only_storage_is_set_aside_and_starts_empty,
+                               setup),
+        cmocka_unit_test_setup(
+            test_journal_unreadable_slots_are_never_erased_when_they_cannot_be_set_aside, setup),
+        cmocka_unit_test_setup(test_journal_bad_header_keeps_every_record_and_sets_the_slot_aside,
+                               setup),
         cmocka_unit_test_setup(test_journal_crash_during_first_start_leaves_a_usable_empty_journal,
                                setup),
         cmocka_unit_test_setup(test_journal_compaction_replaces_the_set_and_appends_follow_it,
@@ -894,6 +1019,7 @@ int main(void)
         cmocka_unit_test_setup(test_journal_open_fails_when_storage_cannot_be_read, setup),
         cmocka_unit_test_setup(test_journal_tail_cut_that_cannot_be_written_still_replays, setup),
         cmocka_unit_test_setup(test_journal_generation_wraps_around, setup),
+        cmocka_unit_test_setup(test_journal_framed_records_are_appended_with_one_write, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,11 +191,11 @@ static void test_json_rejects_invalid_documents(void **state)
     }
 }
 
-static void test_json_rejects_nul_even_where_jsmn_would_stop(void **state)
+static void test_json_rejects_nul_even_after_a_complete_object(void **state)
 {
     const char *why = NULL;
     (void)state;
-    /* jsmn stops at a NUL; the check must look at all len bytes */
+    /* a C string would stop at the NUL; the check must look at all len bytes */
     assert_int_equal(PARSE_LIT("{}\0{\"a\":1}", &why), CB_ERR_JSON);
     assert_string_equal(why, "the body contains a NUL byte");
     assert_int_equal(PARSE_LIT("{}", &why), 1);
@@ -302,6 +302,30 @@ static void test_json_token_budget_is_exact(void **state)
     n = array_doc(buf, sizeof buf, 10);
     assert_int_equal(cb_json_parse(buf, n, s_toks, 13, &why), 13);
     assert_int_equal(cb_json_parse(buf, n, s_toks, 12, &why), CB_ERR_NOMEM);
+}
+
+/* The one pass meets problems in text order, but what it reports does not
+ * depend on that: over the budget wins over a repeated key earlier in the
+ * text (the fuzzer's oracle wants this), a NUL anywhere wins over both. */
+static void test_json_budget_outranks_a_repeat_and_a_nul_outranks_both(void **state)
+{
+    const char *why = NULL;
+    (void)state;
+    static const char rep[] = "{\"a\":1,\"a\":2,\"b\":[3,4]}"; /* 9 tokens */
+    assert_int_equal(cb_json_parse(rep, sizeof rep - 1, s_toks, 8, &why), CB_ERR_NOMEM);
+    assert_non_null(strstr(why, "tokens"));
+    assert_int_equal(cb_json_parse(rep, sizeof rep - 1, s_toks, 9, &why), CB_ERR_JSON);
+    assert_non_null(strstr(why, "repeated"));
+    static const char nul[] = "{\"a\":1,\"b\":[3,4]} \0";
+    assert_int_equal(cb_json_parse(nul, sizeof nul - 1, s_toks, 3, &why), CB_ERR_JSON);
+    assert_string_equal(why, "the body contains a NUL byte");
+    static const char nul2[] = "{\"a\":1,\"b\":[3,4],\"c\":\"x\0\"}";
+    assert_int_equal(cb_json_parse(nul2, sizeof nul2 - 1, s_toks, CB_CFG_JSON_MAX_TOKENS, &why),
+                     CB_ERR_JSON);
+    assert_string_equal(why, "the body contains a NUL byte");
+    static const char rep_nul[] = "{\"a\":1,\"a\":2}\0";
+    assert_int_equal(PARSE_LIT(rep_nul, &why), CB_ERR_JSON);
+    assert_string_equal(why, "the body contains a NUL byte");
 }
 
 static void test_json_many_distinct_keys_are_not_repeats(void **state)
@@ -538,10 +562,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_accepts_valid_documents),
         cmocka_unit_test(test_json_rejects_invalid_documents),
-        cmocka_unit_test(test_json_rejects_nul_even_where_jsmn_would_stop),
+        cmocka_unit_test(test_json_rejects_nul_even_after_a_complete_object),
         cmocka_unit_test(test_json_reason_names_the_problem),
         cmocka_unit_test(test_json_accepts_depth_16_rejects_17),
         cmocka_unit_test(test_json_token_budget_is_exact),
+        cmocka_unit_test(test_json_budget_outranks_a_repeat_and_a_nul_outranks_both),
         cmocka_unit_test(test_json_many_distinct_keys_are_not_repeats),
         cmocka_unit_test(test_json_tokens_have_parents_and_sizes),
         cmocka_unit_test(test_json_get_finds_only_direct_members),

@@ -8,9 +8,11 @@
 #include <cmocka.h>
 
 #include "cb_config.h"
+#include "cb_metrics.h"
 #include "cb_ratelimit.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define T0 5000000ull /* an arbitrary monotonic start, ms */
 
@@ -20,6 +22,7 @@ static const cb_span_t B = {"2001:db8::1", 11};
 static int setup(void **state)
 {
     (void)state;
+    memset(&cb_metrics, 0, sizeof cb_metrics);
     cb_ratelimit_init(10, 60);
     return 0;
 }
@@ -129,7 +132,6 @@ static void test_ratelimit_full_table_evicts_least_recently_seen(void **state)
 {
     (void)state;
     char name[32];
-    cb_ratelimit_stats_t st;
     /* source 0 is the oldest with 5 failures; the others one each */
     source_name(name, sizeof name, 0);
     fail_n(cb_span_str(name), 5, T0, 1);
@@ -137,15 +139,13 @@ static void test_ratelimit_full_table_evicts_least_recently_seen(void **state)
         source_name(name, sizeof name, i);
         cb_ratelimit_fail(cb_span_str(name), T0 + 100 + i);
     }
-    cb_ratelimit_stats(&st);
-    assert_int_equal(st.in_use, CB_CFG_RATE_SOURCES);
-    assert_int_equal(st.evictions, 0);
+    assert_int_equal(cb_metrics.ratelimit_sources, CB_CFG_RATE_SOURCES);
+    assert_int_equal(cb_metrics.ratelimit_evictions, 0);
     /* one more source pushes out source 0 */
     cb_ratelimit_fail(cb_span_str("203.0.113.1"), T0 + 1000);
-    cb_ratelimit_stats(&st);
-    assert_int_equal(st.in_use, CB_CFG_RATE_SOURCES);
-    assert_int_equal(st.high_water, CB_CFG_RATE_SOURCES);
-    assert_int_equal(st.evictions, 1);
+    assert_int_equal(cb_metrics.ratelimit_sources, CB_CFG_RATE_SOURCES);
+    assert_int_equal(cb_metrics.ratelimit_sources_max, CB_CFG_RATE_SOURCES);
+    assert_int_equal(cb_metrics.ratelimit_evictions, 1);
     /* source 0 starts afresh: 5 + 10 would have blocked it, 10 alone does not */
     source_name(name, sizeof name, 0);
     fail_n(cb_span_str(name), 10, T0 + 2000, 1);
@@ -168,17 +168,53 @@ static void test_ratelimit_blocked_sources_survive_a_flood_of_new_ones(void **st
     assert_true(cb_ratelimit_blocked(A, T0 + 1000, NULL));
 }
 
+/* Hole 7: with every slot held by a blocked source, a new address used to
+ * evict (and so unblock) the least recently seen of them. */
+static void test_ratelimit_table_full_of_blocked_sources_unblocks_none(void **state)
+{
+    (void)state;
+    char name[32];
+    for (unsigned i = 0; i < CB_CFG_RATE_SOURCES; i++) {
+        source_name(name, sizeof name, i);
+        fail_n(cb_span_str(name), 11, T0 + i, 0);
+    }
+    assert_int_equal(cb_metrics.ratelimit_blocks, CB_CFG_RATE_SOURCES);
+    /* new addresses fail: none of the blocked is forgotten */
+    for (unsigned i = 0; i < 5; i++) {
+        snprintf(name, sizeof name, "198.51.100.%u", i);
+        cb_ratelimit_fail(cb_span_str(name), T0 + 1000 + i);
+    }
+    for (unsigned i = 0; i < CB_CFG_RATE_SOURCES; i++) {
+        source_name(name, sizeof name, i);
+        if (!cb_ratelimit_blocked(cb_span_str(name), T0 + 2000, NULL))
+            fail_msg("blocked source %s was unblocked by a new address", name);
+    }
+    assert_int_equal(cb_metrics.ratelimit_evictions, 0);
+    assert_int_equal(cb_metrics.ratelimit_overflow_failures, 5);
+    /* the new addresses share the overflow bucket: five failures, not blocked */
+    assert_false(cb_ratelimit_blocked(cb_span_str("198.51.100.0"), T0 + 2000, NULL));
+    /* eleven in a minute block the bucket, so every untracked source */
+    for (unsigned i = 5; i < 11; i++) {
+        snprintf(name, sizeof name, "198.51.100.%u", i);
+        cb_ratelimit_fail(cb_span_str(name), T0 + 3000 + i);
+    }
+    uint32_t retry = 0;
+    assert_true(cb_ratelimit_blocked(cb_span_str("198.51.100.200"), T0 + 3100, &retry));
+    assert_int_equal(retry, 60);
+    assert_int_equal(cb_metrics.ratelimit_blocks, CB_CFG_RATE_SOURCES + 1);
+    /* once the table's blocks end, a new source gets a slot of its own again */
+    cb_ratelimit_fail(cb_span_str("203.0.113.9"), T0 + 61000);
+    assert_int_equal(cb_metrics.ratelimit_evictions, 1);
+}
+
 static void test_ratelimit_checking_does_not_add_sources(void **state)
 {
     (void)state;
-    cb_ratelimit_stats_t st;
     assert_false(cb_ratelimit_blocked(A, T0, NULL));
-    cb_ratelimit_stats(&st);
-    assert_int_equal(st.in_use, 0);
+    assert_int_equal(cb_metrics.ratelimit_sources, 0);
     fail_n(A, 11, T0, 1);
-    cb_ratelimit_stats(&st);
-    assert_int_equal(st.in_use, 1);
-    assert_int_equal(st.blocks, 1);
+    assert_int_equal(cb_metrics.ratelimit_sources, 1);
+    assert_int_equal(cb_metrics.ratelimit_blocks, 1);
 }
 
 int main(void)
@@ -193,6 +229,7 @@ int main(void)
         cmocka_unit_test_setup(test_ratelimit_limits_are_settings, setup),
         cmocka_unit_test_setup(test_ratelimit_full_table_evicts_least_recently_seen, setup),
         cmocka_unit_test_setup(test_ratelimit_blocked_sources_survive_a_flood_of_new_ones, setup),
+        cmocka_unit_test_setup(test_ratelimit_table_full_of_blocked_sources_unblocks_none, setup),
         cmocka_unit_test_setup(test_ratelimit_checking_does_not_add_sources, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

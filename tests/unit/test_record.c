@@ -1,4 +1,5 @@
-/* test_record.c - journal payload encoding round trips and hostile decode. */
+/* test_record.c - journal payload encoding round trips and hostile decode:
+ * events and the fixed-size records (ack, seen, state, flags). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,12 +71,54 @@ static void test_record_decode_rejects_every_truncation_and_trailing_byte(void *
     assert_int_equal(cb_record_event_decode(buf, (size_t)n, &d), CB_ERR_CORRUPT);
 }
 
+static void test_record_small_records_round_trip_in_their_fixed_layout(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t type;
+        size_t len;
+    } k[] = {{CB_REC_ACK, 4}, {CB_REC_STATE, 4}, {CB_REC_FLAGS, 4}, {CB_REC_SEEN, 20}};
+    for (unsigned i = 0; i < sizeof k / sizeof k[0]; i++) {
+        cb_record_small_t r = {.value = 0x01020304u + i}, d;
+        memset(r.key, 0xA0 + (int)i, sizeof r.key);
+        uint8_t buf[CB_RECORD_SMALL_MAX + 1];
+        memset(buf, 0xEE, sizeof buf);
+        assert_int_equal(cb_record_small_len(k[i].type), k[i].len);
+        assert_int_equal(cb_record_small_encode(k[i].type, &r, buf), k[i].len);
+        assert_int_equal(buf[0], 0x04 + i); /* little-endian */
+        assert_int_equal(buf[3], 0x01);
+        assert_int_equal(buf[k[i].len], 0xEE); /* nothing past its length */
+        assert_int_equal(cb_record_small_decode(k[i].type, buf, k[i].len, &d), CB_OK);
+        assert_int_equal(d.value, r.value);
+        if (k[i].type == CB_REC_SEEN)
+            assert_memory_equal(d.key, r.key, CB_DUPKEY_LEN);
+        /* any other length is damage */
+        assert_int_equal(cb_record_small_decode(k[i].type, buf, k[i].len - 1, &d), CB_ERR_CORRUPT);
+        assert_int_equal(cb_record_small_decode(k[i].type, buf, k[i].len + 1, &d), CB_ERR_CORRUPT);
+    }
+}
+
+static void test_record_small_refuses_types_that_are_not_fixed_size(void **state)
+{
+    (void)state;
+    cb_record_small_t r = {.value = 1}, d;
+    uint8_t buf[CB_RECORD_SMALL_MAX] = {0};
+    const uint8_t types[] = {0, CB_REC_EVENT, CB_REC_KEY, 0x7F, 0xEF};
+    for (unsigned i = 0; i < sizeof types; i++) {
+        assert_int_equal(cb_record_small_len(types[i]), 0);
+        assert_int_equal(cb_record_small_encode(types[i], &r, buf), 0);
+        assert_int_equal(cb_record_small_decode(types[i], buf, 4, &d), CB_ERR_CORRUPT);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_event_round_trip_keeps_absent_and_empty_apart),
         cmocka_unit_test(test_record_encode_refuses_small_buffer),
         cmocka_unit_test(test_record_decode_rejects_every_truncation_and_trailing_byte),
+        cmocka_unit_test(test_record_small_records_round_trip_in_their_fixed_layout),
+        cmocka_unit_test(test_record_small_refuses_types_that_are_not_fixed_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,18 +133,18 @@ static void test_settings_sets_every_string_key(void **state)
     assert_string_equal(s.token_path, "/tok");
     assert_int_equal(set("secret_next", "next-one"), CB_OK);
     assert_string_equal(s.secret_next, "next-one");
-    assert_int_equal(set("token", "tok"), CB_OK);
-    assert_string_equal(s.token, "tok");
+    assert_int_equal(set("token", "tok-0123456789abc"), CB_OK);
+    assert_string_equal(s.token, "tok-0123456789abc");
     assert_int_equal(set("client_id", "cid"), CB_OK);
     assert_string_equal(s.client_id, "cid");
-    assert_int_equal(set("client_secret", "csec"), CB_OK);
-    assert_string_equal(s.client_secret, "csec");
+    assert_int_equal(set("client_secret", "csec-0123456789ab"), CB_OK);
+    assert_string_equal(s.client_secret, "csec-0123456789ab");
     assert_int_equal(set("client_id_field", "user"), CB_OK);
     assert_string_equal(s.client_id_field, "user");
     assert_int_equal(set("client_secret_field", "pass"), CB_OK);
     assert_string_equal(s.client_secret_field, "pass");
-    assert_int_equal(set("admin_token", "adm"), CB_OK);
-    assert_string_equal(s.admin_token, "adm");
+    assert_int_equal(set("admin_token", "adm-0123456789abc"), CB_OK);
+    assert_string_equal(s.admin_token, "adm-0123456789abc");
     assert_int_equal(set("default_pattern", "-..-"), CB_OK);
     assert_string_equal(s.default_pattern, "-..-");
     assert_int_equal(check(), CB_OK);
@@ -468,7 +468,7 @@ static void test_settings_json_nested_objects_map_to_dotted_keys(void **state)
     (void)state;
     const char *json =
         "{ \"listen\": \"0.0.0.0:8081\", \"auth\": \"static\",\n"
-        "  \"token\": \"tok\", \"fsync\": false,\n"
+        "  \"token\": \"tok-0123456789abc\", \"fsync\": false,\n"
         "  \"display\": { \"rows\": 4, \"cols\": 20 },\n"
         "  \"senders\": { \"DR\": { \"label\": \"Driver\", \"pattern\": \"-.-.\" },\n"
         "               \"SH\": { \"label\": \"Shopper\" } },\n"
@@ -476,7 +476,7 @@ static void test_settings_json_nested_objects_map_to_dotted_keys(void **state)
     assert_int_equal(load(json), CB_OK);
     assert_string_equal(s.listen, "0.0.0.0:8081");
     assert_int_equal(s.auth, CB_AUTH_STATIC);
-    assert_string_equal(s.token, "tok");
+    assert_string_equal(s.token, "tok-0123456789abc");
     assert_false(s.fsync);
     assert_int_equal(s.display_rows, 4);
     assert_int_equal(s.display_cols, 20);
@@ -607,7 +607,7 @@ static void test_settings_check_requires_each_modes_secrets(void **state)
     assert_int_equal(set("auth", "static"), CB_OK);
     assert_int_equal(check(), CB_ERR_INVAL);
     assert_err_names("token");
-    assert_int_equal(set("token", "t"), CB_OK);
+    assert_int_equal(set("token", "t-0123456789abcde"), CB_OK);
     assert_int_equal(check(), CB_OK);
 
     cb_settings_defaults(&s);
@@ -617,7 +617,7 @@ static void test_settings_check_requires_each_modes_secrets(void **state)
     assert_int_equal(set("client_id", "id"), CB_OK);
     assert_int_equal(check(), CB_ERR_INVAL);
     assert_err_names("client_secret");
-    assert_int_equal(set("client_secret", "sec"), CB_OK);
+    assert_int_equal(set("client_secret", "sec-0123456789abc"), CB_OK);
     assert_int_equal(check(), CB_OK);
     assert_int_equal(set("client_secret_field", "client_id"), CB_OK);
     assert_int_equal(check(), CB_ERR_INVAL);
@@ -626,6 +626,72 @@ static void test_settings_check_requires_each_modes_secrets(void **state)
     assert_int_equal(set("token_path", "/webhooks/instaleap/chat"), CB_OK);
     assert_int_equal(check(), CB_ERR_INVAL);
     assert_err_names("token_path");
+}
+
+/* SPEC 3: a static token, admin token or client secret under 16 characters
+ * stops start-up naming the key; 16 is enough. The demo signature secret is
+ * the only default secret and is not held to it. */
+static void test_settings_check_refuses_secrets_under_16_characters(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *mode, *key;
+    } cases[] = {{"static", "token"}, {"signature", "admin_token"}, {"dynamic", "client_secret"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cb_settings_defaults(&s);
+        assert_int_equal(set("auth", cases[i].mode), CB_OK);
+        assert_int_equal(set("token", "static-token-0123"), CB_OK);
+        assert_int_equal(set("client_id", "id"), CB_OK);
+        assert_int_equal(set("client_secret", "client-secret-01"), CB_OK);
+        assert_int_equal(check(), CB_OK);
+        assert_int_equal(set(cases[i].key, "fifteen-chars-1"), CB_OK); /* 15 */
+        assert_int_equal(check(), CB_ERR_INVAL);
+        assert_err_names(cases[i].key);
+        assert_null(strstr(err, "fifteen"));
+        assert_int_equal(set(cases[i].key, "sixteen-chars-12"), CB_OK); /* 16 */
+        assert_int_equal(check(), CB_OK);
+    }
+    cb_settings_defaults(&s);
+    assert_true(s.demo_secret);
+    assert_int_equal(check(), CB_OK);
+}
+
+/* trusted_proxies: addresses only (a string of them or a JSON array);
+ * max_conn_per_source defaults to a quarter of max_conn, at least 1. */
+static void test_settings_trusted_proxies_and_conn_per_source(void **state)
+{
+    (void)state;
+    assert_string_equal(s.trusted_proxies, "");
+    assert_int_equal(set("trusted_proxies", "10.0.0.1, ::1,2001:db8::7"), CB_OK);
+    assert_int_equal(check(), CB_OK);
+    assert_int_equal(set("trusted_proxies", "10.0.0.1:80"), CB_ERR_INVAL);
+    assert_err_names("trusted_proxies");
+    assert_int_equal(set("trusted_proxies", "proxy.lan"), CB_ERR_INVAL);
+    assert_int_equal(set("trusted_proxies", "10.0.0.0/8"), CB_ERR_INVAL);
+    assert_int_equal(set("trusted_proxies", "10.0.0.1,,10.0.0.2"), CB_ERR_INVAL);
+    assert_int_equal(set("trusted_proxies", ""), CB_OK);
+    assert_int_equal(load("{\"trusted_proxies\":[\"127.0.0.1\",\"192.168.1.2\"]}"), CB_OK);
+    assert_string_equal(s.trusted_proxies, "127.0.0.1,192.168.1.2");
+    assert_int_equal(load("{\"trusted_proxies\":[]}"), CB_OK);
+    assert_string_equal(s.trusted_proxies, "");
+    assert_int_equal(load("{\"trusted_proxies\":\"127.0.0.1\"}"), CB_OK);
+    assert_string_equal(s.trusted_proxies, "127.0.0.1");
+    assert_int_equal(load("{\"trusted_proxies\":[1]}"), CB_ERR_INVAL);
+    assert_int_equal(load("{\"trusted_proxies\":[\"1.2.3.4,5.6.7.8\"]}"), CB_ERR_INVAL);
+    assert_int_equal(load("{\"trusted_proxies\":[\"nope\"]}"), CB_ERR_INVAL);
+    assert_err_names("trusted_proxies");
+    /* keys after an array are still read */
+    assert_int_equal(load("{\"trusted_proxies\":[\"::1\"],\"reminder_s\":7}"), CB_OK);
+    assert_int_equal(s.reminder_s, 7);
+
+    assert_int_equal(cb_settings_conn_per_source(&s), CB_CFG_MAX_CONN / 4);
+    s.max_conn = 3;
+    assert_int_equal(cb_settings_conn_per_source(&s), 1);
+    assert_int_equal(set("max_conn_per_source", "5"), CB_OK);
+    assert_int_equal(cb_settings_conn_per_source(&s), 3); /* never over max_conn */
+    s.max_conn = 64;
+    assert_int_equal(cb_settings_conn_per_source(&s), 5);
+    assert_int_equal(set("max_conn_per_source", "100000"), CB_ERR_INVAL);
 }
 
 static void test_settings_check_rejects_bad_struct_values(void **state)
@@ -763,6 +829,8 @@ int main(void)
         cmocka_unit_test_setup(test_settings_json_rejects_non_object_and_bad_json, setup),
         cmocka_unit_test_setup(test_settings_json_bounds_keys_and_token_count, setup),
         cmocka_unit_test_setup(test_settings_check_requires_each_modes_secrets, setup),
+        cmocka_unit_test_setup(test_settings_check_refuses_secrets_under_16_characters, setup),
+        cmocka_unit_test_setup(test_settings_trusted_proxies_and_conn_per_source, setup),
         cmocka_unit_test_setup(test_settings_check_rejects_bad_struct_values, setup),
         cmocka_unit_test_setup(test_settings_errors_never_echo_secret_values, setup),
         cmocka_unit_test_setup(test_settings_error_fits_small_buffers, setup),

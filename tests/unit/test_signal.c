@@ -627,6 +627,40 @@ static void test_line_that_cannot_fit_is_cut_with_an_error_logged(void **state)
 
 /* ---- reminders ---- */
 
+/* A port without a signal log (the simulator without --signal-log) gets no
+ * line and no call, and the display and the buzzer do exactly the same. */
+static void test_no_signal_log_no_lines_same_display_and_buzzer(void **state)
+{
+    (void)state;
+    char display[2][2][CB_CFG_DISPLAY_COLS_MAX + 2];
+    char buzzer[2][128];
+    unsigned plays[2], draws[2];
+    for (int off = 0; off < 2; off++) {
+        fake_port_reset();
+        fake_port.signal_log_off = off;
+        cb_signal_init(&set, T0);
+        cb_signal_msg_t m = msg(5, "SH", "JOB-77", "c", "Hola, \xc2\xbfviene?");
+        cb_signal_message(&m, 1, T0);
+        cb_signal_show(&m, 1, T0);
+        cb_signal_tick(T0 + 60000); /* a reminder */
+        cb_signal_ack(5);
+        cb_signal_restore(5);
+        assert_int_equal(fake_port.nsignals, off ? 0 : 5);
+        for (int r = 0; r < 2; r++)
+            strcpy(display[off][r], fake_port.display[r]);
+        strcpy(buzzer[off], fake_port.buzzer_last);
+        plays[off] = fake_port.buzzer_plays;
+        draws[off] = fake_port.display_draws;
+    }
+    assert_string_equal(display[1][0], display[0][0]);
+    assert_string_equal(display[1][1], display[0][1]);
+    assert_string_equal(display[1][0], "Picker JOB-77  1");
+    assert_string_equal(buzzer[1], buzzer[0]);
+    assert_int_equal(plays[1], 2);
+    assert_int_equal(plays[1], plays[0]);
+    assert_int_equal(draws[1], draws[0]);
+}
+
 static void test_reminder_every_60s_while_unacked(void **state)
 {
     (void)state;
@@ -784,6 +818,7 @@ int main(void)
         cmocka_unit_test_setup(test_buzzer_pattern_is_json_escaped, setup),
         cmocka_unit_test_setup(test_16k_text_is_logged_whole, setup),
         cmocka_unit_test_setup(test_line_that_cannot_fit_is_cut_with_an_error_logged, setup),
+        cmocka_unit_test_setup(test_no_signal_log_no_lines_same_display_and_buzzer, setup),
         cmocka_unit_test_setup(test_reminder_every_60s_while_unacked, setup),
         cmocka_unit_test_setup(test_reminder_uses_the_shown_message, setup),
         cmocka_unit_test_setup(test_reminder_timer_restarts_on_new_message, setup),

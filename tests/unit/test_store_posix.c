@@ -12,10 +12,12 @@
 
 #include "cb_err.h"
 #include "cb_journal.h"
+#include "cb_record.h"
 #include "cb_port.h"
 #include "cb_store_posix.h"
 #include "fake_port.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -214,6 +216,35 @@ static void test_store_posix_tightens_loose_permissions(void **state)
     assert_int_equal(mode_of("journal-b.log"), 0600);
 }
 
+/* fsync is wrapped (-Wl,--wrap=fsync, tests/CMakeLists.txt): the paths of
+ * the descriptors fsynced, so a test can see which directories were. */
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+static struct {
+    unsigned n;
+    char path[16][128];
+} s_fsynced;
+
+int __wrap_fsync(int fd)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    if (s_fsynced.n < 16) {
+        ssize_t n = readlink(link, s_fsynced.path[s_fsynced.n], sizeof s_fsynced.path[0] - 1);
+        s_fsynced.path[s_fsynced.n][n > 0 ? n : 0] = '\0';
+        s_fsynced.n++;
+    }
+    return __real_fsync(fd);
+}
+
+static bool was_fsynced(const char *path)
+{
+    for (unsigned i = 0; i < s_fsynced.n && i < 16; i++)
+        if (strcmp(s_fsynced.path[i], path) == 0)
+            return true;
+    return false;
+}
+
 static void test_store_posix_init_creates_the_data_dir(void **state)
 {
     (void)state;
@@ -224,6 +255,69 @@ static void test_store_posix_init_creates_the_data_dir(void **state)
     uint32_t size;
     assert_int_equal(cb_port_store_open(CB_SLOT_JOURNAL_A, &size), CB_OK);
     assert_int_equal(mode_of("sub/journal-a.log"), 0600);
+}
+
+/* Hole 3 of issue 12: the data dir and its missing parents are made by the
+ * store, each fsynced into its parent (before, main.c made them first and the
+ * store's own mkdir found them there: no parent was ever fsynced). */
+static void test_store_posix_init_fsyncs_every_directory_it_makes_into_its_parent(void **state)
+{
+    (void)state;
+    char dir[128], p1[128], p2[128];
+    path_of(dir, sizeof dir, "sub/deeper/data");
+    path_of(p1, sizeof p1, "sub");
+    path_of(p2, sizeof p2, "sub/deeper");
+    memset(&s_fsynced, 0, sizeof s_fsynced);
+    assert_int_equal(cb_store_posix_init(dir, BUDGET, true), CB_OK);
+    assert_true(was_fsynced(s_dir)); /* holds sub */
+    assert_true(was_fsynced(p1));    /* holds deeper */
+    assert_true(was_fsynced(p2));    /* holds data */
+    assert_int_equal(mode_of("sub/deeper/data") & 0077, 0);
+    /* an existing dir is made by no one: nothing to fsync */
+    memset(&s_fsynced, 0, sizeof s_fsynced);
+    assert_int_equal(cb_store_posix_init(dir, BUDGET, true), CB_OK);
+    assert_int_equal(s_fsynced.n, 0);
+    char p[160];
+    path_of(p, sizeof p, "sub/deeper/data");
+    rmdir(p);
+    path_of(p, sizeof p, "sub/deeper");
+    rmdir(p);
+}
+
+/* SPEC 5: a slot that cannot be read is set aside as <file>.corrupt-<time>,
+ * never erased; the journal starts in an empty file of the same name. */
+static void test_store_posix_set_aside_renames_the_file_and_starts_an_empty_one(void **state)
+{
+    (void)state;
+    uint32_t size;
+    assert_int_equal(cb_port_store_open(CB_SLOT_JOURNAL_A, &size), CB_OK);
+    assert_int_equal(cb_port_store_append(CB_SLOT_JOURNAL_A, "garbage!", 8), CB_OK);
+    assert_int_equal(cb_port_store_set_aside(CB_SLOT_JOURNAL_A), CB_OK);
+    assert_int_equal(cb_port_store_open(CB_SLOT_JOURNAL_A, &size), CB_OK);
+    assert_int_equal(size, 0);
+    assert_int_equal(mode_of("journal-a.log"), 0600);
+    /* a second one in the same second gets a name of its own */
+    assert_int_equal(cb_port_store_append(CB_SLOT_JOURNAL_A, "more", 4), CB_OK);
+    assert_int_equal(cb_port_store_set_aside(CB_SLOT_JOURNAL_A), CB_OK);
+    DIR *d = opendir(s_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    unsigned found = 0, bytes = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "journal-a.log.corrupt-", 22) != 0)
+            continue;
+        char p[400];
+        snprintf(p, sizeof p, "%s/%.300s", s_dir, e->d_name);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0);
+        bytes += (unsigned)st.st_size;
+        found++;
+        unlink(p);
+    }
+    closedir(d);
+    assert_int_equal(found, 2);
+    assert_int_equal(bytes, 12);
+    assert_true(fake_port_log_contains("set aside"));
 }
 
 /* ---- the journal on real files ---- */
@@ -333,6 +427,10 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_posix_tightens_loose_permissions, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_posix_init_fsyncs_every_directory_it_makes_into_its_parent, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_posix_set_aside_renames_the_file_and_starts_an_empty_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_posix_init_creates_the_data_dir, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_store_posix_journal_round_trip_and_torn_tail, setup,

@@ -12,6 +12,7 @@
 #include "cb_record.h"
 #include "cb_store_posix.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -39,12 +40,17 @@ static void usage(FILE *f)
                "  {\"type\":\"event\",\"seq\":N,\"job_id\":...,\"created_at\":...,"
                "\"client_id\":...,\"sender\":...,\"text\":...}\n"
                "  {\"type\":\"ack\",\"seq\":N}  {\"type\":\"seen\",\"seq\":N}  "
-               "{\"type\":\"state\",\"next_seq\":N}  {\"type\":\"key\"}\n"
+               "{\"type\":\"state\",\"next_seq\":N}  {\"type\":\"flags\",\"flags\":N}\n"
+               "  {\"type\":\"key\"}\n"
+               "Damage: {\"type\":\"skipped\",\"slot\":\"A\",\"offset\":N,\"bytes\":N} per "
+               "damaged range\n"
+               "(the records after it are printed), {\"type\":\"damage\",...} totals, and\n"
+               "{\"type\":\"set_aside\",\"file\":...,\"bytes\":N} per file chatbell set aside.\n"
                "An event's absent fields are left out; id, event_type (the event's\n"
                "\"type\") and timestamp appear when the event had them.\n"
                "The journal is read from a private copy; DATA_DIR is never written.\n"
-               "Exit 0; 1 when there is no journal, it cannot be read, or a record is\n"
-               "damaged; 2 on bad usage. CHATBELL_LOG=warn quiets the core's log.\n");
+               "Exit 0; 1 when there is no journal, it cannot be read, or a record or\n"
+               "range is damaged; 2 on bad usage. CHATBELL_LOG=warn quiets the core's log.\n");
 }
 
 static void emit(cb_jsonw_t *w)
@@ -64,6 +70,33 @@ static void kv_span(cb_jsonw_t *w, const char *key, cb_span_t s)
 {
     if (s.p)
         cb_jsonw_kv_str(w, key, s.p, s.len);
+}
+
+/* The fixed-size records, by the layout the ledger writes (cb_record.h). */
+static bool small_record(cb_jsonw_t *w, uint8_t type, const uint8_t *payload, size_t len)
+{
+    cb_record_small_t r;
+    if (cb_record_small_decode(type, payload, len, &r) != CB_OK)
+        return false;
+    switch (type) {
+    case CB_REC_ACK:
+        cb_jsonw_kv_cstr(w, "type", "ack");
+        cb_jsonw_kv_u64(w, "seq", r.value);
+        break;
+    case CB_REC_SEEN:
+        cb_jsonw_kv_cstr(w, "type", "seen");
+        cb_jsonw_kv_u64(w, "seq", r.value);
+        break;
+    case CB_REC_STATE:
+        cb_jsonw_kv_cstr(w, "type", "state");
+        cb_jsonw_kv_u64(w, "next_seq", r.value);
+        break;
+    default: /* CB_REC_FLAGS */
+        cb_jsonw_kv_cstr(w, "type", "flags");
+        cb_jsonw_kv_u64(w, "flags", r.value);
+        break;
+    }
+    return true;
 }
 
 static void visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
@@ -91,18 +124,14 @@ static void visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off
         break;
     case CB_REC_ACK:
     case CB_REC_SEEN:
-        if (len != (type == CB_REC_ACK ? 4u : 4u + CB_DUPKEY_LEN))
-            goto damaged;
-        cb_jsonw_kv_cstr(&w, "type", type == CB_REC_ACK ? "ack" : "seen");
-        cb_jsonw_kv_u64(&w, "seq", cb_record_get_u32(payload));
-        break;
     case CB_REC_STATE:
-        if (len != 4)
+    case CB_REC_FLAGS:
+        if (!small_record(&w, type, payload, len))
             goto damaged;
-        cb_jsonw_kv_cstr(&w, "type", "state");
-        cb_jsonw_kv_u64(&w, "next_seq", cb_record_get_u32(payload));
         break;
     case CB_REC_KEY: /* never the key's bytes */
+        if (len != CB_DEVKEY_LEN)
+            goto damaged;
         cb_jsonw_kv_cstr(&w, "type", "key");
         break;
     default: /* a newer firmware's record: the core skips it too */
@@ -125,6 +154,72 @@ damaged:
     cb_jsonw_kv_u64(&w, "len", len);
     cb_jsonw_obj_end(&w);
     emit(&w);
+}
+
+/* What the open found damaged in the copy: skipped ranges, a bad header,
+ * slots chatbell would set aside at its next start. */
+static void report_damage(void)
+{
+    cb_journal_damage_t d;
+    cb_journal_damage(&d);
+    char slot[2] = {d.slot == CB_SLOT_JOURNAL_A ? 'A' : 'B', '\0'};
+    for (uint32_t i = 0; i < d.skipped_ranges && i < CB_JOURNAL_RANGES_MAX; i++) {
+        cb_jsonw_t w;
+        cb_jsonw_init(&w, s_tool.line, sizeof s_tool.line - 1);
+        cb_jsonw_obj_begin(&w);
+        cb_jsonw_kv_cstr(&w, "type", "skipped");
+        cb_jsonw_kv_cstr(&w, "slot", slot);
+        cb_jsonw_kv_u64(&w, "offset", d.range[i].off);
+        cb_jsonw_kv_u64(&w, "bytes", d.range[i].len);
+        if (i == 0 && d.header_bad)
+            cb_jsonw_kv_cstr(&w, "what", "header");
+        cb_jsonw_obj_end(&w);
+        emit(&w);
+    }
+    if (d.skipped_ranges > CB_JOURNAL_RANGES_MAX || d.skipped_bytes || d.set_aside) {
+        cb_jsonw_t w;
+        cb_jsonw_init(&w, s_tool.line, sizeof s_tool.line - 1);
+        cb_jsonw_obj_begin(&w);
+        cb_jsonw_kv_cstr(&w, "type", "damage");
+        cb_jsonw_kv_u64(&w, "skipped_bytes", d.skipped_bytes);
+        cb_jsonw_kv_u64(&w, "skipped_ranges", d.skipped_ranges);
+        cb_jsonw_kv_u64(&w, "slots_set_aside", d.set_aside);
+        cb_jsonw_obj_end(&w);
+        emit(&w);
+        s_tool.bad = true;
+    }
+}
+
+/* Files chatbell set aside earlier (<slot file>.corrupt-<time>) in dir. */
+static void report_set_aside(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dh)) != NULL) {
+        bool ours = false;
+        for (int i = 0; i < CB_SLOT_COUNT; i++) {
+            size_t n = strlen(k_slots[i]);
+            ours |= strncmp(e->d_name, k_slots[i], n) == 0 &&
+                    strncmp(e->d_name + n, ".corrupt-", 9) == 0;
+        }
+        if (!ours)
+            continue;
+        char path[4096 + 300];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        cb_jsonw_t w;
+        cb_jsonw_init(&w, s_tool.line, sizeof s_tool.line - 1);
+        cb_jsonw_obj_begin(&w);
+        cb_jsonw_kv_cstr(&w, "type", "set_aside");
+        cb_jsonw_kv_cstr(&w, "file", e->d_name);
+        if (stat(path, &st) == 0)
+            cb_jsonw_kv_u64(&w, "bytes", (uint64_t)st.st_size);
+        cb_jsonw_obj_end(&w);
+        emit(&w);
+    }
+    closedir(dh);
 }
 
 /* Copies src to dst (created 0600); 0 or -errno. ENOENT when src is absent. */
@@ -170,16 +265,23 @@ static int copy_file(const char *src, const char *dst)
     return rc;
 }
 
+/* Removes the copy: the slot files and what the open set aside there. */
 static void remove_tmp(void)
 {
-    char path[sizeof s_tool.tmp + 32];
+    char path[sizeof s_tool.tmp + 300];
     if (!s_tool.tmp[0])
         return;
     cb_store_posix_close();
-    for (int i = 0; i < CB_SLOT_COUNT; i++) {
-        snprintf(path, sizeof path, "%s/%s", s_tool.tmp, k_slots[i]);
+    DIR *dh = opendir(s_tool.tmp);
+    struct dirent *e;
+    while (dh && (e = readdir(dh)) != NULL) {
+        if (strncmp(e->d_name, "journal-", 8) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%.255s", s_tool.tmp, e->d_name);
         unlink(path);
     }
+    if (dh)
+        closedir(dh);
     rmdir(s_tool.tmp);
     s_tool.tmp[0] = '\0';
 }
@@ -243,7 +345,10 @@ int main(int argc, char **argv)
     int rc = cb_store_posix_init(s_tool.tmp, UINT32_MAX, false);
     if (rc == CB_OK)
         rc = cb_journal_open(visit, NULL);
+    if (rc == CB_OK)
+        report_damage();
     remove_tmp();
+    report_set_aside(argv[1]);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "chatbell-journal: cannot write the output\n");
         return EXIT_BAD;

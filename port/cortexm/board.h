@@ -1,0 +1,134 @@
+/* board.h - the bare-metal Cortex-M layer (port/cortexm) and the boards on it:
+ * what the layer gives a board (console, clock, entropy, scheduler, storage,
+ * lwIP bring-up, main) and what each board folder must give it (its
+ * board_hw.h with addresses and clock, the UART, the netif, the display, the
+ * buzzer and button, its interrupt table). */
+#ifndef BOARD_H
+#define BOARD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+
+/* The board's own facts: BOARD_NAME, BOARD_CPU_HZ (after board_hw_init),
+ * register addresses, and the flash geometry of the storage (BOARD_FLASH_PAGE,
+ * BOARD_FLASH_SLOT_PAGES, BOARD_FLASH_LOG_PAGES, BOARD_JOURNAL_BUDGET). */
+#include "board_hw.h"
+
+/* Cortex-M3 system control space (ARMv7-M ARM, B3.2) */
+#define SCB_VTOR     REG32(0xE000ED08u)
+#define SCB_AIRCR    REG32(0xE000ED0Cu)
+#define SCB_SHCSR    REG32(0xE000ED24u)
+#define SCB_CFSR     REG32(0xE000ED28u)
+#define SCB_HFSR     REG32(0xE000ED2Cu)
+#define SCB_MMFAR    REG32(0xE000ED34u)
+#define SCB_BFAR     REG32(0xE000ED38u)
+#define SYST_CSR     REG32(0xE000E010u)
+#define SYST_RVR     REG32(0xE000E014u)
+#define SYST_CVR     REG32(0xE000E018u)
+#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
+#define NVIC_ICER(n) REG32(0xE000E180u + 4u * (n))
+#define NVIC_ICPR(n) REG32(0xE000E280u + 4u * (n))
+#define NVIC_IPR(n)  (*(volatile uint8_t *)(uintptr_t)(0xE000E400u + (n)))
+
+static inline uint32_t irq_save(void)
+{
+    uint32_t primask;
+    __asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
+    return primask;
+}
+
+static inline void irq_restore(uint32_t primask)
+{
+    __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
+}
+
+/* Sub-millisecond jitter source: the SysTick down-counter. */
+static inline uint32_t board_cycles(void)
+{
+    return SYST_CVR;
+}
+
+/* ================= given by each board (boards/<name>/) ================= */
+
+/* The board's interrupt vectors (an array of board_vector_t in section
+ * .vectors.irq, right after the layer's 16 system ones); unused entries
+ * are Default_Handler, which reports and stops. */
+typedef void (*board_vector_t)(void);
+void Default_Handler(void);
+
+/* Clocks, pins and the devices main() needs before anything else. */
+void board_hw_init(void);
+
+/* The console UART, polled. */
+void board_uart_init(void);
+void board_uart_write(const char *s, size_t len);
+/* Next received byte, or -1 when none is waiting. */
+int board_uart_getc(void);
+
+/* The display (cb_port_display_draw is the board's too): set up for rows. */
+void board_display_init(unsigned rows);
+
+/* The buzzer output, switched by the clock's tick (cortexm/clock.c). */
+void board_buzzer_set(bool on);
+/* Called from the 1 kHz tick: the board samples its button; returns the
+ * presses seen (0 or 1). Boards without one return 0. */
+unsigned board_button_tick(void);
+
+/* The Ethernet netif: netif_add's init callback, the receive poll (the
+ * scheduler's idle hook: true if it passed a frame on), and a stats line. */
+struct netif;
+int board_netif_init(struct netif *netif); /* err_t */
+bool board_netif_poll(struct netif *netif);
+void board_netif_stats(void);
+
+/* ================= given by the layer (port/cortexm/) ================= */
+
+/* console.c: text on the UART */
+void board_uart_puts(const char *s);
+void board_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void board_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* One "log| " line on the UART (also used by lwIP's diagnostics). */
+void board_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The display mirrored on the console as VT100 frames (the tests read them
+ * back): a box of rows lines at the top, the log scrolling below it. */
+void board_console_display_init(unsigned rows);
+void board_console_draw(const char *const *lines, unsigned rows, unsigned cols);
+/* Handles keys from the UART: acknowledge, stats, reset (board README). */
+void board_keys_poll(void);
+
+/* clock.c: SysTick at 1 kHz, the buzzer pattern, the button sampling */
+void board_clock_init(void);
+uint32_t board_ms32(void);
+/* True once for each press of the board's button counted by the tick. */
+bool board_button_take(void);
+
+/* entropy.c: the pool behind cb_port_random and LWIP_RAND */
+void board_entropy_init(void);
+/* Mixes a sample (a timestamp of an external event) into the pool. */
+void board_entropy_add(uint32_t sample);
+/* Cheap non-cryptographic randomness (TCP ports, ISNs, DHCP xid). */
+uint32_t board_rand(void);
+
+/* store_flash.c: the journal slots in flash; true when a previous run's data
+ * was found. */
+bool board_store_init(void);
+void board_store_stats(void);
+
+/* stats (the 's' key, the tests) */
+void board_stats_print(void);
+uint32_t board_coop_stack_free(void); /* bytes of the tcpip stack never used */
+uint32_t board_main_stack_free(void);
+
+/* net.c: the address the netif ended up with ("10.0.2.15"), "" before. */
+const char *board_net_ip(void);
+
+/* Never returns: hard reset through AIRCR.SYSRESETREQ (storage survives). */
+void board_reset(void) __attribute__((noreturn));
+/* Prints why on the UART ("panic| ...") and stops. */
+void board_panic(const char *why) __attribute__((noreturn));
+
+#endif
