@@ -19,6 +19,8 @@ typedef enum {
     K_PATH,    /* "/..." visible ASCII, no '?' or '#' */
     K_HEADER,  /* an HTTP field name, or "" for the mode's default */
     K_LISTEN,  /* "HOST:PORT" */
+    K_OPTLIST, /* "HOST:PORT", or "" for off */
+    K_FILE,    /* a file name for the port, or "" for none */
     K_PATTERN, /* buzzer pattern: '-' and '.' steps, at least one '-' */
     K_U32,     /* uint32_t within [min, max] */
     K_EITHER,  /* unsigned, exactly min or max (display sizes) */
@@ -55,6 +57,9 @@ static const char *const k_scheme_names[] = {"auto", "v3", "v1"};
 
 static const setting_t s_keys[] = {
     S_STR("listen", K_LISTEN, listen),
+    S_STR("listen_tls", K_OPTLIST, listen_tls),
+    S_STR("tls_cert", K_FILE, tls_cert),
+    S_STR("tls_key", K_FILE, tls_key),
     S_STR("webhook_path", K_PATH, webhook_path),
     S_STR("token_path", K_PATH, token_path),
     S_NUM("body_limit", K_U32, body_limit, BODY_LIMIT_MIN, CB_CFG_BODY_MAX),
@@ -260,6 +265,10 @@ static const char *check_text(kind_t kind, cb_span_t v)
             if (!is_tchar(v.p[i]))
                 return "must be an HTTP header name";
         return NULL;
+    case K_OPTLIST:
+        if (v.len == 0)
+            return NULL;
+        /* fall through */
     case K_LISTEN:
         return valid_listen(v) ? NULL : "must be ADDR:PORT with a port from 0 to 65535";
     case K_PATTERN:
@@ -269,7 +278,7 @@ static const char *check_text(kind_t kind, cb_span_t v)
                    ? "must be IP addresses (no ports or names) separated by commas"
                    : NULL;
     default:
-        return NULL; /* K_SECRET: any text */
+        return NULL; /* K_SECRET, K_FILE: any text */
     }
 }
 

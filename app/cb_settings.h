@@ -32,7 +32,11 @@ typedef struct {
 
 typedef struct {
     /* HTTP */
-    char listen[CB_CFG_STR_MAX];       /* "127.0.0.1:8080" (ports parse it) */
+    char listen[CB_CFG_STR_MAX]; /* "127.0.0.1:8080" (ports parse it) */
+    /* HTTPS, done by the port below the core (issue 16): "" = off */
+    char listen_tls[CB_CFG_STR_MAX];   /* "ADDR:PORT" to serve HTTPS on as well */
+    char tls_cert[CB_CFG_STR_MAX];     /* PEM certificate (chain) file */
+    char tls_key[CB_CFG_STR_MAX];      /* PEM private key file (ECDSA or RSA) */
     char webhook_path[CB_CFG_STR_MAX]; /* "/webhooks/instaleap/chat" */
     char token_path[CB_CFG_STR_MAX];   /* "/auth/token" */
     uint32_t body_limit;               /* bytes, <= CB_CFG_BODY_MAX; default 16384 */

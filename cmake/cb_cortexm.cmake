@@ -70,7 +70,11 @@ cb_add_lwip(cb_lwip_${BOARD} ${CB_THIRD_PARTY_SRC}/lwip ${BOARD_DIR} ${BOARD_CON
 cb_add_core(cb_core_${BOARD} CONFIG ${BOARD_CONFIG} LINK cb_mbedtls_cm3)
 
 file(GLOB CM_SRC CONFIGURE_DEPENDS ${CM_DIR}/*.c)
+# (cb_conn.c over cb_tls_none.c: the loop's connection I/O, plain only - no
+# TLS on the boards yet, issue 16)
 add_library(cb_board_${BOARD} OBJECT ${CM_SRC} ${BOARD_SRC} ${CB_ROOT}/port/sock/cb_loop.c
+                                     ${CB_ROOT}/port/sock/cb_conn.c
+                                     ${CB_ROOT}/third_party/mbedtls/cb_tls_none.c
                                      ${CB_ROOT}/port/lwip/cb_net_glue.c)
 target_include_directories(cb_board_${BOARD} PRIVATE ${BOARD_DIR} ${CM_DIR} ${CB_ROOT}/port/sock)
 target_compile_definitions(cb_board_${BOARD} PRIVATE CB_SOCK_LWIP)

@@ -8,7 +8,7 @@ what=${1:-test}
 pkgs="cmake ninja-build gcc pkg-config libmbedtls-dev"
 case "$what" in
 run) ;;
-test) pkgs="$pkgs git clang clang-format libclang-rt-14-dev libcmocka-dev python3 curl liblwip-dev iproute2 nodejs npm" ;;
+test) pkgs="$pkgs git clang clang-format libclang-rt-14-dev libcmocka-dev python3 curl liblwip-dev iproute2 nodejs npm testssl.sh openssl" ;;
 bench) pkgs="$pkgs clang libcmocka-dev python3 curl procps wrk nginx-light valgrind strace nodejs" ;;
 board) pkgs="$pkgs gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev python3 curl" ;;
 *) echo "usage: $0 [run|test|bench|board]" >&2; exit 2 ;;

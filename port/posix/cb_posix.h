@@ -19,7 +19,10 @@ typedef struct {
     const char *data_dir;   /* "chatbell-data" by default */
     const char *signal_log; /* NULL: no signal log */
     const char *auth;
-    const char *fsync; /* "on" / "off" */
+    const char *fsync;         /* "on" / "off" */
+    const char *listen_tls;    /* NULL when not given */
+    const char *tls;           /* "self-signed" or NULL */
+    const char *tls_cert_used; /* set by main: the certificate HTTPS serves */
     bool no_tui;
 } cb_posix_opts_t;
 

@@ -1,6 +1,7 @@
 /* cb_posix_args.c - the simulator's command line (SPEC 6):
  * chatbell [--listen ADDR:PORT] [--config FILE] [--data-dir DIR]
  *          [--signal-log FILE] [--auth MODE] [--no-tui] [--fsync on|off]
+ *          [--listen-tls ADDR:PORT] [--tls self-signed]
  * plus --help and --version. "--flag value" and "--flag=value" both work. */
 #define _GNU_SOURCE
 #include "cb_posix.h"
@@ -11,6 +12,7 @@
 static const char s_usage[] =
     "usage: chatbell [--listen ADDR:PORT] [--config FILE] [--data-dir DIR]\n"
     "                [--signal-log FILE] [--auth MODE] [--no-tui] [--fsync on|off]\n"
+    "                [--listen-tls ADDR:PORT] [--tls self-signed]\n"
     "\n"
     "Receives InstaLeap chat webhooks, verifies, stores and signals them\n"
     "(the host simulator of the chatbell counter device).\n"
@@ -23,6 +25,10 @@ static const char s_usage[] =
     "  --auth MODE         signature (default), static or dynamic\n"
     "  --no-tui            print display changes as lines, even on a terminal\n"
     "  --fsync on|off      off is for benchmarks only: events are NOT durable\n"
+    "  --listen-tls ADDR:PORT  serve HTTPS there as well (TLS 1.2; tls_cert and\n"
+    "                      tls_key in --config name the PEM certificate and key)\n"
+    "  --tls self-signed   no certificate at hand: make an ECDSA P-256 one in the\n"
+    "                      data dir on first start (its SHA-256 is in the banner)\n"
     "  --help, --version\n"
     "\n"
     "Secrets come from the environment, never from flags: CHATBELL_SECRET,\n"
@@ -42,6 +48,8 @@ static const valflag_t s_flags[] = {
     {"--signal-log", offsetof(cb_posix_opts_t, signal_log)},
     {"--auth", offsetof(cb_posix_opts_t, auth)},
     {"--fsync", offsetof(cb_posix_opts_t, fsync)},
+    {"--listen-tls", offsetof(cb_posix_opts_t, listen_tls)},
+    {"--tls", offsetof(cb_posix_opts_t, tls)},
 };
 
 static int usage_error(const char *what, const char *arg)
@@ -92,6 +100,10 @@ int cb_posix_args_parse(int argc, char **argv, cb_posix_opts_t *o)
     }
     if (o->fsync && strcmp(o->fsync, "on") != 0 && strcmp(o->fsync, "off") != 0) {
         fprintf(stderr, "chatbell: fsync: must be on or off (from --fsync)\n");
+        return CB_POSIX_EXIT_USAGE;
+    }
+    if (o->tls && strcmp(o->tls, "self-signed") != 0) {
+        fprintf(stderr, "chatbell: tls: must be self-signed (from --tls)\n");
         return CB_POSIX_EXIT_USAGE;
     }
     if (!o->data_dir[0] || (o->signal_log && !o->signal_log[0]) || (o->config && !o->config[0])) {

@@ -4,6 +4,8 @@
  * Never prints a secret other than the public demo one. */
 #define _GNU_SOURCE
 #include "cb_posix.h"
+#include "cb_loop.h"
+#include "cb_tls.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -80,12 +82,26 @@ static void print_demo(const cb_settings_t *s, const char *url)
            CB_DEMO_SECRET, sender_path(path, sizeof path), url, s->webhook_path, CB_DEMO_SECRET);
 }
 
+/* The HTTPS listener, its certificate and how to check it. */
+static void print_tls(const cb_posix_opts_t *o)
+{
+    char host[300];
+    printf("  https:      https://%s (TLS 1.2; certificate %s%s)\n",
+           client_host(cb_loop_tls_bound(), host, sizeof host), o->tls_cert_used,
+           o->tls ? ", self-signed" : "");
+    printf("  tls sha256: %s\n", cb_tls_fingerprint());
+    if (o->tls)
+        printf("              curl --cacert %s https://%s/healthz\n", o->tls_cert_used, host);
+}
+
 void cb_posix_banner_print(const cb_settings_t *s, const cb_posix_opts_t *o, const char *bound)
 {
     char host[300], url[320];
     snprintf(url, sizeof url, "http://%s", client_host(bound, host, sizeof host));
     printf("chatbell listening on http://%s\n", bound);
     print_auth(s, url);
+    if (o->tls_cert_used)
+        print_tls(o);
     printf("  webhook:    POST %s%s\n", url, s->webhook_path);
     printf("  health:     GET %s/healthz   metrics: GET %s/metrics\n", url, url);
     if (s->admin_token[0])

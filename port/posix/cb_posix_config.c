@@ -105,6 +105,26 @@ static int hint_env(char *err, size_t cap)
     return -1;
 }
 
+/* HTTPS wants a certificate and its key, or --tls self-signed (not both). */
+static int check_tls(const cb_posix_opts_t *o, const cb_settings_t *s, char *err, size_t cap)
+{
+    bool cert = s->tls_cert[0], key = s->tls_key[0];
+    if (cert != key)
+        snprintf(err, cap, "%s: required with %s", cert ? "tls_key" : "tls_cert",
+                 cert ? "tls_cert" : "tls_key");
+    else if (o->tls && cert)
+        snprintf(err, cap, "tls: self-signed and tls_cert/tls_key both given; choose one");
+    else if (o->tls && !s->listen_tls[0])
+        snprintf(err, cap, "tls: self-signed needs --listen-tls ADDR:PORT");
+    else if (s->listen_tls[0] && !cert && !o->tls)
+        snprintf(err, cap,
+                 "listen_tls: needs tls_cert and tls_key in --config, or --tls "
+                 "self-signed");
+    else
+        return 0;
+    return -1;
+}
+
 int cb_posix_config_build(const cb_posix_opts_t *o, cb_settings_t *s, char *err, size_t cap)
 {
     cb_settings_defaults(s);
@@ -122,6 +142,11 @@ int cb_posix_config_build(const cb_posix_opts_t *o, cb_settings_t *s, char *err,
     if (o->auth && set_from(s, "auth", o->auth, "from --auth", err, cap) != 0)
         return -1;
     if (o->fsync && set_from(s, "fsync", o->fsync, "from --fsync", err, cap) != 0)
+        return -1;
+    if (o->listen_tls &&
+        set_from(s, "listen_tls", o->listen_tls, "from --listen-tls", err, cap) != 0)
+        return -1;
+    if (check_tls(o, s, err, cap) != 0)
         return -1;
     if (cb_settings_check(s, err, cap) != CB_OK)
         return hint_env(err, cap);

@@ -3,7 +3,9 @@
  * (port/sock) until SIGINT/SIGTERM. Exit 0 on a clean stop, 2 on bad usage
  * or configuration (one line naming the key), 1 when it cannot serve. */
 #define _GNU_SOURCE
+#include "cb_conn.h"
 #include "cb_err.h"
+#include "cb_tls.h"
 #include "cb_loop.h"
 #include "cb_port.h"
 #include "cb_posix.h"
@@ -72,6 +74,30 @@ static int check_data_dir(const char *dir, char *err, size_t cap)
     return 0;
 }
 
+/* HTTPS (issue 16): the configured certificate, or a self-signed one made
+ * in the data dir; the loop serves it on listen_tls. */
+static int setup_tls(const cb_settings_t *s, char *err, size_t cap)
+{
+    static char cert[4200], key[4200];
+    if (!s->listen_tls[0])
+        return 0;
+    if (s_main.opts.tls) {
+        char host[CB_CFG_STR_MAX];
+        snprintf(host, sizeof host, "%s", s->listen_tls);
+        *strrchr(host, ':') = '\0';
+        if (cb_tls_self_signed(s_main.opts.data_dir, host, cert, key, sizeof cert, err, cap) != 0)
+            return -1;
+    } else {
+        snprintf(cert, sizeof cert, "%s", s->tls_cert);
+        snprintf(key, sizeof key, "%s", s->tls_key);
+    }
+    if (cb_conn_tls_setup(cert, key, err, cap) != 0)
+        return -1;
+    s_main.opts.tls_cert_used = cert;
+    cb_loop_listen_tls(s->listen_tls);
+    return 0;
+}
+
 static void on_listening(const char *bound)
 {
     cb_posix_banner_print(&s_main.settings, &s_main.opts, bound);
@@ -96,7 +122,8 @@ int main(int argc, char **argv)
     uint64_t slot_cap = 4ull * s->journal_budget + 2ull * CB_CFG_RECORD_MAX;
     int store_rc = cb_store_posix_init(
         s_main.opts.data_dir, slot_cap > UINT32_MAX ? UINT32_MAX : (uint32_t)slot_cap, s->fsync);
-    if (check_data_dir(s_main.opts.data_dir, err, sizeof err) != 0) {
+    if (check_data_dir(s_main.opts.data_dir, err, sizeof err) != 0 ||
+        setup_tls(s, err, sizeof err) != 0) {
         fprintf(stderr, "chatbell: %s\n", err);
         return 2;
     }
@@ -129,6 +156,16 @@ int main(int argc, char **argv)
         rc = cb_loop_run(s->listen, on_listening, &s_main.stop);
     if (rc == 0)
         cb_port_log(CB_LOG_INFO, "stopping");
+    if (s->listen_tls[0]) {
+        cb_tls_stats_t st;
+        cb_tls_stats(&st);
+        cb_port_log(
+            CB_LOG_INFO,
+            "tls: %u handshakes (%u resumed), %u failed handshakes, %u refused; %u sessions at "
+            "most; heap peak %zu of %zu bytes (shared %zu, one session at most %zu)",
+            st.handshakes, st.resumed, st.failed, st.refused, st.sessions_peak, st.heap_peak,
+            st.heap_bytes, st.shared_bytes, st.session_peak);
+    }
     cb_server_stop();
     cb_store_posix_close();
     cb_posix_out_release(); /* if it never listened */

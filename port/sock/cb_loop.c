@@ -5,6 +5,7 @@
 /* POSIX 2008 for the host build (the lwIP build ignores it) */
 #define _POSIX_C_SOURCE 200809L
 #include "cb_loop.h"
+#include "cb_conn.h"
 #include "cb_config.h"
 #include "cb_port.h"
 #include "cb_server.h"
@@ -29,6 +30,7 @@
 typedef struct {
     int fd;   /* -1: free */
     int id;   /* server connection id (the slot's index) */
+    int tls;  /* TLS session (cb_conn.h), -1: plain */
     bool eof; /* the peer shut down its sending side */
     size_t rx_len;
     uint8_t rx[CB_CFG_RX_MAX];
@@ -41,11 +43,13 @@ typedef struct {
 
 static struct {
     int listen_fd;
+    int listen_tls_fd; /* -1: no HTTPS */
+    char tls_bound[64];
     slot_t slots[SLOTS];
     drain_t drains[DRAINS];
     unsigned ndrains; /* drain slots in use */
-    struct pollfd pfd[1 + SLOTS + DRAINS];
-    int pfd_slot[1 + SLOTS + DRAINS]; /* -1 listener, then slots, then SLOTS + drain */
+    struct pollfd pfd[2 + SLOTS + DRAINS];
+    int pfd_slot[2 + SLOTS + DRAINS]; /* -1 listeners, then slots, then SLOTS + drain */
 } s_loop;
 
 static int set_nonblocking(int fd)
@@ -109,6 +113,7 @@ static void slot_close(slot_t *s)
     cb_server_conn_close(s->id);
     cb_sock_close(s->fd);
     s->fd = -1;
+    s->tls = cb_conn_finish(s->tls);
 }
 
 /* Answered and done: stop writing, then drain what the peer still sends,
@@ -139,16 +144,17 @@ static void drain_close(drain_t *d)
 static void slot_drain(slot_t *s)
 {
     cb_server_conn_close(s->id);
+    s->tls = cb_conn_finish(s->tls); /* close_notify; it drains as a plain socket */
     drain(s->fd);
     s->fd = -1;
 }
 
-static void accept_new(void)
+static void accept_new(int listen_fd)
 {
     for (int n = 0; n < ACCEPTS_PER_TURN; n++) {
         struct sockaddr_in sa;
         socklen_t len = sizeof sa;
-        int fd = cb_sock_accept(s_loop.listen_fd, (struct sockaddr *)&sa, &len);
+        int fd = cb_sock_accept(listen_fd, (struct sockaddr *)&sa, &len);
         if (fd < 0)
             return;
         if (set_nonblocking(fd) != 0) {
@@ -161,6 +167,13 @@ static void accept_new(void)
         if (!cb_sock_inet_ntop(AF_INET, &sa.sin_addr, peer, sizeof peer))
             strcpy(peer, "?");
         int id = cb_server_conn_open(peer);
+        int tls = id >= 0 && listen_fd == s_loop.listen_tls_fd ? cb_conn_tls_open(fd) : -1;
+        if (listen_fd == s_loop.listen_tls_fd && tls < 0) { /* no plain 503 inside TLS */
+            if (id >= 0)
+                cb_server_conn_close(id);
+            cb_sock_close(fd);
+            continue;
+        }
         if (id < 0) { /* over the cap: 503 busy, best effort, then drain */
             size_t blen;
             const char *busy = cb_server_busy_response(&blen);
@@ -172,6 +185,7 @@ static void accept_new(void)
         slot_t *s = &s_loop.slots[id];
         s->fd = fd;
         s->id = id;
+        s->tls = tls;
         s->eof = false;
         s->rx_len = 0;
     }
@@ -197,7 +211,7 @@ static void read_drain(drain_t *d)
 
 static void read_slot(slot_t *s)
 {
-    ssize_t n = cb_sock_recv(s->fd, s->rx + s->rx_len, sizeof s->rx - s->rx_len, 0);
+    long n = cb_conn_recv(s->fd, s->tls, s->rx + s->rx_len, sizeof s->rx - s->rx_len);
     if (n > 0) {
         s->rx_len += (size_t)n;
         feed(s);
@@ -220,7 +234,7 @@ static bool write_slot(slot_t *s)
         const uint8_t *out;
         size_t len = cb_server_conn_output(s->id, &out);
         if (len) {
-            ssize_t n = cb_sock_send(s->fd, out, len, CB_SOCK_SEND_FLAGS);
+            long n = cb_conn_send(s->fd, s->tls, out, len);
             if (n < 0) {
                 if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK &&
                     cb_sock_errno != EINTR)
@@ -273,12 +287,18 @@ static void expire_drains(uint64_t now)
         if (d->fd >= 0 && now >= d->until)
             drain_close(d);
     }
+    for (int i = 0; i < SLOTS; i++) /* and handshakes that ran out of time */
+        if (s_loop.slots[i].fd >= 0 && cb_conn_expired(s_loop.slots[i].tls, now))
+            slot_close(&s_loop.slots[i]);
 }
 
-static int build_pollset(void)
+static int build_pollset(uint32_t *timeout)
 {
     int n = 0;
     s_loop.pfd[n].fd = s_loop.listen_fd;
+    s_loop.pfd[n].events = POLLIN;
+    s_loop.pfd_slot[n++] = -1;
+    s_loop.pfd[n].fd = s_loop.listen_tls_fd; /* poll() skips a negative fd */
     s_loop.pfd[n].events = POLLIN;
     s_loop.pfd_slot[n++] = -1;
     for (int i = 0; i < SLOTS; i++) {
@@ -289,8 +309,10 @@ static int build_pollset(void)
         const uint8_t *out;
         if (!s->eof && s->rx_len < sizeof s->rx)
             ev |= POLLIN;
-        if (cb_server_conn_output(s->id, &out))
+        if (cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
             ev |= POLLOUT;
+        if ((ev & POLLIN) && cb_conn_pending(s->tls))
+            *timeout = 0; /* decrypted bytes wait that poll() cannot see */
         s_loop.pfd[n].fd = s->fd;
         s_loop.pfd[n].events = ev;
         s_loop.pfd[n].revents = 0;
@@ -307,6 +329,16 @@ static int build_pollset(void)
     return n;
 }
 
+void cb_loop_listen_tls(const char *addr)
+{
+    snprintf(s_loop.tls_bound, sizeof s_loop.tls_bound, "%s", addr);
+}
+
+const char *cb_loop_tls_bound(void)
+{
+    return s_loop.listen_tls_fd >= 0 ? s_loop.tls_bound : "";
+}
+
 int cb_loop_init(const char *listen, char *err, size_t cap)
 {
     return cb_sock_stack_init(listen, err, cap);
@@ -315,43 +347,51 @@ int cb_loop_init(const char *listen, char *err, size_t cap)
 int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volatile bool *stop)
 {
     char bound[64];
-    for (int i = 0; i < SLOTS; i++)
+    for (int i = 0; i < SLOTS; i++) {
         s_loop.slots[i].fd = -1;
+        s_loop.slots[i].tls = -1;
+    }
     for (int i = 0; i < DRAINS; i++)
         s_loop.drains[i].fd = -1;
     s_loop.ndrains = 0;
+    s_loop.listen_tls_fd = -1;
     s_loop.listen_fd = open_listener(addr, bound, sizeof bound);
     if (s_loop.listen_fd < 0)
+        return -1;
+    if (s_loop.tls_bound[0] &&
+        (s_loop.listen_tls_fd =
+             open_listener(s_loop.tls_bound, s_loop.tls_bound, sizeof s_loop.tls_bound)) < 0)
         return -1;
     if (on_listening)
         on_listening(bound);
 
     uint32_t timeout = 0;
     while (!*stop) {
-        int n = build_pollset();
+        int n = build_pollset(&timeout);
         int ready = cb_sock_poll(s_loop.pfd, (cb_nfds_t)n, (int)timeout);
         if (ready < 0 && cb_sock_errno != EINTR) {
             cb_port_log(CB_LOG_ERROR, "loop: poll failed (errno %d)", cb_sock_errno);
             break;
         }
-        for (int i = 0; ready > 0 && i < n; i++) {
-            short re = s_loop.pfd[i].revents;
-            if (!re)
-                continue;
+        for (int i = 0; i < n; i++) {
+            short re = ready > 0 ? s_loop.pfd[i].revents : 0;
             if (s_loop.pfd_slot[i] < 0) {
-                accept_new();
+                if (re)
+                    accept_new(s_loop.pfd[i].fd);
                 continue;
             }
             if (s_loop.pfd_slot[i] >= SLOTS) {
                 drain_t *d = &s_loop.drains[s_loop.pfd_slot[i] - SLOTS];
-                if (d->fd >= 0)
+                if (re && d->fd >= 0)
                     read_drain(d);
                 continue;
             }
             slot_t *s = &s_loop.slots[s_loop.pfd_slot[i]];
             if (s->fd < 0)
                 continue;
-            if (re & (POLLIN | POLLHUP | POLLERR))
+            if (re & (POLLIN | POLLHUP | POLLERR) ||
+                (re & POLLOUT && cb_conn_wants_write(s->tls)) ||
+                (s_loop.pfd[i].events & POLLIN && cb_conn_pending(s->tls)))
                 read_slot(s);
         }
         /* one flush for every request of this turn, then the answers go out */
@@ -370,5 +410,7 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         if (s_loop.drains[i].fd >= 0)
             drain_close(&s_loop.drains[i]);
     cb_sock_close(s_loop.listen_fd);
+    if (s_loop.listen_tls_fd >= 0)
+        cb_sock_close(s_loop.listen_tls_fd);
     return 0;
 }

@@ -20,4 +20,10 @@ int cb_loop_init(const char *listen, char *err, size_t cap);
  * (logged). cb_server_start must have been called. */
 int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volatile bool *stop);
 
+/* Serves HTTPS on addr ("ADDR:PORT") as well, from the next cb_loop_run
+ * (cb_conn_tls_setup must have succeeded): same routes, same caps. */
+void cb_loop_listen_tls(const char *addr);
+/* The HTTPS listener's bound "ADDR:PORT" once it listens, else "". */
+const char *cb_loop_tls_bound(void);
+
 #endif

@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,12 @@ VERBOSE = False
 # instead of one started here; its signal lines are read from --signal-log,
 # keeping only lines that start with --signal-prefix (prefix removed).
 REMOTE = {"url": None, "signal_log": None, "signal_prefix": None}
+# --tls: every server started also serves HTTPS (--listen-tls on the listen
+# host, port 0, --tls self-signed) and the tests talk to that port: Conn
+# wraps its socket with the ssl module, trusting the server's certificate.
+TLS = False
+# port -> the CA file that verifies whoever serves TLS there
+TLS_CAFILES = {}
 
 WEBHOOK = "/webhooks/instaleap/chat"
 # The build's limits the limit tests probe (app/cb_config.h: CB_CFG_*): the
@@ -230,6 +237,9 @@ class Conn:
             s.bind((source, 0))
         s.connect((HOST, port))
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.tls = port in TLS_CAFILES
+        if self.tls:
+            s = tls_context(TLS_CAFILES[port]).wrap_socket(s, server_hostname=HOST)
         self.sock = s
         self.buf = b""
         self.eof = False
@@ -253,8 +263,15 @@ class Conn:
         try:
             self.send(data)
             return True
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             return False
+
+    def shutdown_write(self):
+        """Half-close (SHUT_WR). TLS has none short of close_notify, which
+        Python cannot send without waiting for the server's: skipped there."""
+        if self.tls:
+            raise unittest.SkipTest("no TCP half-close under TLS")
+        self.sock.shutdown(socket.SHUT_WR)
 
     def _fill(self, deadline):
         if self.eof:
@@ -265,7 +282,7 @@ class Conn:
         self.sock.settimeout(left)
         try:
             data = self.sock.recv(65536)
-        except ConnectionResetError:
+        except (ConnectionResetError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
             self.reset = True
             self.eof = True
             return False
@@ -366,6 +383,17 @@ class Conn:
             self.sock.close()
         except OSError:
             pass
+
+
+_TLS_CONTEXTS = {}
+
+
+def tls_context(cafile):
+    """A client context that trusts cafile only (hostname checked, TLS 1.2+),
+    kept per file so session tickets are offered again."""
+    if cafile not in _TLS_CONTEXTS:
+        _TLS_CONTEXTS[cafile] = ssl.create_default_context(cafile=cafile)
+    return _TLS_CONTEXTS[cafile]
 
 
 def exchange(port, data, server=None, timeout=5.0):
@@ -632,6 +660,8 @@ class Server:
             self.signals = SignalLog(REMOTE["signal_log"], REMOTE["signal_prefix"])
         self.proc = None
         self.port = None
+        self.plain_port = None  # with --tls, port is the HTTPS one and this the HTTP one
+        self.cacert = None  # with --tls: the certificate that verifies it
         self.stdout_lines = []
         self.stderr_lines = []
         self.received = []  # every byte chunk read from this server by Conn
@@ -674,6 +704,8 @@ class Server:
             with open(path, "w") as f:
                 json.dump(self.config, f, indent=1)
             cmd += ["--config", path]
+        if TLS and "--listen-tls" not in self.args:
+            cmd += ["--listen-tls", "%s:0" % LISTEN.rpartition(":")[0], "--tls", "self-signed"]
         return cmd + self.args
 
     def environment(self):
@@ -721,7 +753,9 @@ class Server:
                 for ln in self.stdout_lines:
                     m = pat.match(ln)
                     if m:
-                        self.port = int(m.group(1))
+                        self.port = self.plain_port = int(m.group(1))
+                        if TLS:
+                            self._use_tls()
                         return self
                 if self.proc.poll() is not None and all(not t.is_alive() for t in self._threads):
                     raise AssertionError("chatbell exited with %s before listening; stderr:\n%s" % (
@@ -732,6 +766,21 @@ class Server:
                     raise AssertionError("no 'chatbell listening on http://%s' line within %gs; "
                                          "stdout %r stderr %r" % (LISTEN, timeout, self.stdout_lines[-10:], self.stderr_lines[-10:]))
                 self._cv.wait(min(left, 0.1))
+
+    def _use_tls(self):
+        """--tls: the tests talk to the banner's https:// port."""
+        for ln in self.stdout_lines:
+            m = re.match(r"^  https: +https://[0-9.]+:(\d+) \(TLS 1\.2; certificate (.*?)(, self-signed)?\)$", ln)
+            if m:
+                self.port = int(m.group(1))
+                self.cacert = os.path.join(self.tmp, m.group(2))
+                TLS_CAFILES[self.port] = self.cacert
+                return
+        raise AssertionError("--tls: no https line in the banner: %r" % self.stdout_lines[:12])
+
+    def client_args(self, tool):
+        """Extra arguments for curl / instaleap-send to trust this server."""
+        return ["--cacert", self.cacert] if self.cacert else []
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
@@ -796,7 +845,7 @@ class Server:
 
     @property
     def url(self):
-        return "http://%s:%d" % (HOST, self.port)
+        return "%s://%s:%d" % ("https" if self.cacert else "http", HOST, self.port)
 
     def conn(self, timeout=5.0, source=None):
         return Conn(self.port, self, timeout, source)
@@ -1023,12 +1072,14 @@ def _flatten(suite):
 def main(module=None):
     """Parses --chatbell/--send, runs every test of the calling module, prints
     'N passed, N failed' and exits non-zero on any failure."""
-    global KEEP_TMP, VERBOSE, LISTEN, HOST
+    global KEEP_TMP, VERBOSE, LISTEN, HOST, TLS
     ap = argparse.ArgumentParser()
     ap.add_argument("--chatbell", help="path of the simulator binary")
     ap.add_argument("--send", help="path of instaleap-send")
     ap.add_argument("--listen", default=LISTEN,
                     help="IPv4 ADDR:PORT the servers listen on and the tests connect to (default %(default)s)")
+    ap.add_argument("--tls", action="store_true",
+                    help="talk HTTPS: servers also listen with --listen-tls and --tls self-signed")
     ap.add_argument("-k", action="append", default=[], help="run only tests whose id contains this")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo chatbell's output")
     ap.add_argument("--keep", action="store_true", help="keep temp dirs")
@@ -1045,6 +1096,7 @@ def main(module=None):
     if HOST in ("", "0.0.0.0"):
         HOST = "127.0.0.1"
     KEEP_TMP = args.keep
+    TLS = args.tls
     VERBOSE = args.verbose
     if args.url:
         m = re.match(r"^http://([0-9.]+):(\d+)/?$", args.url)

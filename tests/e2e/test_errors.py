@@ -578,19 +578,23 @@ class ErrorTableTests(ChatbellCase):
             self.assertTrue(c.wait_closed(3))
 
     def test_half_close_after_request_still_answered(self):
+        if H.TLS:
+            self.skipTest("no TCP half-close under TLS")
         ev = make_event()
         with self.server.conn() as c:
             c.send(webhook_request(ev))
-            c.sock.shutdown(1)  # SHUT_WR: EOF after a complete request
+            c.shutdown_write()  # EOF after a complete request
             seq = self.assertAccepted(c.read_response())
         self.expectSignals(message_signals(seq, ev))
 
     def test_partial_request_then_eof_is_dropped(self):
+        if H.TLS:
+            self.skipTest("no TCP half-close under TLS")
         ev = make_event()
         data = webhook_request(ev)
         with self.server.conn() as c:
             c.send(data[:-5])
-            c.sock.shutdown(1)
+            c.shutdown_write()
             leftover = c.read_until_close(5)
         self.assertNotIn(b"200 OK", leftover)
         self.expectNoSignals()

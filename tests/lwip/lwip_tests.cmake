@@ -37,3 +37,18 @@ set_tests_properties(e2e.lwip PROPERTIES
                      # instrumented, so the quarantine would catch nothing.
                      ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=0:malloc_context_size=4;UBSAN_OPTIONS=print_stacktrace=1;PYTHONDONTWRITEBYTECODE=1;CB_E2E_RSS_MARGIN_KB=${CB_LWIP_RSS_MARGIN_KB}"
                      FAIL_REGULAR_EXPRESSION "[0-9]+ passed, [1-9][0-9]* failed")
+
+# The webhook and error suites over HTTPS through lwIP (issue 16; the
+# hostile-TLS suite test_tls.py is part of e2e.lwip above).
+add_test(NAME e2e.lwip_tls
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/run_e2e_lwip.sh
+                 --chatbell-lwip $<TARGET_FILE:chatbell-lwip>
+                 --send $<TARGET_FILE:instaleap-send>
+                 --python ${Python3_EXECUTABLE}
+                 --tests "webhook errors" -- --tls)
+set_tests_properties(e2e.lwip_tls PROPERTIES
+                     LABELS "e2e;lwip;tls"
+                     TIMEOUT 600
+                     SKIP_RETURN_CODE 77
+                     ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=0:malloc_context_size=4;UBSAN_OPTIONS=print_stacktrace=1;PYTHONDONTWRITEBYTECODE=1;CB_E2E_RSS_MARGIN_KB=${CB_LWIP_RSS_MARGIN_KB}"
+                     FAIL_REGULAR_EXPRESSION "[0-9]+ passed, [1-9][0-9]* failed")

@@ -177,7 +177,16 @@ static void test_send_url_parses_host_port_and_path(void **state)
     assert_string_equal(u.path, "/def?q");
     assert_string_equal(u.hostport, "[::1]:9");
 
-    const char *bad[] = {"https://x/",   "x:80",        "http://",
+    assert_false(u.tls);
+    assert_int_equal(send_url_parse("https://dev.local/a", "/def", &u, err, sizeof err), 0);
+    assert_true(u.tls);
+    assert_string_equal(u.port, "443");
+    assert_string_equal(u.hostport, "dev.local");
+    assert_int_equal(send_url_parse("HTTPS://127.0.0.1:8443", "/def", &u, err, sizeof err), 0);
+    assert_true(u.tls);
+    assert_string_equal(u.hostport, "127.0.0.1:8443");
+
+    const char *bad[] = {"ftp://x/",     "x:80",        "http://",
                          "http://:80/",  "http://h:0/", "http://h:65536/",
                          "http://h:8a/", "http://u@h/", "http://[::1/"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

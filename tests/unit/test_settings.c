@@ -359,6 +359,31 @@ static void test_settings_rejects_bad_paths_and_listen(void **state)
     assert_int_equal(set("listen", "localhost:65535"), CB_OK);
 }
 
+/* HTTPS settings (issue 16): off by default, "" switches them off again, a
+ * listen_tls value is checked like listen, the file names are the port's. */
+static void test_settings_tls_keys_are_optional(void **state)
+{
+    (void)state;
+    assert_string_equal(s.listen_tls, "");
+    assert_string_equal(s.tls_cert, "");
+    assert_string_equal(s.tls_key, "");
+    assert_int_equal(cb_settings_check(&s, err, sizeof err), CB_OK);
+    const char *listens[] = {"8443", ":443", "host:", "host:65536", "a b:443"};
+    for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
+        assert_int_equal(set("listen_tls", listens[i]), CB_ERR_INVAL);
+        assert_err_names("listen_tls");
+    }
+    assert_int_equal(set("listen_tls", "0.0.0.0:8443"), CB_OK);
+    assert_string_equal(s.listen_tls, "0.0.0.0:8443");
+    assert_int_equal(set("tls_cert", "/etc/chatbell/fullchain.pem"), CB_OK);
+    assert_int_equal(set("tls_key", "/etc/chatbell/privkey.pem"), CB_OK);
+    assert_string_equal(s.tls_key, "/etc/chatbell/privkey.pem");
+    assert_int_equal(cb_settings_check(&s, err, sizeof err), CB_OK);
+    assert_int_equal(set("listen_tls", ""), CB_OK);
+    assert_int_equal(set("tls_cert", "a\x01b"), CB_ERR_INVAL);
+    assert_err_names("tls_cert");
+}
+
 static void test_settings_rejects_control_bytes_and_bad_utf8(void **state)
 {
     (void)state;
@@ -791,6 +816,7 @@ int main(void)
         cmocka_unit_test_setup(test_settings_rejects_overlong_string_without_truncating, setup),
         cmocka_unit_test_setup(test_settings_secret_clears_demo_flag, setup),
         cmocka_unit_test_setup(test_settings_rejects_bad_paths_and_listen, setup),
+        cmocka_unit_test_setup(test_settings_tls_keys_are_optional, setup),
         cmocka_unit_test_setup(test_settings_rejects_control_bytes_and_bad_utf8, setup),
         cmocka_unit_test_setup(test_settings_unknown_key_is_error_naming_it, setup),
         cmocka_unit_test_setup(test_settings_sender_keys_add_and_update, setup),

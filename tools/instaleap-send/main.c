@@ -79,7 +79,7 @@ static struct {
 
 static void usage(FILE *f)
 {
-    fputs("usage: instaleap-send --url http://HOST[:PORT][/PATH] [options]\n"
+    fputs("usage: instaleap-send --url http[s]://HOST[:PORT][/PATH] [options]\n"
           "event:  --text T --job-id J --sender CODE --client-id C --created-at ISO\n"
           "        --id ID --type TYPE --timestamp TS --omit FIELD --body-file F\n"
           "auth:   --auth signature|static|dynamic|none --secret S --sig v1|v3|v3-bare|both\n"
@@ -90,6 +90,7 @@ static void usage(FILE *f)
           "modes:  (one event) | --replay FILE | --load N --conns C [--pipeline D]\n"
           "        [--mix v1,v3]\n"
           "misc:   --header \"Name: value\" --method M --timeout MS -v -h\n"
+          "        --cacert FILE (https://: trust the CAs in FILE, not the system's)\n"
           "See tools/instaleap-send/README.md for details.\n",
           f);
 }
@@ -169,7 +170,8 @@ enum {
     O_MIX,
     O_HEADER,
     O_METHOD,
-    O_TIMEOUT
+    O_TIMEOUT,
+    O_CACERT
 };
 
 static const struct option k_opts[] = {
@@ -209,6 +211,7 @@ static const struct option k_opts[] = {
     {"header", required_argument, NULL, O_HEADER},
     {"method", required_argument, NULL, O_METHOD},
     {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"cacert", required_argument, NULL, O_CACERT},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
@@ -399,6 +402,9 @@ static void parse_args(int argc, char **argv)
         case O_TIMEOUT:
             s_opt.timeout_ms = (int)parse_num(optarg, 1, 3600000, "--timeout");
             break;
+        case O_CACERT:
+            send_tls_set_cacert(optarg);
+            break;
         case 'v':
             s_opt.verbose = true;
             break;
@@ -421,6 +427,8 @@ static void parse_args(int argc, char **argv)
     char err[512];
     if (send_url_parse(s_opt.url, "/webhooks/instaleap/chat", &s_run.url, err, sizeof err) != 0)
         die_usage("--url: %s", err);
+    if (s_run.url.tls && s_opt.load)
+        die_usage("%s", "--load speaks plain HTTP only (use an http:// URL)");
 
     if (!s_opt.secret)
         s_opt.secret = getenv("CHATBELL_SECRET");

@@ -82,11 +82,12 @@ int send_url_parse(const char *url, const char *default_path, send_url_t *u, cha
                    size_t errcap)
 {
     memset(u, 0, sizeof *u);
-    if (strncasecmp(url, "http://", 7) != 0) {
-        snprintf(err, errcap, "URL must start with http:// (got \"%s\")", url);
+    u->tls = strncasecmp(url, "https://", 8) == 0;
+    if (!u->tls && strncasecmp(url, "http://", 7) != 0) {
+        snprintf(err, errcap, "URL must start with http:// or https:// (got \"%s\")", url);
         return -1;
     }
-    const char *h = url + 7;
+    const char *h = url + (u->tls ? 8 : 7);
     const char *slash = strchr(h, '/');
     const char *q = strchr(h, '?');
     if (q && (!slash || q < slash))
@@ -124,7 +125,7 @@ int send_url_parse(const char *url, const char *default_path, send_url_t *u, cha
         snprintf(err, errcap, "no usable host in URL \"%s\"", url);
         return -1;
     }
-    unsigned long port = 80;
+    unsigned long port = u->tls ? 443 : 80;
     if (colon) {
         const char *ps = colon + 1, *pe = h + alen;
         char *end = NULL;
@@ -156,7 +157,7 @@ int send_url_parse(const char *url, const char *default_path, send_url_t *u, cha
         snprintf(u->path, sizeof u->path, "%s", path);
     }
     bool v6 = strchr(u->host, ':') != NULL;
-    if (port == 80)
+    if (port == (u->tls ? 443u : 80u))
         snprintf(u->hostport, sizeof u->hostport, v6 ? "[%s]" : "%s", u->host);
     else
         snprintf(u->hostport, sizeof u->hostport, v6 ? "[%s]:%lu" : "%s:%lu", u->host, port);
@@ -485,6 +486,8 @@ void send_conn_init(send_conn_t *c, const send_url_t *u, int timeout_ms, bool ve
 
 void send_conn_close(send_conn_t *c)
 {
+    send_tls_close(c->tls);
+    c->tls = NULL;
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -492,10 +495,10 @@ void send_conn_close(send_conn_t *c)
     c->rx.len = 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+static int write_all(send_conn_t *c, const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = c->tls ? send_tls_write(c->tls, p, n) : send(c->fd, p, n, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -554,7 +557,7 @@ static int read_answer(send_conn_t *c, bool was_reused, send_answer_t *a, char *
             return EX_FAIL;
         }
         struct pollfd pfd = {c->fd, POLLIN, 0};
-        int n = poll(&pfd, 1, c->timeout_ms);
+        int n = c->tls && send_tls_pending(c->tls) ? 1 : poll(&pfd, 1, c->timeout_ms);
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0) {
@@ -563,7 +566,8 @@ static int read_answer(send_conn_t *c, bool was_reused, send_answer_t *a, char *
             return EX_FAIL;
         }
         char tmp[16384];
-        ssize_t got = recv(c->fd, tmp, sizeof tmp, 0);
+        ssize_t got =
+            c->tls ? send_tls_read(c->tls, tmp, sizeof tmp) : recv(c->fd, tmp, sizeof tmp, 0);
         if (got < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
@@ -591,6 +595,11 @@ int send_conn_exchange(send_conn_t *c, const char *req, size_t req_len, send_ans
             c->fd = send_tcp_connect(&c->url, c->timeout_ms, false, err, errcap);
             if (c->fd < 0)
                 return -1;
+            if (c->url.tls &&
+                !(c->tls = send_tls_open(c->fd, c->url.host, c->timeout_ms, err, errcap))) {
+                send_conn_close(c);
+                return -1;
+            }
             c->reused = false;
         }
         bool was_reused = c->reused;
@@ -600,7 +609,7 @@ int send_conn_exchange(send_conn_t *c, const char *req, size_t req_len, send_ans
             fwrite(req, 1, req_len, stderr);
             fputs("\n", stderr);
         }
-        if (write_all(c->fd, req, req_len) < 0) {
+        if (write_all(c, req, req_len) < 0) {
             int e = errno;
             send_conn_close(c);
             if (was_reused && (e == EPIPE || e == ECONNRESET))

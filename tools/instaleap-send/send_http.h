@@ -5,6 +5,8 @@
 #ifndef SEND_HTTP_H
 #define SEND_HTTP_H
 
+#include "send_tls.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,9 +33,10 @@ typedef struct {
     char port[8];       /* decimal */
     char path[2048];    /* "/..." with query */
     char hostport[300]; /* the Host header value */
+    bool tls;           /* https:// */
 } send_url_t;
 
-/* Parses http://host[:port][/path]; an empty path becomes default_path.
+/* Parses http[s]://host[:port][/path]; an empty path becomes default_path.
  * Returns 0, or -1 with a sentence in err. */
 int send_url_parse(const char *url, const char *default_path, send_url_t *u, char *err,
                    size_t errcap);
@@ -93,7 +96,8 @@ long send_resp_dechunk(const char *in, size_t len, char *out);
 
 typedef struct {
     send_url_t url;
-    int fd; /* -1 when not connected */
+    int fd;          /* -1 when not connected */
+    send_tls_t *tls; /* its TLS session (https://), else NULL */
     int timeout_ms;
     bool verbose; /* print each request to stderr */
     send_buf_t rx;

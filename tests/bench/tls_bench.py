@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+# tls_bench.py - HTTPS throughput (issue 16): chatbell's TLS listener against
+# nginx serving `return 200` over TLS with the same certificate and key, in
+# the same run: full handshakes/s and resumed (session ticket) handshakes/s
+# with `openssl s_time`, keep-alive requests/s with wrk (GET /healthz on
+# chatbell), and chatbell's TLS heap and RSS afterwards. Prints a Markdown
+# table. Needs nginx, wrk, openssl (scripts/deps.sh bench).
+#   tls_bench.py [--chatbell build/dev/port/posix/chatbell] [--seconds 5] [--conns 8]
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_port(port, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit("tls_bench: nothing listens on %d" % port)
+
+
+NGINX_CONF = """worker_processes 1;
+daemon off;
+error_log %(tmp)s/nginx-error.log;
+pid %(tmp)s/nginx.pid;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path %(tmp)s; proxy_temp_path %(tmp)s; fastcgi_temp_path %(tmp)s;
+    uwsgi_temp_path %(tmp)s; scgi_temp_path %(tmp)s;
+    keepalive_requests 1000000;
+    ssl_session_tickets on;
+    server {
+        listen 127.0.0.1:%(port)d ssl;
+        ssl_certificate %(cert)s;
+        ssl_certificate_key %(key)s;
+        ssl_protocols TLSv1.2;
+        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;
+        location / { return 200 '{"status":"ok"}'; }
+    }
+}
+"""
+
+
+def s_time(port, cafile, mode, seconds):
+    """Handshakes per second: 'new' (full) or 'reuse' (resumed)."""
+    p = subprocess.run(["openssl", "s_time", "-connect", "127.0.0.1:%d" % port, "-" + mode,
+                        "-time", str(seconds), "-CAfile", cafile, "-tls1_2"],
+                       capture_output=True, text=True, timeout=seconds + 30)
+    m = re.search(r"(\d+) connections in (\d+) real seconds", p.stdout)
+    if not m:
+        sys.exit("tls_bench: s_time said %r %r" % (p.stdout[-300:], p.stderr[-300:]))
+    return int(m.group(1)) / max(1, int(m.group(2)))
+
+
+def wrk(port, path, seconds, conns):
+    p = subprocess.run(["wrk", "-t1", "-c%d" % conns, "-d%ds" % seconds,
+                        "https://127.0.0.1:%d%s" % (port, path)],
+                       capture_output=True, text=True, timeout=seconds + 30)
+    m = re.search(r"Requests/sec:\s+([0-9.]+)", p.stdout)
+    if not m or "Non-2xx" in p.stdout or "Socket errors" in p.stdout:
+        sys.exit("tls_bench: wrk said %r" % p.stdout[-500:])
+    return float(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chatbell", default="build/dev/port/posix/chatbell")
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--conns", type=int, default=8)
+    a = ap.parse_args()
+    for tool in ("nginx", "wrk", "openssl"):
+        if not shutil.which(tool):
+            sys.exit("tls_bench: %s not installed (scripts/deps.sh bench)" % tool)
+    tmp = tempfile.mkdtemp(prefix="chatbell-tls-bench-")
+    cport, nport = free_port(), free_port()
+    cb = subprocess.Popen([os.path.abspath(a.chatbell), "--listen", "127.0.0.1:0", "--listen-tls",
+                           "127.0.0.1:%d" % cport, "--tls", "self-signed", "--data-dir", tmp + "/data",
+                           "--fsync", "off", "--no-tui"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, cwd=tmp)
+    wait_port(cport)
+    cert, key = tmp + "/data/tls-self-signed.crt", tmp + "/data/tls-self-signed.key"
+    with open(tmp + "/nginx.conf", "w") as f:
+        f.write(NGINX_CONF % {"tmp": tmp, "port": nport, "cert": cert, "key": key})
+    ng = subprocess.Popen(["nginx", "-c", tmp + "/nginx.conf", "-p", tmp], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    try:
+        wait_port(nport)
+        rows = []
+        for name, port, path in (("chatbell", cport, "/healthz"), ("nginx", nport, "/")):
+            rows.append((name, s_time(port, cert, "new", a.seconds), s_time(port, cert, "reuse", a.seconds),
+                         wrk(port, path, a.seconds, a.conns)))
+        with open("/proc/%d/status" % cb.pid) as f:
+            rss = re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1)
+    finally:
+        ng.send_signal(signal.SIGQUIT)
+        cb.send_signal(signal.SIGTERM)
+        err = cb.communicate(timeout=20)[1]
+        ng.wait(timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
+    stats = [ln for ln in err.splitlines() if " tls: " in ln and "handshakes" in ln]
+    print("| server (ECDSA P-256, ECDHE-ECDSA-AES128-GCM-SHA256, 1 core each) | full handshakes/s | "
+          "resumed handshakes/s | keep-alive requests/s (wrk -c%d) |" % a.conns)
+    print("|---|---|---|---|")
+    for name, new, reuse, rps in rows:
+        print("| %s | %.0f | %.0f | %.0f |" % (name, new, reuse, rps))
+    print("\nchatbell RSS after the run: %s KiB" % rss)
+    for ln in stats:
+        print(ln.split("INFO", 1)[-1].strip())
+
+
+if __name__ == "__main__":
+    main()
