@@ -97,6 +97,12 @@
 #define CB_CFG_METRICS_HELP 1
 #endif
 
+/* Bytes a pool buffer holds at least, whatever the body limit: the /metrics
+ * page and its head (about 5 KiB with HELP lines, 3.4 KiB without). */
+#ifndef CB_CFG_POOL_PAGE_MIN
+#define CB_CFG_POOL_PAGE_MIN 5120
+#endif
+
 /* Bytes of a remembered event's duplicate key (a truncated SHA-256 of what
  * was signed). 16 by default; a small part keeps 8: with 1,024 keys the
  * chance that two different events share one is about 2^-45. Journals keep

@@ -1,5 +1,5 @@
 /* cb_pool.h - the shared pool of body buffers (SPEC 8): CB_CFG_BODY_BUFS
- * buffers of CB_CFG_BODY_MAX bytes (at least CB_POOL_PAGE_MIN) that requests
+ * buffers of CB_CFG_BODY_MAX bytes (at least CB_CFG_POOL_PAGE_MIN) that requests
  * borrow while their body is read and handled, with the counts /metrics
  * shows. */
 #ifndef CB_POOL_H
@@ -11,10 +11,9 @@
 #include <stdint.h>
 
 /* The /metrics page and its head fit one buffer even where bodies are
- * smaller. */
-#define CB_POOL_PAGE_MIN 5120
+ * smaller (CB_CFG_POOL_PAGE_MIN). */
 #define CB_POOL_BUF_SIZE                                                                           \
-    ((size_t)(CB_CFG_BODY_MAX > CB_POOL_PAGE_MIN ? CB_CFG_BODY_MAX : CB_POOL_PAGE_MIN))
+    ((size_t)(CB_CFG_BODY_MAX > CB_CFG_POOL_PAGE_MIN ? CB_CFG_BODY_MAX : CB_CFG_POOL_PAGE_MIN))
 
 /* Every buffer free again, counts cleared. */
 void cb_pool_init(void);

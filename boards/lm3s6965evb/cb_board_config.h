@@ -33,10 +33,11 @@
 #define CB_CFG_RATE_SOURCES    6
 #define CB_CFG_STR_MAX         64 /* paths, labels, patterns (secrets keep 128) */
 #define CB_CFG_ID_MAX          32 /* the job id tail a 2x16 or 4x20 line shows */
-#define CB_CFG_SENDERS_MAX     4
+#define CB_CFG_SENDERS_MAX     3  /* SH, SUP and one more (DRV); others show as their code */
 #define CB_CFG_SHOWN_TEXT_MAX  128
-#define CB_CFG_METRICS_HELP    0 /* /metrics without HELP lines fits a 5 KiB buffer */
-#define CB_CFG_DUPKEY_LEN      8 /* 1,024 keys in 13 KiB (cb_config.h: the odds) */
+#define CB_CFG_METRICS_HELP    0    /* /metrics without HELP lines fits ... */
+#define CB_CFG_POOL_PAGE_MIN   4096 /* ... a body-sized 4 KiB pool buffer */
+#define CB_CFG_DUPKEY_LEN      8    /* 1,024 keys in 13 KiB (cb_config.h: the odds) */
 
 /* One record and its frames per commit (a second waits for the next turn);
  * a signal-log line (the console) holds 1 KiB, a longer text is cut there
