@@ -1,7 +1,7 @@
 /* console.c - the console port on the board's UART: text output, the log
  * ("log| " lines), the signal log ("signal| " lines), the display mirrored as
  * VT100 frames in a box at the top of the terminal, and the keyboard as a
- * second button. Called by the core, lwIP's diagnostics and the board. */
+ * second button and a command line. Called by the core, lwIP's diagnostics and the board. */
 #include "board.h"
 #include "cb_log.h"
 #include "cb_config.h"
@@ -136,34 +136,24 @@ void cb_port_signal_log(const char *json, size_t len)
     board_uart_puts("\r\n");
 }
 
-/* ---- keys: the button and two service keys ---- */
+/* ---- keys: the button, R, and command lines (settings_store.c) ----
+ * cb_server_tick asks for button presses every loop turn: the loop's
+ * heartbeat, which feeds the watchdog. */
 
 void board_keys_poll(void)
 {
     int c;
     while ((c = board_uart_getc()) >= 0) {
         board_entropy_add(board_cycles() ^ (uint32_t)c);
-        switch (c) {
-        case 'a':
-        case 'A':
-        case ' ':
-        case '\r':
+        if (board_console_key(c))
             s_port.presses++;
-            break;
-        case 's':
-            board_stats_print();
-            break;
-        case 'R':
-            board_log("reset requested from the keyboard (storage is kept)");
-            board_reset();
-        default:
-            break;
-        }
     }
 }
 
 bool cb_port_button_pressed(void)
 {
+    board_watchdog_feed();
+    board_settings_poll();
     board_keys_poll();
     if (board_button_take())
         return true;

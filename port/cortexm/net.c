@@ -6,6 +6,7 @@
 #include "cb_net.h"
 #include "coop.h"
 
+#include "lwip/apps/sntp.h"
 #include "lwip/dhcp.h"
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
@@ -61,6 +62,7 @@ static void on_tcpip_ready(void *arg)
         netif_set_default(&s_net.netif);
         netif_set_up(&s_net.netif);
 #if CB_BOARD_DHCP
+        sntp_servermode_dhcp(1); /* an NTP server DHCP names (clock_sntp.c) */
         dhcp_start(&s_net.netif);
 #endif
     }
