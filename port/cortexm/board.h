@@ -106,6 +106,9 @@ void board_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * back): a box of rows lines at the top, the log scrolling below it. */
 void board_console_display_init(unsigned rows);
 void board_console_draw(const char *const *lines, unsigned rows, unsigned cols);
+/* Moves received bytes from the UART into the console's buffer (the
+ * scheduler's idle hook); true if there were any. */
+bool board_console_rx_poll(void);
 /* Handles keys from the UART: acknowledge, stats, reset (board README). */
 void board_keys_poll(void);
 
@@ -165,6 +168,8 @@ uint32_t board_main_stack_free(void);
  * "" = the server DHCP names); the banner's clock line. */
 void board_sntp_start(const char *server);
 const char *board_sntp_status(void);
+/* Development images' `sntp` command: a request now, not at the next poll. */
+void board_sntp_now(void);
 uint16_t board_sntp_port(void);
 
 /* net.c: the address the netif ended up with ("10.0.2.15"), "" before. */

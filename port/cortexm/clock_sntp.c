@@ -30,6 +30,15 @@ const char *board_sntp_status(void)
     return s_sntp.status[0] ? s_sntp.status : "no SNTP: untrusted";
 }
 
+void board_sntp_now(void)
+{
+    LOCK_TCPIP_CORE();
+    sntp_stop();
+    sntp_init(); /* SNTP_STARTUP_DELAY 0: a request at once */
+    UNLOCK_TCPIP_CORE();
+    board_log("sntp: asking the server now");
+}
+
 void board_sntp_start(const char *server)
 {
     ip4_addr_t addr;

@@ -15,6 +15,11 @@
 static struct {
     unsigned rows;
     unsigned presses; /* acknowledge key presses not yet taken */
+    /* received bytes, taken from the UART every idle tick (its receive
+     * holds one byte: a typed line would otherwise wait a loop turn a
+     * byte) and handled on the loop's turn */
+    uint8_t rx[128];
+    uint8_t rx_head, rx_tail;
     char line[LOG_LINE_MAX];
     char frame[(CB_CFG_DISPLAY_ROWS_MAX + 2) * (CB_CFG_DISPLAY_COLS_MAX + 16) + 16];
 } s_port;
@@ -140,10 +145,23 @@ void cb_port_signal_log(const char *json, size_t len)
  * cb_server_tick asks for button presses every loop turn: the loop's
  * heartbeat, which feeds the watchdog. */
 
-void board_keys_poll(void)
+bool board_console_rx_poll(void)
 {
     int c;
-    while ((c = board_uart_getc()) >= 0) {
+    bool got = false;
+    while ((uint8_t)(s_port.rx_head - s_port.rx_tail) < sizeof s_port.rx &&
+           (c = board_uart_getc()) >= 0) {
+        s_port.rx[s_port.rx_head++ % sizeof s_port.rx] = (uint8_t)c;
+        got = true;
+    }
+    return got;
+}
+
+void board_keys_poll(void)
+{
+    (void)board_console_rx_poll();
+    while (s_port.rx_tail != s_port.rx_head) {
+        int c = s_port.rx[s_port.rx_tail++ % sizeof s_port.rx];
         board_entropy_add(board_cycles() ^ (uint32_t)c);
         if (board_console_key(c))
             s_port.presses++;

@@ -43,7 +43,8 @@ static struct {
 
 static bool idle_poll(void)
 {
-    return s_net.added && board_netif_poll(&s_net.netif);
+    bool typed = board_console_rx_poll();
+    return (s_net.added && board_netif_poll(&s_net.netif)) || typed;
 }
 
 static err_t netif_start(struct netif *netif)

@@ -396,12 +396,14 @@ void board_settings_console(const char *line)
         board_log("hang: the loop stops here; the watchdog resets the board");
         for (;;)
             __asm volatile("nop");
+    } else if (strcmp(line, "sntp") == 0 && cb_board_dev) {
+        board_sntp_now();
     } else if (strcmp(line, "s") == 0 || strcmp(line, "stats") == 0) {
         board_stats_print();
     } else {
         board_printf("console| commands: set KEY VALUE, show, commit, reset (drops staged "
                      "changes), stats%s; keys: a = acknowledge, R = restart\r\n",
-                     cb_board_dev ? ", hang" : "");
+                     cb_board_dev ? ", hang, sntp (ask the server now)" : "");
     }
 }
 
