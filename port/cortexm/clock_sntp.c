@@ -18,11 +18,11 @@
 static struct {
     uint16_t port;
     char status[CB_CFG_STR_MAX + 96];
-} s_sntp = {.port = SNTP_DEFAULT_PORT};
+} s_sntp;
 
 uint16_t board_sntp_port(void)
 {
-    return s_sntp.port;
+    return s_sntp.port ? s_sntp.port : SNTP_DEFAULT_PORT;
 }
 
 const char *board_sntp_status(void)

@@ -47,10 +47,10 @@ static struct {
     uint32_t restart_at;
     char line[LINE_MAX + 1];
     char other[KEY_MAX + 2];
-    char err[160];
-    char con[LINE_MAX + 16]; /* the console line being typed */
+    char err[112];
+    char con[LINE_MAX + 8]; /* the console line being typed */
     size_t con_n;
-} s_set = {.active = -1, .staging = -1};
+} s_set; /* in .bss: board_settings_init sets active and staging to -1 */
 
 static uint32_t copy_off(int copy)
 {
@@ -142,6 +142,7 @@ bool board_settings_init(cb_settings_t *live, void (*base)(cb_settings_t *s))
 {
     s_set.live = live;
     s_set.base = base;
+    s_set.active = s_set.staging = -1;
     base(live);
     if (flash_open(BOARD_FLASH_BYTES) != CB_OK) {
         board_log("settings: flash unavailable: the image's defaults");
