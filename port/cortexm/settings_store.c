@@ -305,14 +305,16 @@ int cb_port_settings_commit(char *err, size_t cap)
     if (rc == CB_OK &&
         flash_program(copy_off(s_set.staging), (const uint32_t *)&h, sizeof h / 4u) != CB_OK)
         rc = fail(err, cap, "settings", "flash error");
+    /* until the restart the server keeps running with the stored settings
+     * (on failure: nothing changed; on success: applied by the restart) */
+    s_set.base(s_set.live);
+    if (s_set.active >= 0) {
+        head_t old;
+        if (flash_read(copy_off(s_set.active), &old, sizeof old) == CB_OK)
+            (void)apply_copy(s_set.active, old.len, s_set.live, s_set.err, sizeof s_set.err);
+    }
     if (rc != CB_OK) {
         cb_port_settings_discard();
-        s_set.base(s_set.live);
-        if (s_set.active >= 0) {
-            head_t old;
-            if (flash_read(copy_off(s_set.active), &old, sizeof old) == CB_OK)
-                (void)apply_copy(s_set.active, old.len, s_set.live, s_set.err, sizeof s_set.err);
-        }
         return rc;
     }
     board_log("settings: stored in copy %c, generation %lu: restarting to apply them",
@@ -364,6 +366,7 @@ extern const unsigned char cb_board_dev;
 
 void board_settings_console(const char *line)
 {
+    char err[sizeof s_set.err];
     if (strncmp(line, "set ", 4) == 0) {
         const char *key = line + 4;
         const char *sp = strchr(key, ' ');
@@ -379,17 +382,17 @@ void board_settings_console(const char *line)
         }
         memcpy(k, key, kl);
         k[kl] = '\0';
-        if (cb_port_settings_stage(k, sp + 1, strlen(sp + 1), s_set.err, sizeof s_set.err) == CB_OK)
+        if (cb_port_settings_stage(k, sp + 1, strlen(sp + 1), err, sizeof err) == CB_OK)
             board_printf("console| staged %s (commit to store it)\r\n", k);
         else
-            board_printf("console| set: %s\r\n", s_set.err);
+            board_printf("console| set: %s\r\n", err);
     } else if (strcmp(line, "show") == 0) {
         show();
     } else if (strcmp(line, "commit") == 0) {
-        if (cb_port_settings_commit(s_set.err, sizeof s_set.err) == CB_OK)
+        if (cb_port_settings_commit(err, sizeof err) == CB_OK)
             board_printf("console| committed: restarting\r\n");
         else
-            board_printf("console| commit refused: %s (nothing stored)\r\n", s_set.err);
+            board_printf("console| commit refused: %s (nothing stored)\r\n", err);
     } else if (strcmp(line, "reset") == 0) {
         cb_port_settings_discard();
         board_printf("console| staged changes dropped\r\n");
