@@ -433,7 +433,7 @@ bool board_console_key(int c)
         board_log("reset requested from the keyboard (storage is kept)");
         board_reset();
     }
-    if (c >= 0x20 && c < 0x7f && s_set.con_n < sizeof s_set.con - 1)
+    if (c >= 0x20 && c != 0x7f && s_set.con_n < sizeof s_set.con - 1) /* UTF-8 too */
         s_set.con[s_set.con_n++] = (char)c;
     return false;
 }

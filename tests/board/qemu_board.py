@@ -76,7 +76,19 @@ E2E_RUNS = [  # (script, class, connections it needs at once)
     ("test_errors.py", "ErrorTableTests", 2),
     # more clients at once than the build has body buffers
     ("test_memory.py", "BodyPoolTests", 4),
+    # dynamic tokens need a trusted clock: provisioned for them (PROFILES)
+    ("test_tokens.py", "DynamicTokenTests", 1, "dynamic"),
 ]
+
+
+def profiles():
+    """The settings a run stores over the console besides sntp_server, and
+    what the harness is told the board runs (CB_E2E_REMOTE)."""
+    import test_tokens as T
+    return {"dynamic": (
+        {"auth": "dynamic", "rate_limit_failures": str(T.NO_RATE_LIMIT), "client_id": T.CLIENT_ID,
+         "client_secret": T.CLIENT_SECRET},
+        {"config": T.dynamic_config(), "env": T.DYNAMIC_ENV})}
 
 
 # ---------------------------------------------------------------- the UART
@@ -865,10 +877,12 @@ class SntpServer:
         self.sock.close()
 
 
-def set_sntp(board, sntp):
-    """Points the board's sntp_server at sntp over the console (a commit:
-    the board restarts)."""
+def set_sntp(board, sntp, more=None):
+    """Points the board's sntp_server at sntp over the console, with more
+    settings ({key: value}) if given (a commit: the board restarts)."""
     n, _ = board.uart.count()
+    for k, v in (more or {}).items():
+        board.console("set %s %s" % (k, v))
     board.console("set sntp_server 10.0.2.2:%d" % sntp.port)
     board.console("commit")
     board.uart.wait_line(r"^console\| committed: restarting$", n)
@@ -881,8 +895,10 @@ def http_date(r):
 
 
 def check_untrusted_clock(args):
-    """An SNTP server that never answers: no Date, no replay window (a
-    two-hour-old event is accepted), after its requests were seen."""
+    """An SNTP server that never answers (its requests are seen): no Date,
+    no replay window (a two-hour-old event is accepted); then in
+    dynamic-token mode, POST /auth/token answers 503."""
+    import test_tokens as T
     sntp = SntpServer(answer=False)
     erase_flash(args)
     board = Board(args)
@@ -897,7 +913,11 @@ def check_untrusted_clock(args):
         assert r.status == 200 and r.header("Date") is None, r
         r = post(board, H.make_event(created_at=H.iso(offset_s=-7200)), args.secret)
         assert r.status == 200 and r.json().get("status") == "accepted", r
-        print("       %d SNTP requests unanswered: no Date, no replay window" % sntp.requests)
+        set_sntp(board, sntp, profiles()["dynamic"][0])
+        r = H.exchange(board.port, T.token_request("json"), timeout=10)
+        assert r.status == 503 and r.header("Date") is None, r
+        print("       %d SNTP requests unanswered: no Date, no replay window, tokens %d %s" % (
+            sntp.requests, r.status, r.json().get("error")))
     finally:
         finish(board, Checks())
         sntp.close()
@@ -984,7 +1004,8 @@ def run_e2e(args, checks):
                      ("clock_trusted_after_sntp_never_steps_back", check_trusted_clock)):
         checks.run(name, fn, args)
     sntp = SntpServer()
-    for script, cls, conns in E2E_RUNS:
+    for script, cls, conns, *profile in E2E_RUNS:
+        more, remote = profiles()[profile[0]] if profile else (None, None)
         if limits.get("max_conn", 64) < conns:
             skipped += 1
             print("SKIP   board.e2e: %s %s needs %d connections at once, this build serves %d "
@@ -994,7 +1015,7 @@ def run_e2e(args, checks):
         board = Board(args)
         try:
             board.boot()
-            set_sntp(board, sntp)  # the clock trusted, as on the host
+            set_sntp(board, sntp, more)  # the clock trusted, as on the host
             board.uart.wait_line(r"^log\| .*sntp: clock set", 0, timeout=15)
             cmd = [args.python, os.path.join(E2E_DIR, script), "--url", "http://127.0.0.1:%d" % board.port,
                    "--signal-log", os.path.join(args.out_dir, "uart.log"),
@@ -1003,7 +1024,8 @@ def run_e2e(args, checks):
             try:
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.e2e_timeout,
                                    env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
-                                            CB_E2E_LIMITS=json.dumps(limits), CB_E2E_CLOCK="trusted"))
+                                            CB_E2E_LIMITS=json.dumps(limits), CB_E2E_CLOCK="trusted",
+                                            CB_E2E_REMOTE=json.dumps(remote) if remote else ""))
                 out = p.stdout + p.stderr
             except subprocess.TimeoutExpired as e:
                 out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
