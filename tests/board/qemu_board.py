@@ -686,6 +686,8 @@ def check_console_provisioning(board):
     board.uart.wait_line(r"^console\| staged senders\.SH\.label", n)
     board.console("show")
     board.uart.wait_line(r"^console\|   senders\.SH\.label = Picker$", n)
+    board.console("hang")  # development images only
+    board.uart.wait_line(r"^console\| commands: set KEY VALUE", n)
     board.console("set display.rows 3")  # refused at commit: 2 or 4
     board.console("commit")
     board.uart.wait_line(r"^console\| commit refused: display\.rows", n)
@@ -826,6 +828,23 @@ def check_settings_cuts(board, secret, cuts, seed):
         old = got
     print("       %d cuts during a settings commit: %d booted with the old settings, %d with the new, "
           "none with neither" % (cuts, outcome["old"], outcome["new"]))
+
+
+def check_seed_renewed(args):
+    """The entropy seed page (port/cortexm/settings_store.c, after the two
+    settings copies): one 32-byte entry per boot, every one different, so no
+    two boots started from the same pool state."""
+    with open(os.path.join(os.path.dirname(HERE), "..", "boards", args.machine, "board_hw.h")) as f:
+        hw = dict(re.findall(r"#define (BOARD_FLASH_PAGE|BOARD_SETTINGS_PAGES)\s+(\d+)u", f.read()))
+    page, copies = int(hw["BOARD_FLASH_PAGE"]), int(hw["BOARD_SETTINGS_PAGES"])
+    with open(os.path.join(args.out_dir, args.machine + "-flash.bin"), "rb") as f:
+        f.seek(2 * copies * page)
+        data = f.read(page)
+    entries = [data[i:i + 32] for i in range(0, page, 32)]
+    used = [e for e in entries if e != b"\xff" * 32]
+    assert len(used) >= 2 and len(set(used)) == len(used), "%d seeds, %d distinct" % (
+        len(used), len(set(used)))
+    print("       %d seeds in flash (one per boot since the page was last erased), all different" % len(used))
 
 
 # ---------------------------------------------------------------- time (SNTP)
@@ -1161,6 +1180,7 @@ def main():
                            args.cuts, args.seed)
                 checks.run("power_cuts_in_settings_commit", check_settings_cuts, board, args.secret,
                            args.settings_cuts, args.seed)
+                checks.run("entropy_seed_renewed_every_boot", check_seed_renewed, args)
         finally:
             finish(board, checks)
     print("board: %d passed, %d failed" % (checks.passed, checks.failed), flush=True)
