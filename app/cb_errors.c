@@ -40,6 +40,9 @@ static const cb_error_info_t s_errors[CB_E_COUNT] = {
     [CB_E_BUSY] = {503, "busy", "Too many connections; retry later.", "Retry-After: 1\r\n", true, NO, NO},
     [CB_E_STORAGE_UNAVAILABLE] = {503, "storage_unavailable", "The event could not be stored; retry later.", RETRY_LATER, false, R(STORAGE_UNAVAILABLE), NO},
     [CB_E_INTERNAL] = {500, "internal", "Something went wrong inside the device.", NULL, false, NO, NO},
+    [CB_E_NOT_PROVISIONED] = {503, "not_provisioned", "The device has no settings yet; set it up on its console.", RETRY_LATER, false, NO, NO},
+    [CB_E_INVALID_SETTINGS] = {400, "invalid_settings", "A setting was refused.", NULL, false, NO, NO},
+    [CB_E_METHOD_NOT_ALLOWED_PUT] = {405, "method_not_allowed", "The method is not allowed on this path.", "Allow: PUT\r\n", false, NO, NO},
 };
 /* clang-format on */
 

@@ -35,6 +35,9 @@ typedef enum {
     CB_E_BUSY,
     CB_E_STORAGE_UNAVAILABLE,
     CB_E_INTERNAL,
+    CB_E_NOT_PROVISIONED,        /* a board without stored settings (SPEC 9) */
+    CB_E_INVALID_SETTINGS,       /* PUT /settings: a key or value refused */
+    CB_E_METHOD_NOT_ALLOWED_PUT, /* on a PUT-only path */
     CB_E_COUNT
 } cb_error_t;
 

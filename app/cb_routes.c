@@ -1,7 +1,7 @@
 /* cb_routes.c - the router (SPEC 2): which path takes which method, the
  * authentication gate (cb_gate.h) in front of every route that checks a
  * credential, and the small endpoints: /healthz, /metrics, POST /ack. The
- * webhook and the token endpoint have files of their own. */
+ * webhook, the token endpoint and PUT /settings have files of their own. */
 #include "cb_crypto.h"
 #include "cb_err.h"
 #include "cb_gate.h"
@@ -10,10 +10,11 @@
 #include "cb_jsonw.h"
 #include "cb_port.h"
 #include "cb_server_int.h"
+#include "cb_settings_endpoint.h"
 #include "cb_token_endpoint.h"
 #include "cb_webhook_auth.h"
 
-typedef enum { R_NONE, R_WEBHOOK, R_TOKEN, R_HEALTHZ, R_METRICS, R_ACK } route_t;
+typedef enum { R_NONE, R_WEBHOOK, R_TOKEN, R_HEALTHZ, R_METRICS, R_ACK, R_SETTINGS } route_t;
 
 static route_t route_of(const cb_settings_t *s, cb_span_t path)
 {
@@ -27,6 +28,8 @@ static route_t route_of(const cb_settings_t *s, cb_span_t path)
         return R_TOKEN;
     if (s->admin_token[0] && cb_span_eq(path, "/ack"))
         return R_ACK;
+    if (cb_span_eq(path, "/settings") && cb_settings_endpoint_offered())
+        return R_SETTINGS;
     return R_NONE;
 }
 
@@ -43,11 +46,15 @@ static bool refuse(cb_conn_t *c, const cb_http_request_t *req, route_t r)
         return true;
     }
     bool get_like = (r == R_HEALTHZ || r == R_METRICS);
+    cb_http_method_t want = r == R_SETTINGS ? CB_HTTP_PUT : CB_HTTP_POST;
     bool ok = get_like ? (req->method == CB_HTTP_GET || req->method == CB_HTTP_HEAD)
-                       : req->method == CB_HTTP_POST;
+                       : req->method == want;
     if (!ok) {
-        cb_reply_err(c, get_like ? CB_E_METHOD_NOT_ALLOWED_GET : CB_E_METHOD_NOT_ALLOWED, NULL,
-                     NULL);
+        cb_reply_err(c,
+                     get_like          ? CB_E_METHOD_NOT_ALLOWED_GET
+                     : r == R_SETTINGS ? CB_E_METHOD_NOT_ALLOWED_PUT
+                                       : CB_E_METHOD_NOT_ALLOWED,
+                     NULL, NULL);
         return true;
     }
     return false;
@@ -159,11 +166,18 @@ void cb_routes_handle(cb_conn_t *c, const cb_http_request_t *req)
         return;
     /* every route that checks a credential passes the gate */
     cb_gate_t g;
-    if (r == R_WEBHOOK || r == R_TOKEN || r == R_ACK)
+    if ((r == R_WEBHOOK || r == R_TOKEN) && !cb_port_provisioned()) {
+        cb_reply_err(c, CB_E_NOT_PROVISIONED, NULL, NULL); /* SPEC 9 */
+        return;
+    }
+    if (r == R_WEBHOOK || r == R_TOKEN || r == R_ACK || r == R_SETTINGS)
         cb_gate_open(&g, c, req);
     switch (r) {
     case R_WEBHOOK:
         cb_webhook_handle(c, cb_server_conn_id(c), req, &g);
+        break;
+    case R_SETTINGS:
+        cb_settings_endpoint_handle(c, req, &g);
         break;
     case R_TOKEN:
         cb_token_endpoint_handle(c, req, &g);

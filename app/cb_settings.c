@@ -26,7 +26,8 @@ typedef enum {
     K_EITHER,  /* unsigned, exactly min or max (display sizes) */
     K_BOOL,    /* true/false/on/off */
     K_CHOICE,  /* one of the setting's names, stored as an enum (its index) */
-    K_ADDRS    /* IP addresses separated by commas, may be empty */
+    K_ADDRS,   /* IP addresses separated by commas, may be empty */
+    K_SERVER   /* "" or an IPv4 address with an optional ":PORT" */
 } kind_t;
 
 typedef struct {
@@ -68,6 +69,7 @@ static const setting_t s_keys[] = {
     S_NUM("idle_timeout_ms", K_U32, idle_timeout_ms, 100, 3600000),
     S_NUM("max_conn_per_source", K_U32, max_conn_per_source, 0, CB_CFG_MAX_CONN),
     S_STR("trusted_proxies", K_ADDRS, trusted_proxies),
+    S_STR("sntp_server", K_SERVER, sntp_server),
     S_CHOICE("auth", auth, k_auth_names),
     S_STR("secret", K_SECRET, secret),
     S_STR("secret_next", K_SECRET, secret_next),
@@ -253,6 +255,24 @@ static const char *check_text(kind_t kind, cb_span_t v)
     switch (kind) {
     case K_STR:
         return v.len ? NULL : "must not be empty";
+    case K_SERVER: {
+        size_t colon = 0, dots = 0;
+        for (size_t i = 0; i < v.len; i++) {
+            if (v.p[i] == ':' && !colon)
+                colon = i;
+            else if (v.p[i] == '.' && !colon)
+                dots++;
+            else if (v.p[i] < '0' || v.p[i] > '9')
+                return "must be an IPv4 address, optionally with :PORT";
+        }
+        unsigned long long port = 0;
+        if (v.len &&
+            (dots != 3 || (colon && (cb_span_to_u64(cb_span(v.p + colon + 1, v.len - colon - 1),
+                                                    65535, &port) != CB_OK ||
+                                     port == 0))))
+            return "must be an IPv4 address, optionally with :PORT";
+        return NULL;
+    }
     case K_PATH:
         if (v.len == 0 || v.p[0] != '/')
             return "must start with '/'";
@@ -388,6 +408,12 @@ static const setting_t *find_key(const char *key)
         if (strcmp(s_keys[i].name, key) == 0)
             return &s_keys[i];
     return NULL;
+}
+
+bool cb_settings_is_secret(const char *key)
+{
+    const setting_t *k = find_key(key);
+    return k && k->kind == K_SECRET;
 }
 
 /* ---- senders ---- */
@@ -539,7 +565,14 @@ static struct {
     char key[KEY_MAX + 1];
     char value[RAW_VALUE_MAX + 1];
     bool pattern_given[CB_CFG_SENDERS_MAX];
+    cb_settings_visit_t visit; /* what each key and value goes to */
+    void *ctx;
 } s_load;
+
+static int set_visit(void *ctx, const char *key, cb_span_t value, char *err, size_t errcap)
+{
+    return cb_settings_set(ctx, key, value, err, errcap);
+}
 
 /* A JSON array of strings (its tokens follow t), joined with commas into
  * s_load.value and set as one list. */
@@ -563,7 +596,8 @@ static int apply_json_list(cb_settings_t *s, const char *text, const cb_json_tok
         if (e + 1 < t->size)
             s_load.value[at++] = ',';
     }
-    return cb_settings_set(s, key, cb_span(s_load.value, at), err, errcap);
+    (void)s;
+    return s_load.visit(s_load.ctx, key, cb_span(s_load.value, at), err, errcap);
 }
 
 static int apply_json_value(cb_settings_t *s, const char *text, const cb_json_tok_t *t, char *err,
@@ -593,7 +627,7 @@ static int apply_json_value(cb_settings_t *s, const char *text, const cb_json_to
             return fail(err, errcap, key, "bad string (escape or UTF-8)");
         v = cb_span(s_load.value, n);
     }
-    return cb_settings_set(s, key, v, err, errcap);
+    return s_load.visit(s_load.ctx, key, v, err, errcap);
 }
 
 /* Appends the key token i to the dotted prefix of length plen into s_load.key.
@@ -625,7 +659,9 @@ static void mark_pattern_given(const cb_settings_t *s)
         s_load.pattern_given[i] = true;
 }
 
-int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap)
+/* Walks a config file's keys and values to s_load.visit; s (NULL when only
+ * walking) takes the senders' default patterns. */
+static int walk_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap)
 {
     const char *why = NULL;
     s_load.toks = cb_json_scratch();
@@ -635,7 +671,7 @@ int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *
     if (ntoks < 1 || s_load.toks[0].type != CB_JSON_OBJECT)
         return fail(err, errcap, "config", why ? why : "not a JSON object");
 
-    unsigned first_new = s->nsenders;
+    unsigned first_new = s ? s->nsenders : 0;
     memset(s_load.pattern_given, 0, sizeof s_load.pattern_given);
     int depth = 0;
     s_load.stack[0].left = s_load.toks[0].size;
@@ -670,14 +706,29 @@ int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *
             return rc;
         if (v->type == CB_JSON_ARRAY)
             i += v->size; /* its items: strings, checked by apply_json_list */
-        if (strncmp(s_load.key, SENDERS_PREFIX, strlen(SENDERS_PREFIX)) == 0)
+        if (s && strncmp(s_load.key, SENDERS_PREFIX, strlen(SENDERS_PREFIX)) == 0)
             mark_pattern_given(s);
     }
     /* senders this file added take its default_pattern unless given one */
-    for (unsigned k = first_new; k < s->nsenders && k < CB_CFG_SENDERS_MAX; k++)
+    for (unsigned k = first_new; s && k < s->nsenders && k < CB_CFG_SENDERS_MAX; k++)
         if (!s_load.pattern_given[k])
             copy_str(s->senders[k].pattern, s->default_pattern);
     return CB_OK;
+}
+
+int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap)
+{
+    s_load.visit = set_visit;
+    s_load.ctx = s;
+    return walk_json(s, text, len, err, errcap);
+}
+
+int cb_settings_each_json(const char *text, size_t len, cb_settings_visit_t visit, void *ctx,
+                          char *err, size_t errcap)
+{
+    s_load.visit = visit;
+    s_load.ctx = ctx;
+    return walk_json(NULL, text, len, err, errcap);
 }
 
 /* ---- the start-up check ---- */

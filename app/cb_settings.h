@@ -50,6 +50,9 @@ typedef struct {
     /* Peers whose X-Forwarded-For names the source (SPEC 2): addresses
      * separated by commas ("" none). A config file gives a JSON array. */
     char trusted_proxies[CB_CFG_PROXIES_TEXT_MAX];
+    /* Boards (SPEC 9): the SNTP server, "a.b.c.d" or "a.b.c.d:port"; ""
+     * (default) = the one DHCP names. The host's clock is the system's. */
+    char sntp_server[CB_CFG_STR_MAX];
 
     /* auth (SPEC 3) */
     cb_auth_mode_t auth;
@@ -111,6 +114,17 @@ int cb_settings_set(cb_settings_t *s, const char *key, cb_span_t value, char *er
  * "key: problem" in err; settings before the bad key may have been applied. */
 int cb_settings_load_json(cb_settings_t *s, const char *text, size_t len, char *err, size_t errcap);
 
+/* Walks a config file's text as cb_settings_load_json does (the same JSON
+ * checks, unknown keys refused), handing each dotted key and its value text
+ * (strings decoded, arrays joined with commas, numbers and booleans as
+ * written) to visit instead of setting them; stops at its first error.
+ * PUT /settings stages a body this way. CB_OK or the error with "key:
+ * problem" in err. */
+typedef int (*cb_settings_visit_t)(void *ctx, const char *key, cb_span_t value, char *err,
+                                   size_t errcap);
+int cb_settings_each_json(const char *text, size_t len, cb_settings_visit_t visit, void *ctx,
+                          char *err, size_t errcap);
+
 /* Checks the whole configuration for consistency (a mode's secrets present,
  * a static token, admin token or client secret at least
  * CB_SETTINGS_SECRET_MIN characters, limits within build maxima). CB_OK or CB_ERR_INVAL with "key:
@@ -119,6 +133,9 @@ int cb_settings_check(const cb_settings_t *s, char *err, size_t errcap);
 
 /* The sender entry for a code, or NULL when the code is not configured. */
 const cb_sender_cfg_t *cb_settings_sender(const cb_settings_t *s, cb_span_t code);
+
+/* True for a key whose value is a secret (never shown nor echoed). */
+bool cb_settings_is_secret(const char *key);
 
 const char *cb_settings_auth_name(cb_auth_mode_t mode);
 const char *cb_settings_scheme_name(cb_sig_scheme_t scheme);

@@ -66,7 +66,7 @@ void cb_webhook_outcome(const cb_ledger_outcome_t *o)
     }
 }
 
-static bool media_type_is_json(cb_span_t ct)
+bool cb_webhook_media_is_json(cb_span_t ct)
 {
     if (!ct.p)
         return false;
@@ -149,7 +149,7 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, 
     }
     size_t nct = 0;
     cb_span_t ct = cb_http_field(req, "Content-Type", &nct);
-    if (nct != 1 || !media_type_is_json(ct)) {
+    if (nct != 1 || !cb_webhook_media_is_json(ct)) {
         cb_gate_refuse(g, CB_E_UNSUPPORTED_MEDIA, NULL, NULL);
         return;
     }

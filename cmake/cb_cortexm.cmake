@@ -10,10 +10,16 @@
 # (third_party/fetch-sources.sh, into the build tree), the core with the
 # board's config (cb_add_core), port/cortexm and the shared loop, and two
 # images in the board's build folder:
-#   chatbell.elf      the product: build-time settings (CB_BOARD_SETTINGS, a
-#                     JSON config file; none = defaults with the demo secret)
-#   chatbell-e2e.elf  the same with tests/board/e2e-settings.json, which the
-#                     e2e suite needs (its secrets, senders, no reminders)
+#   chatbell.elf      the release image (CB_BOARD_DEMO=OFF, the default): no
+#                     secret, starts unprovisioned until settings are stored
+#                     in its flash (console or PUT /settings, SPEC 9); with
+#                     CB_BOARD_DEMO=ON a development image: the image's
+#                     settings (CB_BOARD_SETTINGS, a JSON config file; none =
+#                     defaults with the demo secret) count as provisioned and
+#                     the console has `hang`
+#   chatbell-e2e.elf  a development image with tests/board/e2e-settings.json,
+#                     which the e2e suite needs (its secrets, senders, no
+#                     reminders)
 # with a size report after each link (port/cortexm/size_report.py).
 if(NOT CMAKE_CROSSCOMPILING OR NOT CMAKE_C_COMPILER MATCHES "arm-none-eabi")
   message(FATAL_ERROR "boards/${BOARD} is a cross build: configure with the `board` preset "
@@ -32,6 +38,7 @@ set(BOARD_CPU -mcpu=cortex-m3 -mthumb)
 add_compile_options(${BOARD_CPU} -fno-short-enums -ffunction-sections -fdata-sections -g)
 add_link_options(${BOARD_CPU} -Wl,--no-enum-size-warning)
 
+option(CB_BOARD_DEMO "chatbell.elf as a development image (demo settings, console hang); OFF: release, unprovisioned until set up" OFF)
 set(CB_BOARD_SETTINGS "" CACHE FILEPATH
     "JSON config file built into each board's chatbell.elf (SPEC 6 keys); empty: defaults, demo secret")
 set(CB_THIRD_PARTY_SRC "${CMAKE_BINARY_DIR}/third_party-src" CACHE PATH
@@ -82,9 +89,10 @@ target_compile_options(cb_board_${BOARD} PRIVATE ${CB_WARN})
 target_link_libraries(cb_board_${BOARD} PUBLIC cb_core_${BOARD} cb_lwip_${BOARD})
 
 # ---- images ----
-# cb_board_image(NAME SETTINGS_JSON): NAME.elf with the settings compiled in
-# (a C array written at configure time), a map file, and the size report.
-function(cb_board_image name json)
+# cb_board_image(NAME SETTINGS_JSON DEV): NAME.elf with the settings compiled
+# in (a C array written at configure time) and DEV (1: a development image),
+# a map file, and the size report.
+function(cb_board_image name json dev)
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}_settings.c)
   set(bytes "")
   set(len 0)
@@ -100,6 +108,7 @@ function(cb_board_image name json)
  * ${json} (empty: none). Do not edit. */
 const unsigned char cb_board_settings_json[] = {${bytes} 0};
 const unsigned cb_board_settings_len = ${len};
+const unsigned char cb_board_dev = ${dev};
 " @ONLY)
   set(target ${name}-${BOARD})
   add_executable(${target} ${gen})
@@ -118,8 +127,12 @@ const unsigned cb_board_settings_len = ${len};
       VERBATIM)
 endfunction()
 
-cb_board_image(chatbell "${CB_BOARD_SETTINGS}")
+if(CB_BOARD_DEMO)
+  cb_board_image(chatbell "${CB_BOARD_SETTINGS}" 1)
+else()
+  cb_board_image(chatbell "${CB_BOARD_SETTINGS}" 0)
+endif()
 if(CB_TESTS)
-  cb_board_image(chatbell-e2e ${CB_ROOT}/tests/board/e2e-settings.json)
+  cb_board_image(chatbell-e2e ${CB_ROOT}/tests/board/e2e-settings.json 1)
   include(${CB_ROOT}/tests/board/board_tests.cmake)
 endif()

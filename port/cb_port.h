@@ -104,4 +104,29 @@ uint32_t cb_port_store_capacity(cb_slot_t slot);
  * untouched); CB_ERR_STORAGE. */
 int cb_port_store_set_aside(cb_slot_t slot);
 
+/* ---- settings kept by the device (boards, SPEC 9) ----
+ * Optional (the core has weak defaults: no settings kept, PUT /settings is
+ * 404 and the device counts as provisioned). */
+
+/* True when the port keeps settings (PUT /settings exists). */
+bool cb_port_settings_kept(void);
+
+/* False while the device has no stored settings: webhooks get 503
+ * not_provisioned. */
+bool cb_port_provisioned(void);
+
+/* Stages one setting by its config-file key ("display.rows") and value text
+ * ("4") for the next commit. CB_OK; CB_ERR_NOT_FOUND when the port keeps no
+ * settings; CB_ERR_INVAL or CB_ERR_NOSPC with "key: problem" in err. */
+int cb_port_settings_stage(const char *key, const char *value, size_t len, char *err, size_t cap);
+
+/* Validates the stored settings with everything staged over them, as a
+ * config file is, then stores and applies them (a board restarts once the
+ * answer has left). CB_OK; CB_ERR_INVAL with "key: problem" in err (nothing
+ * stored, the staged values dropped); CB_ERR_STORAGE. */
+int cb_port_settings_commit(char *err, size_t cap);
+
+/* Drops what was staged. */
+void cb_port_settings_discard(void);
+
 #endif

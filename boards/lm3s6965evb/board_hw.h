@@ -21,6 +21,19 @@
 #define ETH_IRQn    42
 #define BOARD_IRQS  44
 
+/* The device's own flash pages, under the journal (lm3s6965.ld): two copies
+ * of the stored settings of 2 pages each, then the entropy seed's page
+ * (port/cortexm/settings_store.c). */
+#define BOARD_SETTINGS_PAGES 2u
+
+/* The watchdog (datasheet "Watchdog Timer"; QEMU's luminary-watchdog in
+ * hw/watchdog/cmsdk-apb-watchdog.c): clocked by the system clock, enabled in
+ * RCGC0 bit 3; its interrupt (IRQ 18) is left disabled: the second time-out
+ * resets the part. */
+#define BOARD_WDOG_BASE       0x40000000u
+#define BOARD_WDOG_HZ         BOARD_CPU_HZ
+#define BOARD_WDOG_CLOCK_ON() (REG32(SYSCTL_BASE + 0x100u) |= 1u << 3)
+
 /* The journal in the top 112 KiB of the part's flash (lm3s6965.ld): 1 KiB
  * erase pages, two slots of 56 pages, 8 of them the sync log (8 bytes a
  * sync: 1,024 syncs between two erases of a slot), 48 KiB of data each. */

@@ -17,6 +17,17 @@
 #define ETH_IRQn   13
 #define BOARD_IRQS 32
 
+/* The device's own pages of that flash, before the journal's: two copies of
+ * the stored settings of one sector each, then the entropy seed's sector
+ * (port/cortexm/settings_store.c). */
+#define BOARD_SETTINGS_PAGES 1u
+
+/* The CMSDK APB watchdog (ARM DDI0479C 4.5; QEMU's mps2.c maps it at
+ * 0x40008000 on SYSCLK, its interrupt wired to the NMI). */
+#define BOARD_WDOG_BASE       0x40008000u
+#define BOARD_WDOG_HZ         BOARD_CPU_HZ
+#define BOARD_WDOG_CLOCK_ON() ((void)0)
+
 /* The journal's flash (the AN385 has none: the same NOR model as the
  * lm3s6965evb, in bigger sectors, kept in a host file through semihosting):
  * 4 KiB erase sectors, two slots of 128 sectors (512 KiB), 16 of them the

@@ -11,12 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cb_settings.h"
+
 #define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
 /* The board's own facts: BOARD_NAME, BOARD_CPU_HZ (after board_hw_init),
  * register addresses, and the flash geometry of the storage (BOARD_FLASH_PAGE,
  * BOARD_FLASH_SLOT_PAGES, BOARD_FLASH_LOG_PAGES, BOARD_JOURNAL_BUDGET). */
 #include "board_hw.h"
+
+/* The flash region of flash.h: the device's own pages first - the stored
+ * settings' two copies (BOARD_SETTINGS_PAGES each) and the entropy seed's
+ * page (settings_store.c) - then the journal's two slots (store_flash.c). */
+#define BOARD_FLASH_OWN_BYTES  ((2u * BOARD_SETTINGS_PAGES + 1u) * BOARD_FLASH_PAGE)
+#define BOARD_FLASH_SLOT_BYTES (BOARD_FLASH_SLOT_PAGES * BOARD_FLASH_PAGE)
+#define BOARD_FLASH_BYTES      (BOARD_FLASH_OWN_BYTES + 2u * BOARD_FLASH_SLOT_BYTES)
 
 /* Cortex-M3 system control space (ARMv7-M ARM, B3.2) */
 #define SCB_VTOR     REG32(0xE000ED08u)
@@ -97,12 +106,18 @@ void board_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * back): a box of rows lines at the top, the log scrolling below it. */
 void board_console_display_init(unsigned rows);
 void board_console_draw(const char *const *lines, unsigned rows, unsigned cols);
+/* Moves received bytes from the UART into the console's buffer (the
+ * scheduler's idle hook); true if there were any. */
+bool board_console_rx_poll(void);
 /* Handles keys from the UART: acknowledge, stats, reset (board README). */
 void board_keys_poll(void);
 
 /* clock.c: SysTick at 1 kHz, the buzzer pattern, the button sampling */
 void board_clock_init(void);
 uint32_t board_ms32(void);
+/* SNTP's answers (SNTP_SET_SYSTEM_TIME_US): the wall clock, monotonic. */
+void board_clock_set_wall(uint32_t sec, uint32_t us);
+void board_clock_counts(uint32_t *syncs, uint32_t *behind);
 /* True once for each press of the board's button counted by the tick. */
 bool board_button_take(void);
 
@@ -110,6 +125,8 @@ bool board_button_take(void);
 void board_entropy_init(void);
 /* Mixes a sample (a timestamp of an external event) into the pool. */
 void board_entropy_add(uint32_t sample);
+/* Mixes a seed kept from an earlier boot into the pool. */
+void board_entropy_seed(const void *seed, size_t len);
 /* Cheap non-cryptographic randomness (TCP ports, ISNs, DHCP xid). */
 uint32_t board_rand(void);
 
@@ -118,10 +135,42 @@ uint32_t board_rand(void);
 bool board_store_init(void);
 void board_store_stats(void);
 
+/* settings_store.c: the device's settings in their own flash pages (SPEC
+ * 9), the entropy seed kept next to them, and the console's commands. */
+/* Mixes the seed kept in flash into the pool and replaces it (every boot,
+ * before anything random is drawn). */
+void board_seed_renew(void);
+/* Keeps live (the struct the server runs with) and base (fills a struct with
+ * the image's defaults), then applies the stored settings over them: true
+ * when a valid copy was found (the device is provisioned). */
+bool board_settings_init(cb_settings_t *live, void (*base)(cb_settings_t *s));
+/* A console line ("set KEY VALUE", "show", "commit", "reset", "hang"). */
+void board_settings_console(const char *line);
+/* One key from the console: true when it is the button (a, space, Enter on
+ * an empty line); other keys make command lines (board_settings_console). */
+bool board_console_key(int c);
+/* False while no settings are stored (webhooks get 503 not_provisioned). */
+bool board_provisioned(void);
+/* Called every loop turn: a restart asked for by a commit, once its answer
+ * had time to leave. */
+void board_settings_poll(void);
+
+/* watchdog.c: the part's watchdog, fed every loop turn */
+void board_watchdog_start(void);
+void board_watchdog_feed(void);
+
 /* stats (the 's' key, the tests) */
 void board_stats_print(void);
 uint32_t board_coop_stack_free(void); /* bytes of the tcpip stack never used */
 uint32_t board_main_stack_free(void);
+
+/* clock_sntp.c: lwIP's SNTP client on server ("a.b.c.d" or "a.b.c.d:port";
+ * "" = the server DHCP names); the banner's clock line. */
+void board_sntp_start(const char *server);
+const char *board_sntp_status(void);
+/* Development images' `sntp` command: a request now, not at the next poll. */
+void board_sntp_now(void);
+uint16_t board_sntp_port(void);
 
 /* net.c: the address the netif ended up with ("10.0.2.15"), "" before. */
 const char *board_net_ip(void);

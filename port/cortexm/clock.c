@@ -1,5 +1,6 @@
 /* clock.c - SysTick at 1 kHz on any Cortex-M3 board: the monotonic clock
- * (cb_port_now_ms), the wall clock (untrusted: no SNTP yet), the buzzer
+ * (cb_port_now_ms), the wall clock (untrusted until SNTP's first answer,
+ * then monotonic: clock_sntp.c), the buzzer
  * pattern stepped from the tick (the board switches its output), and the
  * board's button sampled every tick. */
 #include "board.h"
@@ -18,6 +19,12 @@ static struct {
     volatile bool playing;
     volatile uint32_t presses; /* button presses counted by the tick */
     uint32_t taken;            /* presses handed to the core */
+    /* the wall clock: wall_ms at uptime at_ms, set by SNTP (tcpip thread;
+     * no interrupt touches it) */
+    bool wall_ok;
+    int64_t wall_ms;
+    uint64_t at_ms;
+    uint32_t syncs, behind; /* answers taken, answers behind the clock */
 } s_clock;
 
 void board_clock_init(void)
@@ -64,12 +71,43 @@ uint64_t cb_port_now_ms(void)
     return ms;
 }
 
-/* No trusted wall clock until SNTP, which the boards do not run yet: the
- * replay window is not applied (SPEC 2). */
+/* No trusted wall clock until SNTP's first answer (SPEC 9): no replay
+ * window, no Date, dynamic tokens 503. */
 int cb_port_wall_ms(int64_t *out)
 {
-    (void)out;
-    return CB_ERR_CLOCK;
+    if (!s_clock.wall_ok)
+        return CB_ERR_CLOCK;
+    *out = s_clock.wall_ms + (int64_t)(cb_port_now_ms() - s_clock.at_ms);
+    return CB_OK;
+}
+
+/* An SNTP answer (seconds since 1970 and microseconds). Forward steps are
+ * taken; an answer behind the clock is not (logged, counted): the clock
+ * never runs backwards once set, so an expired token or a stale event never
+ * becomes valid again. */
+void board_clock_set_wall(uint32_t sec, uint32_t us)
+{
+    int64_t t = (int64_t)sec * 1000 + us / 1000u;
+    int64_t cur = 0;
+    s_clock.syncs++;
+    if (cb_port_wall_ms(&cur) == CB_OK && t < cur) {
+        s_clock.behind++;
+        board_log("sntp: the answer is %ld ms behind the clock: not stepping back",
+                  (long)(cur - t));
+        return;
+    }
+    bool first = !s_clock.wall_ok;
+    s_clock.wall_ms = t;
+    s_clock.at_ms = cb_port_now_ms();
+    s_clock.wall_ok = true;
+    if (first)
+        board_log("sntp: clock set to %lu (unix seconds): trusted", (unsigned long)sec);
+}
+
+void board_clock_counts(uint32_t *syncs, uint32_t *behind)
+{
+    *syncs = s_clock.syncs;
+    *behind = s_clock.behind;
 }
 
 void cb_port_buzzer_play(const char *pattern)

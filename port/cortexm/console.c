@@ -1,7 +1,7 @@
 /* console.c - the console port on the board's UART: text output, the log
  * ("log| " lines), the signal log ("signal| " lines), the display mirrored as
  * VT100 frames in a box at the top of the terminal, and the keyboard as a
- * second button. Called by the core, lwIP's diagnostics and the board. */
+ * second button and a command line. Called by the core, lwIP's diagnostics and the board. */
 #include "board.h"
 #include "cb_log.h"
 #include "cb_config.h"
@@ -15,6 +15,11 @@
 static struct {
     unsigned rows;
     unsigned presses; /* acknowledge key presses not yet taken */
+    /* received bytes, taken from the UART every idle tick (its receive
+     * holds one byte: a typed line would otherwise wait a loop turn a
+     * byte) and handled on the loop's turn */
+    uint8_t rx[128];
+    uint8_t rx_head, rx_tail;
     char line[LOG_LINE_MAX];
     char frame[(CB_CFG_DISPLAY_ROWS_MAX + 2) * (CB_CFG_DISPLAY_COLS_MAX + 16) + 16];
 } s_port;
@@ -136,34 +141,37 @@ void cb_port_signal_log(const char *json, size_t len)
     board_uart_puts("\r\n");
 }
 
-/* ---- keys: the button and two service keys ---- */
+/* ---- keys: the button, R, and command lines (settings_store.c) ----
+ * cb_server_tick asks for button presses every loop turn: the loop's
+ * heartbeat, which feeds the watchdog. */
+
+bool board_console_rx_poll(void)
+{
+    int c;
+    bool got = false;
+    while ((uint8_t)(s_port.rx_head - s_port.rx_tail) < sizeof s_port.rx &&
+           (c = board_uart_getc()) >= 0) {
+        s_port.rx[s_port.rx_head++ % sizeof s_port.rx] = (uint8_t)c;
+        got = true;
+    }
+    return got;
+}
 
 void board_keys_poll(void)
 {
-    int c;
-    while ((c = board_uart_getc()) >= 0) {
+    (void)board_console_rx_poll();
+    while (s_port.rx_tail != s_port.rx_head) {
+        int c = s_port.rx[s_port.rx_tail++ % sizeof s_port.rx];
         board_entropy_add(board_cycles() ^ (uint32_t)c);
-        switch (c) {
-        case 'a':
-        case 'A':
-        case ' ':
-        case '\r':
+        if (board_console_key(c))
             s_port.presses++;
-            break;
-        case 's':
-            board_stats_print();
-            break;
-        case 'R':
-            board_log("reset requested from the keyboard (storage is kept)");
-            board_reset();
-        default:
-            break;
-        }
     }
 }
 
 bool cb_port_button_pressed(void)
 {
+    board_watchdog_feed();
+    board_settings_poll();
     board_keys_poll();
     if (board_button_take())
         return true;

@@ -1,7 +1,8 @@
 /* entropy.c - the boards' randomness, for parts without a TRNG: the pool
  * mixes the timing of external events - each Ethernet frame's arrival (the
  * board's driver times it), key and button presses, and SysTick jitter
- * sampled at start-up - with the MAC address, through SHA-256. Used for the token device key
+ * sampled at start-up - with the MAC address and the seed the last boot left
+ * in flash (settings_store.c), through SHA-256. Used for the token device key
  * (cb_port_random) and, through a cheap generator seeded from it, for lwIP's ports, ISNs and DHCP
  * xid. */
 #include "board.h"
@@ -61,6 +62,16 @@ static void jitter(int n)
             spins++;
         mix(spins ^ board_cycles());
     }
+}
+
+void board_entropy_seed(const void *seed, size_t len)
+{
+    fold();
+    cb_span_t parts[3] = {
+        {"seed", 4}, {(const char *)s_ent.pool, sizeof s_ent.pool}, {(const char *)seed, len}};
+    cb_sha256(parts, 3, s_ent.pool);
+    memcpy(&s_ent.cheap, s_ent.pool, sizeof s_ent.cheap);
+    s_ent.cheap |= 1u;
 }
 
 void board_entropy_init(void)

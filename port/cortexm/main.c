@@ -1,8 +1,9 @@
 /* main.c - the firmware's main on every Cortex-M board: the board's hardware,
- * UART, clock, entropy, build-time settings (cb_settings_defaults, then the
- * board's defaults, then the JSON the image was built with, if any), flash
- * storage, the core's server, lwIP, then the shared loop (port/sock)
- * forever. Started by Reset_Handler (startup.c). */
+ * UART, clock, entropy and its seed from flash, the settings (the image's:
+ * cb_settings_defaults, the board's defaults, the JSON the image was built
+ * with, if any; then those stored in flash, settings_store.c), flash
+ * storage, the core's server, lwIP and SNTP, the watchdog, then the shared
+ * loop (port/sock) forever. Started by Reset_Handler (startup.c). */
 #include "board.h"
 #include "cb_err.h"
 #include "cb_loop.h"
@@ -17,6 +18,9 @@
  * in the config-file format (SPEC 6); empty when none was given. */
 extern const unsigned char cb_board_settings_json[];
 extern const unsigned cb_board_settings_len;
+/* 1 in a development image (CB_BOARD_DEMO=ON, chatbell-e2e.elf): its
+ * built-in settings count as provisioned and the console has `hang`. */
+extern const unsigned char cb_board_dev;
 
 /* The board serves on port 80 of whatever address lwIP gets; its journal
  * compacts well before a slot fills (BOARD_JOURNAL_BUDGET, board_hw.h). */
@@ -25,6 +29,7 @@ extern const unsigned cb_board_settings_len;
 static struct {
     cb_settings_t settings; /* outlives the server */
     volatile bool stop;     /* never set: the board serves until reset */
+    bool provisioned;       /* settings stored, or a development image */
     char err[256];
 } s_main;
 
@@ -37,9 +42,9 @@ static void set_or_die(const char *key, const char *value)
     }
 }
 
-static void load_settings(void)
+/* The image's settings, under those stored in flash. */
+static void base_settings(cb_settings_t *s)
 {
-    cb_settings_t *s = &s_main.settings;
     cb_settings_defaults(s);
     set_or_die("listen", BOARD_LISTEN);
     char budget[16];
@@ -51,6 +56,13 @@ static void load_settings(void)
         cb_port_log(CB_LOG_ERROR, "config: built-in settings: %s", s_main.err);
         board_panic("bad configuration (CB_BOARD_SETTINGS)");
     }
+}
+
+static void load_settings(void)
+{
+    cb_settings_t *s = &s_main.settings;
+    bool stored = board_settings_init(s, base_settings);
+    s_main.provisioned = stored || cb_board_dev;
     if (cb_settings_check(s, s_main.err, sizeof s_main.err) != CB_OK) {
         cb_port_log(CB_LOG_ERROR, "config: %s", s_main.err);
         board_panic("bad configuration");
@@ -68,12 +80,22 @@ static void on_listening(const char *bound)
     board_printf("  auth:       %s%s\r\n", cb_settings_auth_name(s->auth),
                  s->auth == CB_AUTH_SIGNATURE && s->secret_next[0] ? " (current and next secret)"
                                                                    : "");
-    if (s->auth == CB_AUTH_SIGNATURE && s->demo_secret)
+    if (!s_main.provisioned)
+        board_printf("  NOT PROVISIONED: webhooks get 503 not_provisioned until settings are\r\n"
+                     "  stored: on this console `set KEY VALUE` ... `commit` (README)\r\n");
+    else if (s->auth == CB_AUTH_SIGNATURE && s->demo_secret)
         board_printf("  DEMO secret in use: \"%s\" - it is public, anyone can sign with it.\r\n"
-                     "  Build with -DCB_BOARD_SETTINGS=file.json to set yours.\r\n",
+                     "  Provision yours: `set secret ...`, `commit` on this console.\r\n",
                      CB_DEMO_SECRET);
-    board_printf("  clock:      no SNTP: the replay window is not applied\r\n"
-                 "  keys:       a = acknowledge, s = stats, R = reset (storage is kept)\r\n");
+    board_printf("  clock:      %s\r\n"
+                 "  keys:       a = acknowledge, R = reset (storage is kept); lines: set KEY "
+                 "VALUE, show, commit, reset, s = stats\r\n",
+                 board_sntp_status());
+}
+
+bool cb_port_provisioned(void)
+{
+    return s_main.provisioned;
 }
 
 int main(void)
@@ -84,6 +106,7 @@ int main(void)
     board_printf("\r\nchatbell firmware on " BOARD_NAME " (Cortex-M3, %lu MHz)\r\n",
                  (unsigned long)(BOARD_CPU_HZ / 1000000u));
     board_entropy_init();
+    board_seed_renew();
     load_settings();
     board_console_display_init(s_main.settings.display_rows);
     board_display_init(s_main.settings.display_rows);
@@ -93,11 +116,17 @@ int main(void)
     if (rc != CB_OK)
         cb_port_log(CB_LOG_ERROR, "journal unavailable (%s): webhooks get 503 until it recovers",
                     cb_err_str(rc));
+    if (!s_main.provisioned) {
+        static const char *const lines[] = {"NOT PROVISIONED", "set up: console", "", ""};
+        cb_port_display_draw(lines, s_main.settings.display_rows, s_main.settings.display_cols);
+    }
 
     if (cb_loop_init(s_main.settings.listen, s_main.err, sizeof s_main.err) != 0) {
         cb_port_log(CB_LOG_ERROR, "%s", s_main.err);
         board_panic("no network");
     }
+    board_sntp_start(s_main.settings.sntp_server);
+    board_watchdog_start();
     cb_loop_run(s_main.settings.listen, on_listening, &s_main.stop);
     board_panic("the loop stopped");
 }

@@ -6,6 +6,7 @@
 #include "cb_net.h"
 #include "coop.h"
 
+#include "lwip/apps/sntp.h"
 #include "lwip/dhcp.h"
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
@@ -42,7 +43,8 @@ static struct {
 
 static bool idle_poll(void)
 {
-    return s_net.added && board_netif_poll(&s_net.netif);
+    bool typed = board_console_rx_poll();
+    return (s_net.added && board_netif_poll(&s_net.netif)) || typed;
 }
 
 static err_t netif_start(struct netif *netif)
@@ -61,6 +63,7 @@ static void on_tcpip_ready(void *arg)
         netif_set_default(&s_net.netif);
         netif_set_up(&s_net.netif);
 #if CB_BOARD_DHCP
+        sntp_servermode_dhcp(1); /* an NTP server DHCP names (clock_sntp.c) */
         dhcp_start(&s_net.netif);
 #endif
     }

@@ -1,5 +1,6 @@
-/* store_flash.c - the storage slots of cb_port.h in NOR flash (flash.h): each
- * slot is BOARD_FLASH_SLOT_PAGES erase pages, the first BOARD_FLASH_LOG_PAGES
+/* store_flash.c - the storage slots of cb_port.h in NOR flash (flash.h),
+ * after the device's own pages (board.h): each slot is BOARD_FLASH_SLOT_PAGES
+ * erase pages, the first BOARD_FLASH_LOG_PAGES
  * of them a sync log, the rest the slot's bytes. Data words are programmed
  * once, when all four of their bytes are known; the bytes of a last partial
  * word wait in RAM. A sync programs one log entry: the partial word, then the
@@ -13,7 +14,7 @@
 
 #include <string.h>
 
-#define SLOT_BYTES  (BOARD_FLASH_SLOT_PAGES * BOARD_FLASH_PAGE)
+#define SLOT_BYTES  BOARD_FLASH_SLOT_BYTES
 #define LOG_BYTES   (BOARD_FLASH_LOG_PAGES * BOARD_FLASH_PAGE)
 #define DATA_BYTES  (SLOT_BYTES - LOG_BYTES)
 #define LOG_ENTRIES (LOG_BYTES / 8u)
@@ -40,7 +41,7 @@ static struct {
 
 static uint32_t base(cb_slot_t slot)
 {
-    return (uint32_t)slot * SLOT_BYTES;
+    return BOARD_FLASH_OWN_BYTES + (uint32_t)slot * SLOT_BYTES;
 }
 
 static uint32_t len_word(uint32_t len, uint32_t tail)
@@ -91,7 +92,7 @@ done:;
 
 bool board_store_init(void)
 {
-    s_store.ok = flash_open(CB_SLOT_COUNT * SLOT_BYTES) == CB_OK;
+    s_store.ok = flash_open(BOARD_FLASH_BYTES) == CB_OK;
     bool kept = false;
     for (int i = 0; s_store.ok && i < CB_SLOT_COUNT; i++) {
         if (scan((cb_slot_t)i) != CB_OK)

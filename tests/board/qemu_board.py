@@ -28,8 +28,10 @@
 # Prints "board: N passed, N failed" last.
 
 import argparse
+import email.utils
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -55,14 +57,18 @@ HAS_PANEL = {"lm3s6965evb"}
 HAS_BUTTON = {"lm3s6965evb"}
 # The e2e classes run on the board, each on a freshly booted one (as the
 # host harness gives each class a fresh server). Left out: the classes that
-# need their own configuration (the harness would skip them anyway),
-# TimestampTests (no trusted clock on the board: the replay window is not
-# applied) and SenderTests (instaleap-send is a host tool, not built here).
+# need their own configuration (the harness would skip them anyway) and
+# SenderTests (instaleap-send is a host tool, not built here). Each boot is
+# pointed at the test's SNTP server first (set_sntp), so the clock is
+# trusted as on the host: TimestampTests and DateTests run.
 E2E_RUNS = [  # (script, class, connections it needs at once)
     ("test_webhook.py", "SignatureTests", 1),
     ("test_webhook.py", "RejectTests", 1),
     ("test_webhook.py", "RateLimitTests", 1),
     ("test_webhook.py", "DuplicateTests", 1),
+    # the clock from the test's SNTP server (SntpServer)
+    ("test_webhook.py", "TimestampTests", 1),
+    ("test_date.py", "DateTests", 1),
     ("test_webhook.py", "HealthMetricsTests", 1),
     # a new connection per request, opened while the board still reaps the
     # last one; curl alongside the harness's checks
@@ -70,7 +76,19 @@ E2E_RUNS = [  # (script, class, connections it needs at once)
     ("test_errors.py", "ErrorTableTests", 2),
     # more clients at once than the build has body buffers
     ("test_memory.py", "BodyPoolTests", 4),
+    # dynamic tokens need a trusted clock: provisioned for them (PROFILES)
+    ("test_tokens.py", "DynamicTokenTests", 1, "dynamic"),
 ]
+
+
+def profiles():
+    """The settings a run stores over the console besides sntp_server, and
+    what the harness is told the board runs (CB_E2E_REMOTE)."""
+    import test_tokens as T
+    return {"dynamic": (
+        {"auth": "dynamic", "rate_limit_failures": str(T.NO_RATE_LIMIT), "client_id": T.CLIENT_ID,
+         "client_secret": T.CLIENT_SECRET},
+        {"config": T.dynamic_config(), "env": T.DYNAMIC_ENV})}
 
 
 # ---------------------------------------------------------------- the UART
@@ -262,6 +280,10 @@ class Board:
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
 
+    def console(self, line):
+        """One command line on the UART console (port/cortexm/settings_store.c)."""
+        self.key(line.encode() + b"\r")
+
     def stop(self):
         """SIGTERM (QEMU exits at once); returns QEMU's stderr text."""
         if self.proc is None:
@@ -450,7 +472,7 @@ def check_message_on_display(board, secret, state):
 
 def check_stats_key(board):
     n, _ = board.uart.count()
-    board.key(b"s")
+    board.console("s")
     board.uart.wait_line(r"^stats\| .*stacks: main \d+ bytes never used, tcpip \d+", n)
     i, _ = board.uart.wait_line(r"^stats\|   pool TCP_PCB", n)
     for ln in board.uart.lines[n:i + 1]:
@@ -471,7 +493,9 @@ def check_button(board, secret):
     else:
         board.key(b"a")
     _, m = board.uart.wait_line(r'^signal\| \{"kind":"ack","seq":(\d+)\}', n)
-    oldest = min(s["seq"] for _, s in board.uart.signals() if s.get("kind") == "message")
+    sigs = [s for _, s in board.uart.signals()]
+    acked = {s["seq"] for s in sigs[:-1] if s.get("kind") == "ack"}
+    oldest = min(s["seq"] for s in sigs if s.get("kind") == "message" and s["seq"] not in acked)
     assert int(m.group(1)) == oldest, "acknowledged seq %s, the oldest is %d" % (m.group(1), oldest)
     h2 = get(board, "/healthz").json()
     assert h2["unacked"] == h["unacked"] - 1, (h, h2)
@@ -581,6 +605,412 @@ def check_power_cut(board, secret, limits):
           "duplicates" % (n, before, after, len(recent)))
 
 
+# ---------------------------------------------------------------- the product (SPEC 9)
+
+# What the boot test provisions a blank device with (over the console).
+STORE_SECRET = "store-secret-%08x" % (os.getpid() * 2654435761 % 2**32)
+STORE_ADMIN = "store-admin-token-%08x" % (os.getpid() * 40503 % 2**32)
+RATE_LIMIT_FAILURES = 10  # cb_settings_defaults: failures a minute before 429
+PROVISION = os.path.normpath(os.path.join(HERE, "..", "..", "tools", "chatbell-provision",
+                                          "chatbell-provision"))
+
+
+def put_settings(board, settings, token=None):
+    headers = [("Content-Type", "application/json")]
+    if token is not None:
+        headers.append(("Authorization", "Bearer " + token))
+    return H.exchange(board.port, H.build_request("PUT", "/settings", headers=headers,
+                                                  body=json.dumps(settings)), timeout=10)
+
+
+def ack_all(board, admin):
+    """POST /ack until nothing waits; returns how many were acknowledged."""
+    n = 0
+    while True:
+        r = H.exchange(board.port, H.build_request("POST", "/ack", headers=[
+            ("Authorization", "Bearer " + admin)]), timeout=10)
+        if r.status == 404:
+            return n
+        assert r.status == 200, r
+        n += 1
+
+
+def wait_reboot(board, n, timeout=30):
+    """The board restarted by itself (same QEMU process) after UART line n:
+    its banner again; returns the banner's line index."""
+    i, _ = board.uart.wait_line(BANNER.pattern, n, timeout=timeout)
+    return i
+
+
+def show(board):
+    """The console's `show`: (provisioned, {key: value text}) of the stored
+    settings."""
+    n, _ = board.uart.count()
+    board.console("show")
+    i, m = board.uart.wait_line(r"^console\| (provisioned|NOT provisioned)$", n)
+    board.uart.wait_line(r"^console\| stored:$|^console\| NOT", n)
+    time.sleep(0.3)  # the rest of the listing
+    kv = {}
+    with board.uart.cv:
+        lines = board.uart.lines[i + 1:]
+    for ln in lines:
+        mm = re.match(r"^console\|   (\S+) = (.*)$", ln)
+        if mm:
+            kv[mm.group(1)] = mm.group(2)
+        elif not ln.startswith("console|"):
+            break
+    return m.group(1) == "provisioned", kv
+
+
+def check_unprovisioned(board):
+    """A blank product image: webhooks 503 not_provisioned, the display says
+    so, PUT /settings without an admin token is refused."""
+    r = post(board, H.make_event(), DEMO_SECRET)
+    assert r.status == 503 and r.json().get("error") == "not_provisioned", r
+    board.uart.wait_frame(lambda f: bool(f) and f[0].startswith("NOT PROVISIONED"), 0)
+    r = put_settings(board, {"secret": "x" * 20})
+    assert r.status == 401 and r.json().get("error") == "missing_token", r
+    r = put_settings(board, {"secret": "x" * 20}, token="guessed-admin-token-123")
+    assert r.status == 401 and r.json().get("error") == "invalid_token", r
+    prov, kv = show(board)
+    assert not prov and not kv, (prov, kv)
+
+
+def check_console_provisioning(board):
+    """`set`, `show` (secrets masked), `commit`: the board restarts with the
+    settings and an event signed with the new secret is accepted."""
+    n, _ = board.uart.count()
+    board.console("set secret " + STORE_SECRET)
+    board.console("set admin_token " + STORE_ADMIN)
+    board.console("set senders.SH.label Picker")
+    board.uart.wait_line(r"^console\| staged senders\.SH\.label", n)
+    board.console("show")
+    board.uart.wait_line(r"^console\|   senders\.SH\.label = Picker$", n)
+    board.console("hang")  # development images only
+    board.uart.wait_line(r"^console\| commands: set KEY VALUE", n)
+    board.console("set display.rows 3")  # refused at commit: 2 or 4
+    board.console("commit")
+    board.uart.wait_line(r"^console\| commit refused: display\.rows", n)
+    board.console("set secret " + STORE_SECRET)
+    board.console("set admin_token " + STORE_ADMIN)
+    board.console("set senders.SH.label Picker")
+    board.console("commit")
+    board.uart.wait_line(r"^console\| committed: restarting$", n)
+    wait_reboot(board, n)
+    with board.uart.cv:
+        text = "\n".join(board.uart.lines)
+    assert STORE_SECRET not in text and STORE_ADMIN not in text, "a secret on the console"
+    assert re.search(r"console\|   secret = \*+ \(set\)", text), "secret not shown masked"
+    prov, kv = show(board)
+    assert prov and kv.get("secret", "").startswith("*") and kv.get("admin_token", "").startswith("*"), kv
+    r = post(board, H.make_event(sender="SH", notification_message="primer mensaje"), STORE_SECRET)
+    assert r.status == 200 and r.json().get("status") == "accepted", r
+    r = post(board, H.make_event(), DEMO_SECRET)
+    assert r.status == 401, r
+    assert ack_all(board, STORE_ADMIN) == 1
+
+
+def check_put_settings(board):
+    """PUT /settings: a wrong admin token is counted and limited (429 after
+    RATE_LIMIT_FAILURES), the right one is still served; a bad value is 400
+    naming the key; a good body is stored, the board restarts with it, the
+    answer echoes no value."""
+    for i in range(RATE_LIMIT_FAILURES):
+        r = put_settings(board, {"reminder_s": 5}, token="wrong-admin-token-%d" % i)
+        assert r.status == 401 and r.json().get("error") == "invalid_token", (i, r)
+    r = put_settings(board, {"reminder_s": 5}, token="wrong-admin-token-x")
+    assert r.status == 429 and r.json().get("error") == "rate_limited", r
+    r = put_settings(board, {"display": {"rows": 3}}, token=STORE_ADMIN)
+    assert r.status == 400 and r.json().get("error") == "invalid_settings", r
+    assert "display.rows" in r.json().get("message", ""), r
+    n, _ = board.uart.count()
+    new_secret = STORE_SECRET + "-2"
+    # the companion a store uses (tools/chatbell-provision): secrets from
+    # the environment, the answer names no value
+    p = subprocess.run([sys.executable, PROVISION, "--url", "http://127.0.0.1:%d" % board.port,
+                        "--set", "reminder_s=0"], capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, CHATBELL_ADMIN_TOKEN=STORE_ADMIN,
+                                CHATBELL_SECRET_NEXT=new_secret))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert json.loads(p.stdout.split(" ", 1)[1]) == {"status": "stored", "keys": 2, "restart": True}, p.stdout
+    assert new_secret not in p.stdout + p.stderr, p.stdout
+    wait_reboot(board, n)
+    prov, kv = show(board)
+    assert prov and kv.get("reminder_s") == "0" and kv.get("secret_next", "").startswith("*"), kv
+    r = post(board, H.make_event(notification_message="con el siguiente"), new_secret)
+    assert r.status == 200 and r.json().get("status") == "accepted", r
+    assert ack_all(board, STORE_ADMIN) == 1
+
+
+def power_cut_once(board, secret, admin, rng, conns=3):
+    """Signed events over conns connections; QEMU killed (SIGKILL) at a
+    random moment; a new QEMU on the same flash file. Every event answered
+    200 is restored (or was acknowledged: none are here) and a repost is a
+    duplicate of its seq. Returns (cut after s, events answered 2xx)."""
+    answered = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def stream(w):
+        i = 0
+        while not stop.is_set():
+            ev = H.make_event(sender="SH", notification_message="corte %d.%d" % (w, i))
+            i += 1
+            try:
+                r = post(board, ev, secret)
+            except (OSError, AssertionError, ValueError):
+                return
+            if r.status == 200:
+                with lock:
+                    answered.append((ev, r.json()))
+
+    threads = [threading.Thread(target=stream, args=(w,)) for w in range(conns)]
+    for t in threads:
+        t.start()
+    cut = rng.uniform(0.02, 0.3)
+    time.sleep(cut)
+    board.proc.kill()  # the power goes
+    stop.set()
+    for t in threads:
+        t.join(15)
+    board.stop()
+    board.boot()
+    restored = {s["seq"] for _, s in board.uart.signals() if s.get("kind") == "restore"}
+    for ev, first in answered:
+        assert first["status"] == "accepted", first
+        assert first["seq"] in restored, "seq %d answered 200, not restored (%d restored)" % (
+            first["seq"], len(restored))
+        r = post(board, ev, secret)
+        assert r.status == 200 and r.json() == {"status": "duplicate", "seq": first["seq"]}, (first, r)
+    ack_all(board, admin)
+    return cut, len(answered)
+
+
+def check_power_cuts(board, secret, admin, cuts, seed):
+    rng = random.Random(seed)
+    spread, events = [], 0
+    for k in range(cuts):
+        cut, n = power_cut_once(board, secret, admin, rng)
+        spread.append(cut)
+        events += n
+    spread.sort()
+    print("       %d power cuts, %d events answered 2xx checked (restored, reposts duplicates); "
+          "cut after %.2f/%.2f/%.2f s (min/median/max), seed %d" % (
+              cuts, events, spread[0], spread[len(spread) // 2], spread[-1], seed))
+    print("board: power cuts %d events %d" % (cuts, events), flush=True)
+
+
+def check_settings_cuts(board, secret, cuts, seed):
+    """QEMU killed while a `commit` is in progress: the board boots with the
+    old settings or the new ones, never neither (provisioned, the secret
+    works)."""
+    rng = random.Random(seed)
+    _, kv = show(board)
+    old = int(kv.get("reminder_s", "0"))
+    outcome = {"old": 0, "new": 0}
+    for k in range(cuts):
+        new = 100 + k
+        n, _ = board.uart.count()
+        board.console("set reminder_s %d" % new)
+        board.uart.wait_line(r"^console\| staged reminder_s", n)
+        board.console("commit")
+        time.sleep(rng.uniform(0.0, 0.12))
+        board.proc.kill()
+        board.stop()
+        board.boot()
+        prov, kv = show(board)
+        got = int(kv.get("reminder_s", "-1"))
+        assert prov and got in (old, new), "after a cut in a commit: provisioned %s, reminder_s %r " \
+            "(old %d, new %d)" % (prov, kv.get("reminder_s"), old, new)
+        r = post(board, H.make_event(), secret)
+        assert r.status == 200, r
+        outcome["old" if got == old else "new"] += 1
+        old = got
+    print("       %d cuts during a settings commit: %d booted with the old settings, %d with the new, "
+          "none with neither" % (cuts, outcome["old"], outcome["new"]))
+
+
+def check_seed_renewed(args):
+    """The entropy seed page (port/cortexm/settings_store.c, after the two
+    settings copies): one 32-byte entry per boot, every one different, so no
+    two boots started from the same pool state."""
+    with open(os.path.join(os.path.dirname(HERE), "..", "boards", args.machine, "board_hw.h")) as f:
+        hw = dict(re.findall(r"#define (BOARD_FLASH_PAGE|BOARD_SETTINGS_PAGES)\s+(\d+)u", f.read()))
+    page, copies = int(hw["BOARD_FLASH_PAGE"]), int(hw["BOARD_SETTINGS_PAGES"])
+    with open(os.path.join(args.out_dir, args.machine + "-flash.bin"), "rb") as f:
+        f.seek(2 * copies * page)
+        data = f.read(page)
+    entries = [data[i:i + 32] for i in range(0, page, 32)]
+    used = [e for e in entries if e != b"\xff" * 32]
+    assert len(used) >= 2 and len(set(used)) == len(used), "%d seeds, %d distinct" % (
+        len(used), len(set(used)))
+    print("       %d seeds in flash (one per boot since the page was last erased), all different" % len(used))
+
+
+# ---------------------------------------------------------------- time (SNTP)
+
+NTP_EPOCH = 2208988800  # 1900 -> 1970
+
+
+class SntpServer:
+    """A small SNTP server on 127.0.0.1 (QEMU's user network forwards the
+    board's 10.0.2.2:port to it): answers mode 3 requests with the host's
+    time plus offset, or stays silent (answer=False)."""
+
+    def __init__(self, answer=True, offset=0.0):
+        self.answer, self.offset = answer, offset
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.requests = 0
+        self.sock.settimeout(0.2)
+        self.done = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _ts(t):
+        sec = int(t) + NTP_EPOCH
+        return struct.pack(">II", sec & 0xffffffff, int((t % 1) * 2**32) & 0xffffffff)
+
+    def _run(self):
+        while not self.done:
+            try:
+                req, peer = self.sock.recvfrom(512)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if len(req) < 48 or req[0] & 7 != 3:
+                continue
+            self.requests += 1
+            if not self.answer:
+                continue
+            now = time.time() + self.offset
+            reply = (bytes([0x24, 1, 6, 0xec]) + b"\0" * 8 + b"LOCL" + self._ts(now) + req[40:48]
+                     + self._ts(now) + self._ts(now))
+            self.sock.sendto(reply, peer)
+
+    def close(self):
+        self.done = True
+        self.sock.close()
+
+
+def set_sntp(board, sntp, more=None):
+    """Points the board's sntp_server at sntp over the console, with more
+    settings ({key: value}) if given (a commit: the board restarts)."""
+    n, _ = board.uart.count()
+    for k, v in (more or {}).items():
+        board.console("set %s %s" % (k, v))
+    board.console("set sntp_server 10.0.2.2:%d" % sntp.port)
+    board.console("commit")
+    board.uart.wait_line(r"^console\| committed: restarting$", n)
+    wait_reboot(board, n)
+
+
+def http_date(r):
+    d = r.header("Date")
+    return None if d is None else email.utils.parsedate_to_datetime(d).timestamp()
+
+
+def check_untrusted_clock(args):
+    """An SNTP server that never answers (its requests are seen): no Date,
+    no replay window (a two-hour-old event is accepted); then in
+    dynamic-token mode, POST /auth/token answers 503."""
+    import test_tokens as T
+    sntp = SntpServer(answer=False)
+    erase_flash(args)
+    board = Board(args)
+    try:
+        board.boot()
+        set_sntp(board, sntp)
+        deadline = time.monotonic() + 10
+        while sntp.requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sntp.requests > 0, "the board never asked the SNTP server"
+        r = get(board, "/healthz")
+        assert r.status == 200 and r.header("Date") is None, r
+        r = post(board, H.make_event(created_at=H.iso(offset_s=-7200)), args.secret)
+        assert r.status == 200 and r.json().get("status") == "accepted", r
+        set_sntp(board, sntp, profiles()["dynamic"][0])
+        r = H.exchange(board.port, T.token_request("json"), timeout=10)
+        assert r.status == 503 and r.header("Date") is None, r
+        print("       %d SNTP requests unanswered: no Date, no replay window, tokens %d %s" % (
+            sntp.requests, r.status, r.json().get("error")))
+    finally:
+        finish(board, Checks())
+        sntp.close()
+
+
+def check_trusted_clock(args):
+    """After the first SNTP answer: Date within 2 s of the host's clock, a
+    two-hour-old event is stale. Then the server's clock goes two hours
+    back and is asked again (`sntp`): the board keeps its clock (never
+    steps back), Date and the window stay right."""
+    sntp = SntpServer()
+    erase_flash(args)
+    board = Board(args)
+    try:
+        board.boot()
+        set_sntp(board, sntp)
+        board.uart.wait_line(r"^log\| .*sntp: clock set to \d+", 0, timeout=15)
+        d = http_date(get(board, "/healthz"))
+        assert d is not None and abs(d - time.time()) < 2.5, d
+        r = post(board, H.make_event(created_at=H.iso(offset_s=-7200)), args.secret)
+        assert r.status == 400 and r.json().get("error") == "stale_event", r
+        sntp.offset = -7200.0
+        n, _ = board.uart.count()
+        board.console("sntp")
+        board.uart.wait_line(r"^log\| .*sntp: the answer is \d+ ms behind the clock: not stepping back", n,
+                             timeout=10)
+        d = http_date(get(board, "/healthz"))
+        assert d is not None and abs(d - time.time()) < 2.5, d
+        r = post(board, H.make_event(created_at=H.iso(offset_s=-7200)), args.secret)
+        assert r.status == 400 and r.json().get("error") == "stale_event", r
+        r = post(board, H.make_event(), args.secret)
+        assert r.status == 200, r
+        print("       Date %+.2f s from the host after SNTP; a server two hours back did not move it" % (
+            d - time.time()))
+    finally:
+        finish(board, Checks())
+        sntp.close()
+
+
+# ---------------------------------------------------------------- the watchdog
+
+WATCHDOG_RESET_S = 4.0  # port/cortexm/watchdog.c: 2 x WATCHDOG_MS
+
+
+def check_watchdog(args):
+    """`hang` (development images) stops the loop: the watchdog resets the
+    board, and every waiting message is restored."""
+    erase_flash(args)
+    board = Board(args)
+    try:
+        board.boot()
+        seqs = []
+        for i in range(3):
+            r = post(board, H.make_event(notification_message="antes del cuelgue %d" % i), args.secret)
+            assert r.status == 200 and r.json().get("status") == "accepted", r
+            seqs.append(r.json()["seq"])
+        n, _ = board.uart.count()
+        t0 = time.monotonic()
+        board.console("hang")
+        board.uart.wait_line(r"^log\| .*hang: the loop stops", n)
+        i, _ = board.uart.wait_line(r"^log\| .*storage: flash slots", n, timeout=WATCHDOG_RESET_S + 10)
+        reset_s = time.monotonic() - t0
+        wait_reboot(board, i)
+        restored = sorted(s["seq"] for _, s in board.uart.signals(i) if s.get("kind") == "restore")
+        assert restored == seqs, (restored, seqs)
+        assert reset_s < WATCHDOG_RESET_S + 3, "reset %.1f s after the hang" % reset_s
+        r = get(board, "/healthz")
+        assert r.json()["unacked"] == len(seqs), r
+        print("       hang -> reset after %.1f s (watchdog period %.0f s), restored seqs %r" % (
+            reset_s, WATCHDOG_RESET_S, restored))
+    finally:
+        finish(board, Checks())
+
+
 def run_e2e(args, checks):
     """Each E2E_RUNS class against a freshly booted board, through the
     harness's --url mode; the signal lines come from the UART log."""
@@ -588,7 +1018,13 @@ def run_e2e(args, checks):
     limits = board_limits(args)
     print("board: limits %s" % json.dumps(limits), flush=True)
     skipped = 0
-    for script, cls, conns in E2E_RUNS:
+    for name, fn in (("watchdog_resets_a_hung_loop", check_watchdog),
+                     ("clock_untrusted_without_sntp_answer", check_untrusted_clock),
+                     ("clock_trusted_after_sntp_never_steps_back", check_trusted_clock)):
+        checks.run(name, fn, args)
+    sntp = SntpServer()
+    for script, cls, conns, *profile in E2E_RUNS:
+        more, remote = profiles()[profile[0]] if profile else (None, None)
         if limits.get("max_conn", 64) < conns:
             skipped += 1
             print("SKIP   board.e2e: %s %s needs %d connections at once, this build serves %d "
@@ -598,6 +1034,8 @@ def run_e2e(args, checks):
         board = Board(args)
         try:
             board.boot()
+            set_sntp(board, sntp, more)  # the clock trusted, as on the host
+            board.uart.wait_line(r"^log\| .*sntp: clock set", 0, timeout=15)
             cmd = [args.python, os.path.join(E2E_DIR, script), "--url", "http://127.0.0.1:%d" % board.port,
                    "--signal-log", os.path.join(args.out_dir, "uart.log"),
                    "--signal-prefix", SIGNAL_PREFIX, "-k", "." + cls + "."]
@@ -605,7 +1043,8 @@ def run_e2e(args, checks):
             try:
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.e2e_timeout,
                                    env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
-                                            CB_E2E_LIMITS=json.dumps(limits)))
+                                            CB_E2E_LIMITS=json.dumps(limits), CB_E2E_CLOCK="trusted",
+                                            CB_E2E_REMOTE=json.dumps(remote) if remote else ""))
                 out = p.stdout + p.stderr
             except subprocess.TimeoutExpired as e:
                 out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
@@ -620,6 +1059,7 @@ def run_e2e(args, checks):
                 total_f += int(m[-1][1])
         finally:
             finish(board, checks)
+    sntp.close()
     checks.passed += total_p
     checks.failed += total_f
     print("e2e on the board: %d passed, %d failed, %d classes skipped" % (total_p, total_f, skipped),
@@ -635,7 +1075,7 @@ def finish(board, checks):
     if board.proc.poll() is None and not board.panics():
         n, _ = board.uart.count()
         try:
-            board.key(b"s")
+            board.console("s")
             i, _ = board.uart.wait_line(r"^stats\|   pool PBUF_POOL ", n, timeout=3)
             for ln in board.uart.lines[n:i + 1]:
                 if ln.startswith("stats|"):
@@ -691,6 +1131,13 @@ def main():
     ap.add_argument("--load", type=int, default=1000, help="events per load run (the board keeps "
                     "at most 1024 unacknowledged: more get 503)")
     ap.add_argument("--conns", default="1,4,16", help="connection counts, one boot each")
+    ap.add_argument("--cuts", type=int, default=int(os.environ.get("CB_BOARD_CUTS", "50")),
+                    help="boot mode: power cuts under load (env CB_BOARD_CUTS)")
+    ap.add_argument("--settings-cuts", type=int,
+                    default=int(os.environ.get("CB_BOARD_SETTINGS_CUTS", "8")),
+                    help="boot mode: power cuts during a settings commit (env CB_BOARD_SETTINGS_CUTS)")
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("CB_BOARD_CUT_SEED", os.getpid())),
+                    help="the cut points' random seed (env CB_BOARD_CUT_SEED)")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
     for f in ("uart.raw", "uart.log", "display.log", args.machine + "-flash.bin"):
@@ -714,6 +1161,10 @@ def main():
         try:
             board.boot()
             state = {}
+            if checks.run("unprovisioned_503", check_unprovisioned, board):
+                checks.run("provisioned_over_console", check_console_provisioning, board)
+                checks.run("put_settings_gated_and_stored", check_put_settings, board)
+            args.secret = STORE_SECRET
             checks.run("health", check_health, board)
             checks.run("message_on_display", check_message_on_display, board, args.secret, state)
             if board.machine in HAS_PANEL and state:
@@ -725,6 +1176,11 @@ def main():
                 checks.run("restart_keeps_storage", check_restart, board, args.secret, state)
                 checks.run("power_cut_keeps_every_accepted_event", check_power_cut, board, args.secret,
                            board_limits(args))
+                checks.run("power_cuts_under_load", check_power_cuts, board, args.secret, STORE_ADMIN,
+                           args.cuts, args.seed)
+                checks.run("power_cuts_in_settings_commit", check_settings_cuts, board, args.secret,
+                           args.settings_cuts, args.seed)
+                checks.run("entropy_seed_renewed_every_boot", check_seed_renewed, args)
         finally:
             finish(board, checks)
     print("board: %d passed, %d failed" % (checks.passed, checks.failed), flush=True)

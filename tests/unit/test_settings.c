@@ -801,6 +801,86 @@ static void test_settings_error_fits_small_buffers(void **state)
     assert_int_equal(cb_settings_check(&s, NULL, 0), CB_OK);
 }
 
+static void test_settings_sntp_server_is_an_ipv4_address_with_an_optional_port(void **state)
+{
+    (void)state;
+    assert_string_equal(s.sntp_server, ""); /* default: the server DHCP names */
+    assert_int_equal(set("sntp_server", "10.0.2.2"), CB_OK);
+    assert_int_equal(set("sntp_server", "10.0.2.2:12345"), CB_OK);
+    assert_string_equal(s.sntp_server, "10.0.2.2:12345");
+    assert_int_equal(set("sntp_server", ""), CB_OK);
+    const char *bad[] = {"pool.ntp.org",   "10.0.2",       "10.0.2.2:", "10.0.2.2:0",
+                         "10.0.2.2:65536", "10.0.2.2:1:2", " 10.0.2.2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(set("sntp_server", bad[i]), CB_ERR_INVAL);
+        assert_non_null(strstr(err, "sntp_server"));
+    }
+    assert_int_equal(load("{\"sntp_server\":\"192.168.1.1:123\"}"), CB_OK);
+    assert_string_equal(s.sntp_server, "192.168.1.1:123");
+}
+
+typedef struct {
+    char seen[512];
+    int stop_at; /* fail on the n-th key (0: never) */
+    int n;
+} visit_log_t;
+
+static int visit(void *ctx, const char *key, cb_span_t value, char *e, size_t cap)
+{
+    visit_log_t *v = ctx;
+    v->n++;
+    size_t at = strlen(v->seen);
+    snprintf(v->seen + at, sizeof v->seen - at, "%s=%.*s;", key, (int)value.len, value.p);
+    if (v->n == v->stop_at) {
+        snprintf(e, cap, "%s: refused", key);
+        return CB_ERR_INVAL;
+    }
+    return CB_OK;
+}
+
+static void test_settings_each_json_walks_keys_as_the_config_file_does(void **state)
+{
+    (void)state;
+    visit_log_t v = {.seen = "", .stop_at = 0, .n = 0};
+    cb_settings_t before = s;
+    const char *json = "{\"secret\":\"a\\u00e9b\",\"display\":{\"rows\":4},"
+                       "\"trusted_proxies\":[\"10.0.0.1\",\"10.0.0.2\"],\"fsync\":false,"
+                       "\"senders\":{\"XY\":{\"label\":\"Ex\"}}}";
+    assert_int_equal(cb_settings_each_json(json, strlen(json), visit, &v, err, sizeof err), CB_OK);
+    assert_string_equal(v.seen, "secret=a\xc3\xa9"
+                                "b;display.rows=4;trusted_proxies=10.0.0.1,10.0.0.2;"
+                                "fsync=false;senders.XY.label=Ex;");
+    assert_memory_equal(&before, &s, sizeof s); /* nothing set */
+    /* the config file's checks: an unknown key, a number as a string */
+    v = (visit_log_t){.seen = "", .stop_at = 0, .n = 0};
+    assert_int_equal(cb_settings_each_json("{\"nope\":1}", 10, visit, &v, err, sizeof err),
+                     CB_ERR_INVAL);
+    assert_non_null(strstr(err, "nope"));
+    assert_int_equal(
+        cb_settings_each_json("{\"reminder_s\":\"5\"}", 16, visit, &v, err, sizeof err),
+        CB_ERR_INVAL);
+    assert_int_equal(v.n, 0);
+    /* the visitor's error stops the walk */
+    v = (visit_log_t){.seen = "", .stop_at = 1, .n = 0};
+    assert_int_equal(cb_settings_each_json("{\"reminder_s\":1,\"scroll_ms\":100}", 32, visit, &v,
+                                           err, sizeof err),
+                     CB_ERR_INVAL);
+    assert_int_equal(v.n, 1);
+    assert_string_equal(err, "reminder_s: refused");
+}
+
+static void test_settings_is_secret_names_the_secret_keys(void **state)
+{
+    (void)state;
+    const char *secret[] = {"secret",    "secret_next",   "token",
+                            "client_id", "client_secret", "admin_token"};
+    for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
+        assert_true(cb_settings_is_secret(secret[i]));
+    assert_false(cb_settings_is_secret("reminder_s"));
+    assert_false(cb_settings_is_secret("senders.SH.label"));
+    assert_false(cb_settings_is_secret("nope"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -834,6 +914,10 @@ int main(void)
         cmocka_unit_test_setup(test_settings_check_rejects_bad_struct_values, setup),
         cmocka_unit_test_setup(test_settings_errors_never_echo_secret_values, setup),
         cmocka_unit_test_setup(test_settings_error_fits_small_buffers, setup),
+        cmocka_unit_test_setup(test_settings_sntp_server_is_an_ipv4_address_with_an_optional_port,
+                               setup),
+        cmocka_unit_test_setup(test_settings_each_json_walks_keys_as_the_config_file_does, setup),
+        cmocka_unit_test_setup(test_settings_is_secret_names_the_secret_keys, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,7 +81,7 @@
 #define MEMP_NUM_TCP_PCB         (CB_BOARD_SOCKETS + CB_LWIP_TIME_WAIT_PCBS)
 #define MEMP_NUM_TCP_PCB_LISTEN  2
 #define MEMP_NUM_TCP_SEG         CB_LWIP_TCP_SEG
-#define MEMP_NUM_UDP_PCB         2 /* DHCP */
+#define MEMP_NUM_UDP_PCB         2 /* DHCP, SNTP */
 #define MEMP_NUM_RAW_PCB         0
 #define MEMP_NUM_NETBUF          4
 #define MEMP_NUM_PBUF            16
@@ -138,6 +138,21 @@
 #define LWIP_SO_SNDTIMEO            0
 #define LWIP_SO_RCVBUF              0
 #define LWIP_NETCONN_FULLDUPLEX     0
+
+/* ---- SNTP (apps/sntp): the boards' wall clock (port/cortexm/clock_sntp.c) ---- */
+#define LWIP_DHCP_GET_NTP_SRV          1 /* the server DHCP names, unless sntp_server is set */
+#define LWIP_DHCP_MAX_NTP_SERVERS      1
+#define SNTP_SERVER_DNS                0
+#define SNTP_CHECK_RESPONSE            1 /* from the server asked, on its port */
+#define SNTP_STARTUP_DELAY             0
+#define SNTP_RECV_TIMEOUT              3000                /* first retry; doubles up to 30 s */
+#define SNTP_UPDATE_DELAY              (15u * 60u * 1000u) /* re-sync */
+#define SNTP_PORT                      board_sntp_port()
+#define SNTP_SET_SYSTEM_TIME_US(s, us) board_clock_set_wall((s), (us))
+#define MEMP_NUM_SYS_TIMEOUT           (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 1)
+#include <stdint.h>
+uint16_t board_sntp_port(void);
+void board_clock_set_wall(uint32_t sec, uint32_t us);
 
 /* ---- checks and statistics: pool use is shown by the 's' key ---- */
 #define LWIP_STATS                   1

@@ -10,5 +10,7 @@
 #define BOARD_FLASH_PAGE       256u
 #define BOARD_FLASH_SLOT_PAGES 6u /* 1 page of log (32 syncs), 1,280 data bytes */
 #define BOARD_FLASH_LOG_PAGES  1u
+/* the device's own pages before the journal (board.h) */
+#define BOARD_SETTINGS_PAGES 1u
 
 #endif
