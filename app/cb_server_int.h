@@ -79,8 +79,9 @@ bool cb_routes_precheck(cb_conn_t *c, const cb_http_request_t *req);
  * (cb_gate.h), opened by the router. */
 struct cb_gate;
 void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, struct cb_gate *g);
-/* True when a Content-Type value is application/json (parameters allowed). */
-bool cb_webhook_media_is_json(cb_span_t ct);
+/* True when req has exactly one Content-Type and it is application/json
+ * (parameters allowed). */
+bool cb_webhook_media_is_json(const cb_http_request_t *req);
 
 /* Seconds since cb_server_start. */
 uint64_t cb_server_uptime_s(void);

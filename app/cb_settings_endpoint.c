@@ -62,9 +62,7 @@ void cb_settings_endpoint_handle(cb_conn_t *c, const cb_http_request_t *req, cb_
                                                                        : CB_E_MISSING_TOKEN;
     if (!cb_gate_check(g, verdict, NULL))
         return;
-    size_t nct = 0;
-    cb_span_t ct = cb_http_field(req, "Content-Type", &nct);
-    if (nct != 1 || !cb_webhook_media_is_json(ct)) {
+    if (!cb_webhook_media_is_json(req)) {
         cb_gate_refuse(g, CB_E_UNSUPPORTED_MEDIA, NULL, NULL);
         return;
     }

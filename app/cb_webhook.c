@@ -66,9 +66,11 @@ void cb_webhook_outcome(const cb_ledger_outcome_t *o)
     }
 }
 
-bool cb_webhook_media_is_json(cb_span_t ct)
+bool cb_webhook_media_is_json(const cb_http_request_t *req)
 {
-    if (!ct.p)
+    size_t nct = 0;
+    cb_span_t ct = cb_http_field(req, "Content-Type", &nct);
+    if (nct != 1 || !ct.p)
         return false;
     size_t n = 0;
     while (n < ct.len && ct.p[n] != ';')
@@ -147,9 +149,7 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, 
         cb_gate_check(g, CB_E_MISSING_SIGNATURE, NULL);
         return;
     }
-    size_t nct = 0;
-    cb_span_t ct = cb_http_field(req, "Content-Type", &nct);
-    if (nct != 1 || !cb_webhook_media_is_json(ct)) {
+    if (!cb_webhook_media_is_json(req)) {
         cb_gate_refuse(g, CB_E_UNSUPPORTED_MEDIA, NULL, NULL);
         return;
     }
