@@ -60,7 +60,8 @@ void cb_reply_err_after(cb_conn_t *c, cb_error_t e, uint32_t retry_after_s);
  * or CB_ERR_NOMEM. Counts nothing. */
 int cb_reply_err_render(cb_error_t e, char *out, size_t cap);
 
-/* 200 {"status":status,"seq":seq}: a webhook's answer. */
+/* 200 {"status":status,"seq":seq}: a webhook's answer. status is a word
+ * needing no JSON escaping ("accepted", "duplicate"). */
 void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq);
 
 /* True when the answer to req is larger than a connection's small output
