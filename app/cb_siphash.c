@@ -70,23 +70,32 @@ void cb_siphash_init(cb_siphash_t *s, const uint8_t key[CB_SIPHASH_KEY_LEN], siz
     s->len = 0;
 }
 
+/* The first n (< 8) bytes at p as a little-endian word. */
+static uint64_t load_part(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    while (n--)
+        v = v << 8 | p[n];
+    return v;
+}
+
 void cb_siphash_update(cb_siphash_t *s, const void *data, size_t n)
 {
     const uint8_t *p = data;
     size_t fill = s->len & 7;
     s->len += n;
     if (fill) { /* finish the word begun by an earlier call */
-        for (; n && fill < 8; n--, fill++)
-            s->tail |= (uint64_t)*p++ << (8 * fill);
-        if (fill < 8)
+        size_t k = 8 - fill < n ? 8 - fill : n;
+        s->tail |= load_part(p, k) << (8 * fill);
+        if (fill + k < 8)
             return;
         compress(s, s->tail);
-        s->tail = 0;
+        p += k;
+        n -= k;
     }
     for (; n >= 8; n -= 8, p += 8)
         compress(s, load64(p));
-    for (size_t i = 0; i < n; i++)
-        s->tail |= (uint64_t)p[i] << (8 * i);
+    s->tail = load_part(p, n);
 }
 
 void cb_siphash_final(cb_siphash_t *s, uint8_t *out)
