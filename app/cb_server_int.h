@@ -4,6 +4,7 @@
 #ifndef CB_SERVER_INT_H
 #define CB_SERVER_INT_H
 
+#include "cb_addr.h"
 #include "cb_config.h"
 #include "cb_errors.h"
 #include "cb_event.h"
@@ -29,6 +30,8 @@ typedef struct {
     uint64_t last_ms;      /* last bytes in or out */
     bool waiting;          /* waits for a pool buffer (counted once per request) */
     char peer[48];
+    uint8_t peer_addr[CB_ADDR_LEN]; /* peer parsed once at open (the gate's source key) */
+    bool peer_is_addr;
     char *out; /* small, or a pool buffer lent for a large answer */
     size_t out_cap, out_len, out_sent;
     char small[CB_CFG_RESP_MAX];
