@@ -1026,8 +1026,11 @@ cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *
     cb_span_t found = CB_SPAN_NONE;
     size_t count = 0, n = strlen(name);
     for (size_t i = 0; i < req->nfields; i++) {
-        /* the length first: most names differ in it, and it is one compare */
-        if (req->fields[i].name.len == n && cb_span_ieq(req->fields[i].name, name)) {
+        /* the length first: most names differ in it, and it is one compare;
+         * then the bytes as they are (senders mostly write names as the
+         * specs do), folding case only when they differ */
+        cb_span_t f = req->fields[i].name;
+        if (f.len == n && (memcmp(f.p, name, n) == 0 || cb_span_ieq(f, name))) {
             if (count++ == 0)
                 found = req->fields[i].value;
         }
