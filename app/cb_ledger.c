@@ -37,6 +37,8 @@ typedef struct {
 _Static_assert(CB_CFG_COMMIT_ARENA >=
                    CB_CFG_RECORD_MAX + 2 * CB_JOURNAL_OVERHEAD + CB_RECORD_SMALL_MAX,
                "CB_CFG_COMMIT_ARENA below one record");
+/* A turn's new keys (one per connection) wait for the commit in RAM. */
+_Static_assert(CB_CFG_DEDUPE_RAM >= CB_CFG_MAX_CONN, "CB_CFG_DEDUPE_RAM below CB_CFG_MAX_CONN");
 
 static struct {
     cb_ledger_config_t cfg;
@@ -231,6 +233,54 @@ uint32_t cb_ledger_flags(void)
     return s_ledger.flags;
 }
 
+/* ---- the older duplicate keys, in the journal ---- */
+
+/* The duplicate key and seq of an EVENT or SEEN record; false for others. */
+static bool record_key(uint8_t type, const uint8_t *payload, size_t len, cb_record_small_t *out)
+{
+    cb_record_event_t r;
+    if (type == CB_REC_SEEN)
+        return cb_record_small_decode(type, payload, len, out) == CB_OK;
+    if (type != CB_REC_EVENT || cb_record_event_decode(payload, len, &r) != CB_OK)
+        return false;
+    out->value = r.seq;
+    memcpy(out->key, r.key, CB_DUPKEY_LEN);
+    return true;
+}
+
+typedef struct {
+    const uint8_t *key;
+    uint32_t seq;
+    bool found;
+} lookup_t;
+
+static void lookup_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
+{
+    (void)off;
+    lookup_t *l = ctx;
+    cb_record_small_t k;
+    if (record_key(type, payload, len, &k) && memcmp(k.key, l->key, CB_DUPKEY_LEN) == 0) {
+        l->found = true;
+        l->seq = k.value;
+    }
+}
+
+/* A key whose fingerprint an older event holds (cb_inbox.h): a duplicate
+ * exactly when the journal holds the key; *seq gets its seq. A journal that
+ * cannot be read says no (logged): the event is stored again rather than
+ * refused. */
+static bool stored_before(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
+{
+    lookup_t l = {.key = key};
+    int rc = s_ledger.journal_ok ? cb_journal_replay(lookup_visit, &l) : CB_ERR_STORAGE;
+    if (l.found)
+        *seq = l.seq;
+    else if (rc != CB_OK)
+        cb_port_log(CB_LOG_WARN, "ledger: duplicate check in the journal failed (%s); taken as new",
+                    cb_err_str(rc));
+    return l.found;
+}
+
 /* ---- compaction ---- */
 
 static void compact_add(uint8_t type, const void *p, size_t len)
@@ -245,6 +295,23 @@ static void compact_small(uint8_t type, const cb_record_small_t *r)
     compact_add(type, buf, cb_record_small_encode(type, r, buf));
 }
 
+/* Carries the keys of the older tier (RAM holds their fingerprints only)
+ * from the old journal as SEEN records, oldest first, each once: the old
+ * journal lists them in seq order (its SEEN records, then the events
+ * appended since), the unacknowledged events it carried repeat some. */
+static void compact_older_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off,
+                                void *ctx)
+{
+    (void)off;
+    uint32_t *last = ctx;
+    cb_record_small_t k;
+    if (record_key(type, payload, len, &k) && k.value > *last &&
+        cb_inbox_older_holds(k.key, k.value)) {
+        compact_small(CB_REC_SEEN, &k);
+        *last = k.value;
+    }
+}
+
 /* Copies every still-unacknowledged event record into the new journal. */
 static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
@@ -257,7 +324,8 @@ static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint
 }
 
 /* Rewrites the journal with only what is live: the sequence counter, the
- * flags, the device key, the remembered duplicate keys, the unacknowledged
+ * flags, the device key, the remembered duplicate keys (the older tier's,
+ * then RAM's: replay refills both in that order), the unacknowledged
  * events. */
 static int compact(void)
 {
@@ -273,11 +341,14 @@ static int compact(void)
     }
     if (s_ledger.have_key)
         compact_add(CB_REC_KEY, s_ledger.device_key, CB_DEVKEY_LEN);
+    uint32_t last = 0;
+    if (CB_CFG_DEDUPE_RAM < CB_CFG_DEDUPE_MAX && s_ledger.compact_err == CB_OK)
+        rc = cb_journal_replay(compact_older_visit, &last);
     int r;
     for (size_t pos = 0; (r = cb_inbox_remembered(pos, sm.key, &sm.value)) >= 0; pos++)
         if (r == 1)
             compact_small(CB_REC_SEEN, &sm);
-    if (s_ledger.compact_err == CB_OK)
+    if (rc == CB_OK && s_ledger.compact_err == CB_OK)
         rc = cb_journal_replay(compact_visit, NULL);
     if (rc == CB_OK)
         rc = s_ledger.compact_err;
@@ -363,6 +434,8 @@ cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_D
                                     uint32_t flags, uint32_t *ticket, uint32_t *seq)
 {
     cb_seen_t seen = cb_inbox_seen(key, seq);
+    if (seen == CB_SEEN_OLDER)
+        seen = stored_before(key, seq) ? CB_SEEN_DURABLE : CB_SEEN_NO;
     if (seen == CB_SEEN_DURABLE)
         return CB_LEDGER_DUPLICATE;
     if (!s_ledger.journal_ok)
