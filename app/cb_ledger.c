@@ -272,7 +272,9 @@ static void lookup_visit(uint8_t type, const uint8_t *payload, size_t len, uint3
 static bool stored_before(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
 {
     lookup_t l = {.key = key};
-    int rc = s_ledger.journal_ok ? cb_journal_replay(lookup_visit, &l) : CB_ERR_STORAGE;
+    if (!s_ledger.journal_ok)
+        return false; /* nothing is accepted either */
+    int rc = cb_journal_replay(lookup_visit, &l);
     if (l.found)
         *seq = l.seq;
     else if (rc != CB_OK)
@@ -434,7 +436,7 @@ cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_D
                                     uint32_t flags, uint32_t *ticket, uint32_t *seq)
 {
     cb_seen_t seen = cb_inbox_seen(key, seq);
-    if (seen == CB_SEEN_OLDER)
+    if (CB_CFG_DEDUPE_RAM < CB_CFG_DEDUPE_MAX && seen == CB_SEEN_OLDER)
         seen = stored_before(key, seq) ? CB_SEEN_DURABLE : CB_SEEN_NO;
     if (seen == CB_SEEN_DURABLE)
         return CB_LEDGER_DUPLICATE;

@@ -562,6 +562,49 @@ def check_restart(board, secret, state):
     print("       QEMU restarted: %d unacked kept, restore lines for seqs %r" % (after, restores))
 
 
+def check_dedupe_memory(board, secret, admin, limits):
+    """SPEC 5 and 8: the last CB_CFG_DEDUPE_MAX events are remembered as
+    duplicates (on lm3s6965evb the newest 128 keys in RAM, the older ones as
+    fingerprints confirmed in the flash journal), also after a new QEMU
+    process on the same flash file. DEDUPE_MAX + 4 events on one keep-alive
+    connection, each acknowledged at once (the unacked list stays as it
+    was); then reposts of the oldest one still remembered, of one every 128
+    after it and of the newest are duplicates of their seq."""
+    n = limits.get("dedupe_max", 1024)
+    ack = H.build_request("POST", "/ack", [("Authorization", "Bearer " + admin)])
+    sent = []
+    t0 = time.monotonic()
+    with H.Conn(board.port, timeout=10) as c:
+        for i in range(n + 4):
+            ev = H.make_event(sender="SH", notification_message="memoria %d" % i)
+            c.send(H.webhook_request(ev, secret=secret))
+            r = c.read_response()
+            assert r.status == 200 and r.json().get("status") == "accepted", (i, r)
+            sent.append((ev, r.json()["seq"]))
+            c.send(ack)
+            r = c.read_response()
+            assert r.status == 200, (i, r)
+    fill_s = time.monotonic() - t0
+    probe = sent[-n::128] + [sent[-1]]  # the oldest remembered first
+
+    def reposts():
+        t = time.monotonic()
+        with H.Conn(board.port, timeout=10) as c:
+            for ev, seq in probe:
+                c.send(H.webhook_request(ev, secret=secret))
+                r = c.read_response()
+                assert r.status == 200 and r.json() == {"status": "duplicate", "seq": seq}, (seq, r)
+        return (time.monotonic() - t) / len(probe)
+    before_s = reposts()
+    board.stop()
+    board.boot()
+    board.uart.wait_line(r"^log\| .*storage: flash slots .*\(kept\)", 0, timeout=5)
+    after_s = reposts()
+    print("       %d events and acks in %.1fs; %d reposts (oldest seq %d) duplicates, %.0f ms each, "
+          "and after a QEMU restart, %.0f ms each" % (n + 4, fill_s, len(probe), probe[0][1],
+                                                      before_s * 1000, after_s * 1000))
+
+
 def check_power_cut(board, secret, limits):
     """QEMU killed (SIGKILL: a power cut) while events stream in, then
     started again on the same flash file: unacked grew by every event
@@ -1174,6 +1217,8 @@ def main():
             if state:
                 checks.run("warm_reset_keeps_storage", check_warm_reset, board, args.secret, state)
                 checks.run("restart_keeps_storage", check_restart, board, args.secret, state)
+                checks.run("remembers_dedupe_max_events_across_restart", check_dedupe_memory,
+                           board, args.secret, STORE_ADMIN, board_limits(args))
                 checks.run("power_cut_keeps_every_accepted_event", check_power_cut, board, args.secret,
                            board_limits(args))
                 checks.run("power_cuts_under_load", check_power_cuts, board, args.secret, STORE_ADMIN,

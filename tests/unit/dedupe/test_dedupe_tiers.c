@@ -1,8 +1,9 @@
 /* test_dedupe_tiers.c - the two-tier duplicate set (cb_inbox.h) with the
  * ledger over the fake store, in a tiny build (cb_dedupe_test_config.h: 16
  * remembered, 4 in RAM): older events found through the journal, false
- * fingerprint matches taken as new, the rebuild at restart, compactions in a
- * row keeping the newest 16, a failed commit's key never in the older tier. */
+ * fingerprint matches (and an unreadable journal) taken as new, the rebuild
+ * at restart, compactions in a row keeping the newest 16, a failed commit's
+ * key never in the older tier. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +190,20 @@ static void test_dedupe_fingerprint_match_without_its_key_in_the_journal_is_new(
     assert_int_equal(fake_store.reads, reads);
 }
 
+static void test_dedupe_unreadable_journal_takes_a_fingerprint_match_as_new(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < MAX; i++)
+        assert_true(store(i));
+    fake_store.read_fails = FAKE_STORE_ALWAYS;
+    assert_int_equal(seen(2), CB_SEEN_OLDER);
+    assert_int_equal(resend(2), 0); /* stored again rather than refused */
+    assert_true(s_t.last.durable && s_t.last.is_new);
+    assert_true(fake_port_log_contains("duplicate check in the journal failed"));
+    fake_store.read_fails = 0;
+    assert_int_equal(resend(3), s_t.seq[3]);
+}
+
 static void test_dedupe_older_tier_is_indexed_by_seq(void **state)
 {
     (void)state;
@@ -339,6 +354,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_dedupe_older_events_are_duplicates_through_the_journal, setup),
         cmocka_unit_test_setup(test_dedupe_fingerprint_match_without_its_key_in_the_journal_is_new,
+                               setup),
+        cmocka_unit_test_setup(test_dedupe_unreadable_journal_takes_a_fingerprint_match_as_new,
                                setup),
         cmocka_unit_test_setup(test_dedupe_older_tier_is_indexed_by_seq, setup),
         cmocka_unit_test_setup(test_dedupe_restart_rebuilds_both_tiers, setup),
