@@ -153,8 +153,7 @@ static uint16_t fingerprint(const uint8_t *key)
 /* The next seq's fingerprint, forgetting the oldest when full. */
 static void older_put(uint16_t f)
 {
-    if (s_inbox.older_count == OLDER_MAX) {
-        s_inbox.fp[s_inbox.older_head] = 0;
+    if (s_inbox.older_count == OLDER_MAX) { /* its slot takes f */
         s_inbox.older_head = (s_inbox.older_head + 1) % OLDER_MAX;
         s_inbox.older_count--;
         s_inbox.older_lo++;
