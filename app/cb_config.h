@@ -98,6 +98,12 @@
 #define CB_CFG_DEDUPE_RAM CB_CFG_DEDUPE_MAX
 #endif
 
+/* Remembered keys per SEENS record (a run of consecutive seqs) that
+ * compaction writes; it holds one run, and one read back, in RAM. */
+#ifndef CB_CFG_SEEN_RUN
+#define CB_CFG_SEEN_RUN 16
+#endif
+
 /* 1: /metrics carries each family's "# HELP" sentence (about 2 KiB of the
  * page); 0 leaves it out (Prometheus does not need it) so the page fits a
  * small part's pool buffer. */

@@ -6,6 +6,7 @@
 
 #define CB_CFG_DEDUPE_MAX  16
 #define CB_CFG_DEDUPE_RAM  4
+#define CB_CFG_SEEN_RUN    5 /* runs of keys split in compaction */
 #define CB_CFG_MAX_CONN    4
 #define CB_CFG_DUPKEY_LEN  8
 #define CB_CFG_INBOX_SHOWN 4

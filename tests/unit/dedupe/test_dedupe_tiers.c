@@ -296,20 +296,25 @@ static void test_dedupe_failed_commit_never_enters_the_older_tier(void **state)
 static void seen_visit(uint8_t type, const uint8_t *p, size_t len, uint32_t off, void *ctx)
 {
     (void)off;
-    uint32_t *v = ctx; /* [0] SEEN records, [1] last seq, [2] out of order */
-    cb_record_small_t sm;
-    if (type != CB_REC_SEEN || cb_record_small_decode(type, p, len, &sm) != CB_OK)
+    uint32_t *v = ctx; /* [0] keys, [1] last seq, [2] out of order, [3] runs */
+    uint32_t first;
+    size_t n;
+    assert_int_not_equal(type, CB_REC_SEEN); /* compaction writes runs */
+    if (type != CB_REC_SEENS)
         return;
-    v[0]++;
-    if (sm.value <= v[1])
-        v[2]++;
-    v[1] = sm.value;
+    assert_int_equal(cb_record_run_decode(p, len, &first, &n), CB_OK);
+    assert_true(n <= CB_RECORD_RUN_MAX);
+    v[0] += (uint32_t)n;
+    v[2] += first <= v[1];
+    v[1] = first + (uint32_t)n - 1;
+    v[3]++;
 }
 
 /* Events stored one by one, most acknowledged at once (every 20th and the
  * first 3 stay waiting: the compacted journal carries them, older than the
- * set or repeating a SEEN); after each, the newest MAX are duplicates with
- * their seq. Then a restart, and the same. */
+ * set or repeating a remembered key), one failed commit halfway; after
+ * each, the events of the last MAX seqs are duplicates of their seq. Then a
+ * restart, and the same. */
 static void run_compactions(uint32_t budget, uint32_t capacity)
 {
     s_t.budget = budget;
@@ -318,17 +323,30 @@ static void run_compactions(uint32_t budget, uint32_t capacity)
     const unsigned n = 200;
     unsigned compactions = cb_metrics.journal_compactions;
     for (unsigned i = 0; i < n; i++) {
+        if (i == n / 2) { /* a failed commit: a seq without a key */
+            uint8_t k[CB_DUPKEY_LEN];
+            key_of(1000, k);
+            cb_event_t ev = event_of(1000);
+            uint32_t t, seq;
+            assert_int_equal(cb_ledger_accept(&ev, k, 0, &t, &seq), CB_LEDGER_HELD);
+            fake_store.sync_fails = 1;
+            cb_ledger_commit();
+            assert_false(s_t.last.durable);
+        }
         assert_true(store(i));
         if (i >= 3 && i % 20)
             ack(i);
+        /* the events of the last MAX seqs (the failed one took a seq) */
         for (unsigned j = i + 1 > MAX ? i + 1 - MAX : 0; j <= i; j++)
-            assert_int_equal(resend(j), s_t.seq[j]);
+            if (s_t.seq[j] + MAX > s_t.seq[i])
+                assert_int_equal(resend(j), s_t.seq[j]);
     }
     assert_true(cb_metrics.journal_compactions - compactions >= 5);
-    uint32_t v[3] = {0};
+    uint32_t v[4] = {0};
     assert_int_equal(cb_journal_replay(seen_visit, v), CB_OK);
     assert_true(v[0] > 0 && v[0] <= MAX); /* the last compaction's: no more than the set */
     assert_int_equal(v[2], 0);            /* oldest first, each once */
+    assert_true(v[3] <= v[0] / CB_RECORD_RUN_MAX + 2); /* seqs follow: a run or two */
     fake_store_crash(0);
     assert_int_equal(start(), CB_OK);
     for (unsigned j = n - MAX; j < n; j++)
