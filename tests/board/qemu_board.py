@@ -600,14 +600,22 @@ def check_dedupe_memory(board, secret, admin, limits):
                 r = c.read_response()
                 assert r.status == 200 and r.json() == {"status": "duplicate", "seq": seq}, (seq, r)
         return (time.monotonic() - t) / len(probe)
+    def main_stack_unused():
+        n1, _ = board.uart.count()
+        board.console("s")
+        _, m = board.uart.wait_line(r"^stats\| uptime .*stacks: main (\d+) bytes never used", n1,
+                                    timeout=5)
+        return int(m.group(1))
     before_s = reposts()
+    unused = main_stack_unused()
     board.stop()
     board.boot()
     board.uart.wait_line(r"^log\| .*storage: flash slots .*\(kept\)", 0, timeout=5)
     after_s = reposts()
     print("       %d events and acks in %.1fs (%d compactions); %d reposts (oldest seq %d) duplicates, "
-          "%.0f ms each, and after a QEMU restart, %.0f ms each" % (
-              n + 4, fill_s, compactions, len(probe), probe[0][1], before_s * 1000, after_s * 1000))
+          "%.0f ms each, and after a QEMU restart, %.0f ms each; main stack never used: %d bytes, "
+          "%d after the restart" % (n + 4, fill_s, compactions, len(probe), probe[0][1],
+                                    before_s * 1000, after_s * 1000, unused, main_stack_unused()))
 
 
 def check_power_cut(board, secret, limits):

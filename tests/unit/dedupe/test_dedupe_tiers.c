@@ -27,7 +27,7 @@
 #define OLDER (MAX - RAM)
 _Static_assert(MAX == 16 && RAM == 4 && CB_DUPKEY_LEN == 8, "built with cb_dedupe_test_config.h");
 
-#define EV_MAX 256
+#define EV_MAX 1024
 
 static struct {
     char job[EV_MAX][16];
@@ -39,6 +39,7 @@ static struct {
 
 static cb_event_t event_of(unsigned i)
 {
+    assert_true(i < EV_MAX);
     snprintf(s_t.job[i], sizeof s_t.job[i], "JOB-%u", i);
     return (cb_event_t){.client_id = cb_span_str("acme"),
                         .created_at = cb_span_str("2026-12-03T12:00:00Z"),
