@@ -39,6 +39,8 @@ _Static_assert(CB_CFG_COMMIT_ARENA >=
                "CB_CFG_COMMIT_ARENA below one record");
 /* A turn's new keys (one per connection) wait for the commit in RAM. */
 _Static_assert(CB_CFG_DEDUPE_RAM >= CB_CFG_MAX_CONN, "CB_CFG_DEDUPE_RAM below CB_CFG_MAX_CONN");
+_Static_assert(CB_RECORD_RUN_MAX >= 1 && CB_RECORD_RUN_BYTES <= CB_CFG_RECORD_MAX,
+               "CB_CFG_SEEN_RUN: 1 key at least, a run within one record");
 
 static struct {
     cb_ledger_config_t cfg;
