@@ -90,6 +90,20 @@
 #define CB_CFG_DEDUPE_MAX 1024
 #endif
 
+/* Of those, the newest this many in RAM with their whole key (CB_DUPKEY_LEN
+ * + 5 bytes and two index slots of 2 bytes each); the older ones as a 2-byte
+ * fingerprint only, confirmed in the journal on a match (cb_inbox.h). At
+ * least CB_CFG_MAX_CONN (a turn's keys wait in RAM for their commit). */
+#ifndef CB_CFG_DEDUPE_RAM
+#define CB_CFG_DEDUPE_RAM CB_CFG_DEDUPE_MAX
+#endif
+
+/* Remembered keys per SEENS record (a run of consecutive seqs) that
+ * compaction writes; it holds one run, and one read back, in RAM. */
+#ifndef CB_CFG_SEEN_RUN
+#define CB_CFG_SEEN_RUN 16
+#endif
+
 /* 1: /metrics carries each family's "# HELP" sentence (about 2 KiB of the
  * page); 0 leaves it out (Prometheus does not need it) so the page fits a
  * small part's pool buffer. */

@@ -6,23 +6,29 @@
 
 #include <string.h>
 
-/* Open-addressing index over the dedupe ring: at least twice the entries,
+/* Two tiers (cb_inbox.h): the newest RAM_MAX keys whole in a ring with an
+ * index, the OLDER_MAX seqs before them as fingerprints. */
+#define RAM_MAX   CB_CFG_DEDUPE_RAM
+#define OLDER_MAX (CB_CFG_DEDUPE_MAX - CB_CFG_DEDUPE_RAM)
+_Static_assert(RAM_MAX >= 1 && RAM_MAX <= CB_CFG_DEDUPE_MAX, "1 <= CB_CFG_DEDUPE_RAM <= MAX");
+
+/* Open-addressing index over the RAM ring: at least twice the entries,
  * a power of 2. */
 #define HASH_SIZE                                                                                  \
-    (CB_CFG_DEDUPE_MAX <= 128    ? 256u                                                            \
-     : CB_CFG_DEDUPE_MAX <= 256  ? 512u                                                            \
-     : CB_CFG_DEDUPE_MAX <= 512  ? 1024u                                                           \
-     : CB_CFG_DEDUPE_MAX <= 1024 ? 2048u                                                           \
-                                 : 4096u)
-_Static_assert(HASH_SIZE >= 2 * CB_CFG_DEDUPE_MAX && (HASH_SIZE & (HASH_SIZE - 1)) == 0,
+    (RAM_MAX <= 128    ? 256u                                                                      \
+     : RAM_MAX <= 256  ? 512u                                                                      \
+     : RAM_MAX <= 512  ? 1024u                                                                     \
+     : RAM_MAX <= 1024 ? 2048u                                                                     \
+                       : 4096u)
+_Static_assert(HASH_SIZE >= 2 * RAM_MAX && (HASH_SIZE & (HASH_SIZE - 1)) == 0,
                "dedupe hash must be a power of two, at least twice the ring");
-_Static_assert(CB_CFG_DEDUPE_MAX < 65535, "hash slots hold ring index + 1 in 16 bits");
+_Static_assert(RAM_MAX < 65535, "hash slots hold ring index + 1 in 16 bits");
 _Static_assert(CB_DUPKEY_LEN >= 8 && CB_DUPKEY_LEN <= CB_SHA256_LEN, "key: 8 to 32 bytes");
 
 enum { ENT_FREE = 0, ENT_PENDING, ENT_DURABLE };
 
 /* Bytes only, so an entry takes CB_DUPKEY_LEN + 5 bytes with no padding
- * (1,024 of them are most of a small part's inbox). */
+ * (the RAM ring is most of a small part's inbox). */
 typedef struct {
     uint8_t key[CB_DUPKEY_LEN];
     uint8_t seq[4]; /* a uint32_t's bytes: seq_of / set_seq */
@@ -42,9 +48,17 @@ static void set_seq(dedupe_ent_t *e, uint32_t v)
 }
 
 static struct {
-    dedupe_ent_t ring[CB_CFG_DEDUPE_MAX];
+    dedupe_ent_t ring[RAM_MAX];
     size_t head, count; /* ring: oldest at head, count slots used (holes included) */
     uint16_t hash[HASH_SIZE];
+#if OLDER_MAX
+    /* the older tier, by seq: fp[(older_head + i) % OLDER_MAX] is the
+     * fingerprint of seq older_lo + i (0: no key, an event not stored);
+     * slots past the count are 0 */
+    uint16_t fp[OLDER_MAX];
+    size_t older_head, older_count;
+    uint32_t older_lo;
+#endif
     uint32_t unacked[CB_CFG_UNACKED_MAX]; /* ascending */
     size_t nunacked, unacked_hwm;
     cb_inbox_msg_t cache[CB_CFG_INBOX_SHOWN];
@@ -128,11 +142,90 @@ static void hash_delete(size_t i)
     }
 }
 
+#if OLDER_MAX
+/* A key's fingerprint: two bytes home() does not read (the key is a hash
+ * already), never 0. */
+static uint16_t fingerprint(const uint8_t *key)
+{
+    uint16_t f = (uint16_t)(key[4] | key[5] << 8);
+    return f ? f : 1;
+}
+
+/* The next seq's fingerprint, forgetting the oldest when full. */
+static void older_put(uint16_t f)
+{
+    if (s_inbox.older_count == OLDER_MAX) { /* its slot takes f */
+        s_inbox.older_head = (s_inbox.older_head + 1) % OLDER_MAX;
+        s_inbox.older_count--;
+        s_inbox.older_lo++;
+    }
+    s_inbox.fp[(s_inbox.older_head + s_inbox.older_count++) % OLDER_MAX] = f;
+}
+
+/* A durable entry leaving the RAM ring: its fingerprint goes at its seq,
+ * 0 at the seqs skipped since the last one (events not stored). One out of
+ * order (a journal replayed from elsewhere) is not kept. */
+static void older_push(const dedupe_ent_t *e)
+{
+    uint32_t seq = seq_of(e);
+    if (s_inbox.older_count) {
+        uint32_t next = s_inbox.older_lo + (uint32_t)s_inbox.older_count;
+        if (seq < next)
+            return;
+        if (seq - next >= OLDER_MAX) {
+            memset(s_inbox.fp, 0, sizeof s_inbox.fp);
+            s_inbox.older_count = 0;
+        }
+        for (; s_inbox.older_count && next < seq; next++)
+            older_put(0);
+    }
+    if (!s_inbox.older_count) {
+        s_inbox.older_head = 0;
+        s_inbox.older_lo = seq;
+    }
+    older_put(fingerprint(e->key));
+}
+
+static bool older_match(const uint8_t *key)
+{
+    uint16_t f = fingerprint(key);
+    for (size_t i = 0; i < OLDER_MAX; i++)
+        if (s_inbox.fp[i] == f)
+            return true;
+    return false;
+}
+
+bool cb_inbox_older_holds(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq)
+{
+    uint32_t i = seq - s_inbox.older_lo;
+    return seq >= s_inbox.older_lo && i < s_inbox.older_count &&
+           s_inbox.fp[(s_inbox.older_head + i) % OLDER_MAX] == fingerprint(key);
+}
+#else
+static void older_push(const dedupe_ent_t *e)
+{
+    (void)e;
+}
+
+static bool older_match(const uint8_t *key)
+{
+    (void)key;
+    return false;
+}
+
+bool cb_inbox_older_holds(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq)
+{
+    (void)key;
+    (void)seq;
+    return false;
+}
+#endif
+
 cb_seen_t cb_inbox_seen(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
 {
     size_t slot = find_slot(key);
     if (slot == HASH_SIZE)
-        return CB_SEEN_NO;
+        return older_match(key) ? CB_SEEN_OLDER : CB_SEEN_NO;
     const dedupe_ent_t *e = &s_inbox.ring[s_inbox.hash[slot] - 1];
     if (seq)
         *seq = seq_of(e);
@@ -148,14 +241,16 @@ void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool dura
         e->state = durable ? ENT_DURABLE : ENT_PENDING;
         return;
     }
-    if (s_inbox.count == CB_CFG_DEDUPE_MAX) { /* forget the oldest */
+    if (s_inbox.count == RAM_MAX) { /* the oldest leaves RAM: to the older tier if stored */
         dedupe_ent_t *old = &s_inbox.ring[s_inbox.head];
         if (old->state != ENT_FREE)
             hash_delete(find_slot(old->key));
-        s_inbox.head = (s_inbox.head + 1) % CB_CFG_DEDUPE_MAX;
+        if (old->state == ENT_DURABLE)
+            older_push(old);
+        s_inbox.head = (s_inbox.head + 1) % RAM_MAX;
         s_inbox.count--;
     }
-    size_t idx = (s_inbox.head + s_inbox.count++) % CB_CFG_DEDUPE_MAX;
+    size_t idx = (s_inbox.head + s_inbox.count++) % RAM_MAX;
     dedupe_ent_t *e = &s_inbox.ring[idx];
     memcpy(e->key, key, CB_DUPKEY_LEN);
     set_seq(e, seq);
@@ -168,7 +263,8 @@ void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool dura
 
 void cb_inbox_remember_replayed(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq)
 {
-    if (s_inbox.count == CB_CFG_DEDUPE_MAX && find_slot(key) == HASH_SIZE) {
+    /* older than the RAM ring: in the older tier already, or forgotten */
+    if (s_inbox.count == RAM_MAX && find_slot(key) == HASH_SIZE) {
         const dedupe_ent_t *oldest = &s_inbox.ring[s_inbox.head];
         if (oldest->state != ENT_FREE && seq < seq_of(oldest))
             return;
@@ -196,7 +292,7 @@ int cb_inbox_remembered(size_t pos, uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
 {
     if (pos >= s_inbox.count)
         return -1;
-    const dedupe_ent_t *e = &s_inbox.ring[(s_inbox.head + pos) % CB_CFG_DEDUPE_MAX];
+    const dedupe_ent_t *e = &s_inbox.ring[(s_inbox.head + pos) % RAM_MAX];
     if (e->state != ENT_DURABLE)
         return 0;
     memcpy(key, e->key, CB_DUPKEY_LEN);

@@ -1,5 +1,6 @@
 /* cb_inbox.h - what the device remembers in RAM: the duplicate set (keys of
- * the last CB_CFG_DEDUPE_MAX events), the list of unacknowledged messages
+ * the last CB_CFG_DEDUPE_MAX events, the older ones by fingerprint only,
+ * confirmed in the journal), the list of unacknowledged messages
  * (sequence numbers, oldest first, up to CB_CFG_UNACKED_MAX), and a cache of
  * the oldest CB_CFG_INBOX_SHOWN of them with what the display needs. The
  * rest stay in the journal; cb_server fetches them as older ones are acked. */
@@ -19,6 +20,7 @@ typedef enum {
     CB_SEEN_NO = 0,
     CB_SEEN_DURABLE, /* stored: answer duplicate */
     CB_SEEN_PENDING, /* appended, waits for this turn's commit */
+    CB_SEEN_OLDER,   /* an older event has its fingerprint: the journal says */
 } cb_seen_t;
 
 /* A cached unacknowledged message (strings NUL-terminated, bounded: the job
@@ -46,13 +48,28 @@ void cb_inbox_init(void);
 void cb_inbox_key(const uint8_t secret[CB_SIPHASH_KEY_LEN], uint8_t scheme, const cb_span_t *tuple,
                   size_t n, uint8_t key[CB_DUPKEY_LEN]);
 
+/* THE DUPLICATE SET has two tiers. The newest CB_CFG_DEDUPE_RAM keys are
+ * held whole with their seq (a ring and its hash index). The seqs before
+ * them, CB_CFG_DEDUPE_MAX - CB_CFG_DEDUPE_RAM of them, keep a 16-bit
+ * fingerprint of their key each (0 for a seq whose event was not stored):
+ * a durable key moves there when it leaves the RAM ring. A key not in RAM
+ * whose fingerprint an older seq holds is CB_SEEN_OLDER: only a key in the
+ * journal (cb_ledger looks for it) makes it a duplicate; else it is new (a
+ * false match, about one new event in 65536 / (MAX - RAM)). Builds with
+ * RAM == MAX (the default) have no older tier and never answer OLDER. */
 cb_seen_t cb_inbox_seen(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq);
 
-/* Remembers a key (forgetting the oldest when full). */
+/* True when seq is in the older tier with key's fingerprint: compaction
+ * carries those keys from the old journal (the RAM holds none of them). */
+bool cb_inbox_older_holds(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq);
+
+/* Remembers a key (the oldest in RAM moves to the older tier when stored,
+ * the oldest there is forgotten). */
 void cb_inbox_remember(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq, bool durable);
-/* Replay of a journal: remembers the key unless the set is full and seq is
- * older than everything it holds (a compacted journal lists the remembered
- * keys, then the unacknowledged events, which may be older: they must not
+/* Replay of a journal: remembers the key unless the RAM ring is full and
+ * seq is older than everything it holds (a compacted journal lists the
+ * remembered keys, oldest first, then the unacknowledged events, which may
+ * be older: they are in the older tier already or forgotten, and must not
  * push the newest keys out). */
 void cb_inbox_remember_replayed(const uint8_t key[CB_DUPKEY_LEN], uint32_t seq);
 
@@ -60,8 +77,9 @@ void cb_inbox_mark_durable(const uint8_t key[CB_DUPKEY_LEN]);
 /* Forgets a key whose event was not stored after all. */
 void cb_inbox_forget(const uint8_t key[CB_DUPKEY_LEN]);
 
-/* Remembered keys by ring position, oldest first (compaction): 1 and the
- * key at pos, 0 for a forgotten hole, -1 past the end. */
+/* Remembered keys of the RAM tier by ring position, oldest first
+ * (compaction): 1 and the key at pos, 0 for a forgotten hole, -1 past the
+ * end. */
 int cb_inbox_remembered(size_t pos, uint8_t key[CB_DUPKEY_LEN], uint32_t *seq);
 
 /* Adds an unacknowledged message (seq larger than all before). CB_OK or

@@ -37,6 +37,10 @@ typedef struct {
 _Static_assert(CB_CFG_COMMIT_ARENA >=
                    CB_CFG_RECORD_MAX + 2 * CB_JOURNAL_OVERHEAD + CB_RECORD_SMALL_MAX,
                "CB_CFG_COMMIT_ARENA below one record");
+/* A turn's new keys (one per connection) wait for the commit in RAM. */
+_Static_assert(CB_CFG_DEDUPE_RAM >= CB_CFG_MAX_CONN, "CB_CFG_DEDUPE_RAM below CB_CFG_MAX_CONN");
+_Static_assert(CB_RECORD_RUN_MAX >= 1 && CB_RECORD_RUN_BYTES <= CB_CFG_RECORD_MAX,
+               "CB_CFG_SEEN_RUN: 1 key at least, a run within one record");
 
 static struct {
     cb_ledger_config_t cfg;
@@ -57,6 +61,12 @@ static struct {
     uint8_t arena[CB_CFG_COMMIT_ARENA]; /* the turn's records, framed */
     size_t arena_len;
     int compact_err;
+    uint8_t run[CB_RECORD_RUN_BYTES]; /* compaction: the SEENS run being written */
+    uint32_t run_first;
+    size_t run_n;
+#if CB_CFG_DEDUPE_RAM < CB_CFG_DEDUPE_MAX
+    uint8_t run_in[CB_RECORD_RUN_BYTES]; /* compaction: a run read from the old journal */
+#endif
     uint32_t live_bytes; /* journal size right after the last compaction */
     uint64_t last_open_ms;
 } s_ledger;
@@ -87,7 +97,36 @@ static int flush(const char *what)
     return rc;
 }
 
+/* ---- duplicate keys in records ---- */
+
+typedef void (*key_fn)(const uint8_t *key, uint32_t seq, void *ctx);
+
+/* Calls fn with each duplicate key an EVENT, SEEN or SEENS record holds and
+ * its seq. */
+static void each_key(uint8_t type, const uint8_t *p, size_t len, key_fn fn, void *ctx)
+{
+    cb_record_event_t r;
+    cb_record_small_t sm;
+    uint32_t first;
+    size_t n;
+    if (type == CB_REC_EVENT && cb_record_event_decode(p, len, &r) == CB_OK)
+        fn(r.key, r.seq, ctx);
+    else if (type == CB_REC_SEEN && cb_record_small_decode(type, p, len, &sm) == CB_OK)
+        fn(sm.key, sm.value, ctx);
+    else if (type == CB_REC_SEENS && cb_record_run_decode(p, len, &first, &n) == CB_OK)
+        for (size_t i = 0; i < n; i++)
+            fn(p + 4 + i * CB_DUPKEY_LEN, first + (uint32_t)i, ctx);
+}
+
 /* ---- replay ---- */
+
+static void replay_key(const uint8_t *key, uint32_t seq, void *ctx)
+{
+    (void)ctx;
+    cb_inbox_remember(key, seq, true);
+    if (seq >= s_ledger.next_seq)
+        s_ledger.next_seq = seq + 1;
+}
 
 static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
@@ -115,16 +154,15 @@ static void replay_visit(uint8_t type, const uint8_t *payload, size_t len, uint3
         }
         return;
     }
+    if (type == CB_REC_SEEN || type == CB_REC_SEENS) {
+        each_key(type, payload, len, replay_key, NULL);
+        return;
+    }
     if (cb_record_small_decode(type, payload, len, &sm) != CB_OK)
         return; /* a newer firmware's record, or a damaged one: ignored */
     switch (type) {
     case CB_REC_ACK:
         cb_inbox_ack(sm.value);
-        break;
-    case CB_REC_SEEN:
-        cb_inbox_remember(sm.key, sm.value, true);
-        if (sm.value >= s_ledger.next_seq)
-            s_ledger.next_seq = sm.value + 1;
         break;
     case CB_REC_STATE:
         if (sm.value > s_ledger.next_seq)
@@ -233,6 +271,47 @@ uint32_t cb_ledger_flags(void)
     return s_ledger.flags;
 }
 
+/* ---- the older duplicate keys, in the journal ---- */
+
+typedef struct {
+    const uint8_t *key;
+    uint32_t seq;
+    bool found;
+} lookup_t;
+
+static void lookup_key(const uint8_t *key, uint32_t seq, void *ctx)
+{
+    lookup_t *l = ctx;
+    if (memcmp(key, l->key, CB_DUPKEY_LEN) == 0) {
+        l->found = true;
+        l->seq = seq;
+    }
+}
+
+static void lookup_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
+{
+    (void)off;
+    each_key(type, payload, len, lookup_key, ctx);
+}
+
+/* A key whose fingerprint an older event holds (cb_inbox.h): a duplicate
+ * exactly when the journal holds the key; *seq gets its seq. A journal that
+ * cannot be read says no (logged): the event is stored again rather than
+ * refused. */
+static bool stored_before(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq)
+{
+    lookup_t l = {.key = key};
+    if (!s_ledger.journal_ok)
+        return false; /* nothing is accepted either */
+    int rc = cb_journal_replay(lookup_visit, &l);
+    if (l.found)
+        *seq = l.seq;
+    else if (rc != CB_OK)
+        cb_port_log(CB_LOG_WARN, "ledger: duplicate check in the journal failed (%s); taken as new",
+                    cb_err_str(rc));
+    return l.found;
+}
+
 /* ---- compaction ---- */
 
 static void compact_add(uint8_t type, const void *p, size_t len)
@@ -247,6 +326,57 @@ static void compact_small(uint8_t type, const cb_record_small_t *r)
     compact_add(type, buf, cb_record_small_encode(type, r, buf));
 }
 
+/* Writes the SEENS run of remembered keys being gathered. */
+static void run_flush(void)
+{
+    size_t n = s_ledger.run_n;
+    s_ledger.run_n = 0;
+    if (n)
+        compact_add(CB_REC_SEENS, s_ledger.run,
+                    cb_record_run_encode(s_ledger.run_first, n, s_ledger.run));
+}
+
+/* Adds a remembered key to the run (oldest first): a seq that does not
+ * follow, or a full run, starts the next one. */
+static void run_add(const uint8_t *key, uint32_t seq)
+{
+    if (s_ledger.run_n &&
+        (seq != s_ledger.run_first + s_ledger.run_n || s_ledger.run_n == CB_RECORD_RUN_MAX))
+        run_flush();
+    if (!s_ledger.run_n)
+        s_ledger.run_first = seq;
+    memcpy(s_ledger.run + 4 + s_ledger.run_n++ * CB_DUPKEY_LEN, key, CB_DUPKEY_LEN);
+}
+
+#if CB_CFG_DEDUPE_RAM < CB_CFG_DEDUPE_MAX
+static void older_key(const uint8_t *key, uint32_t seq, void *ctx)
+{
+    uint32_t *last = ctx;
+    if (seq > *last && cb_inbox_older_holds(key, seq)) {
+        run_add(key, seq);
+        *last = seq;
+    }
+}
+
+/* Carries the keys of the older tier (RAM holds their fingerprints only)
+ * from the old journal, oldest first, each once: the old journal lists them
+ * in seq order (its runs, then the events appended since), the
+ * unacknowledged events it carried repeat some. */
+static void compact_older_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off,
+                                void *ctx)
+{
+    (void)off;
+    if (type == CB_REC_SEENS) {
+        /* writing a run frames it where this payload lies: read a copy */
+        if (len > sizeof s_ledger.run_in)
+            return; /* not written by this firmware */
+        memcpy(s_ledger.run_in, payload, len);
+        payload = s_ledger.run_in;
+    }
+    each_key(type, payload, len, older_key, ctx);
+}
+#endif
+
 /* Copies every still-unacknowledged event record into the new journal. */
 static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
@@ -259,7 +389,8 @@ static void compact_visit(uint8_t type, const uint8_t *payload, size_t len, uint
 }
 
 /* Rewrites the journal with only what is live: the sequence counter, the
- * flags, the device key, the remembered duplicate keys, the unacknowledged
+ * flags, the device key, the remembered duplicate keys (the older tier's,
+ * then RAM's: replay refills both in that order), the unacknowledged
  * events. */
 static int compact(void)
 {
@@ -275,11 +406,18 @@ static int compact(void)
     }
     if (s_ledger.have_key)
         compact_add(CB_REC_KEY, s_ledger.device_key, CB_DEVKEY_LEN);
+    s_ledger.run_n = 0;
+#if CB_CFG_DEDUPE_RAM < CB_CFG_DEDUPE_MAX
+    uint32_t last = 0;
+    if (s_ledger.compact_err == CB_OK)
+        rc = cb_journal_replay(compact_older_visit, &last);
+#endif
     int r;
     for (size_t pos = 0; (r = cb_inbox_remembered(pos, sm.key, &sm.value)) >= 0; pos++)
         if (r == 1)
-            compact_small(CB_REC_SEEN, &sm);
-    if (s_ledger.compact_err == CB_OK)
+            run_add(sm.key, sm.value);
+    run_flush();
+    if (rc == CB_OK && s_ledger.compact_err == CB_OK)
         rc = cb_journal_replay(compact_visit, NULL);
     if (rc == CB_OK)
         rc = s_ledger.compact_err;
@@ -365,6 +503,8 @@ cb_ledger_accept_t cb_ledger_accept(const cb_event_t *ev, const uint8_t key[CB_D
                                     uint32_t flags, uint32_t *ticket, uint32_t *seq)
 {
     cb_seen_t seen = cb_inbox_seen(key, seq);
+    if (CB_CFG_DEDUPE_RAM < CB_CFG_DEDUPE_MAX && seen == CB_SEEN_OLDER)
+        seen = stored_before(key, seq) ? CB_SEEN_DURABLE : CB_SEEN_NO;
     if (seen == CB_SEEN_DURABLE)
         return CB_LEDGER_DUPLICATE;
     if (!s_ledger.journal_ok)

@@ -113,3 +113,18 @@ int cb_record_small_decode(uint8_t type, const uint8_t *p, size_t len, cb_record
         memcpy(r->key, p + 4, CB_DUPKEY_LEN);
     return CB_OK;
 }
+
+size_t cb_record_run_encode(uint32_t first, size_t n, uint8_t *buf)
+{
+    put_u32(buf, first);
+    return 4 + n * CB_DUPKEY_LEN;
+}
+
+int cb_record_run_decode(const uint8_t *p, size_t len, uint32_t *first, size_t *n)
+{
+    if (len < 4 + CB_DUPKEY_LEN || (len - 4) % CB_DUPKEY_LEN)
+        return CB_ERR_CORRUPT;
+    *first = get_u32(p);
+    *n = (len - 4) / CB_DUPKEY_LEN;
+    return CB_OK;
+}

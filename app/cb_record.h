@@ -25,6 +25,7 @@ enum {
     CB_REC_KEY = 4,   /* the device key: CB_DEVKEY_LEN bytes */
     CB_REC_STATE = 5, /* the next sequence number (compaction): next_seq */
     CB_REC_FLAGS = 6, /* device flags set (cb_ledger.h CB_LEDGER_FLAG_*): flags */
+    CB_REC_SEENS = 7, /* remembered keys of consecutive seqs (compaction): a run */
 };
 
 /* An accepted event as journaled: the fields the device shows and the ones
@@ -61,5 +62,20 @@ size_t cb_record_small_encode(uint8_t type, const cb_record_small_t *r,
 /* Decodes a payload of type. CB_OK or CB_ERR_CORRUPT (wrong length or not a
  * fixed-size type). */
 int cb_record_small_decode(uint8_t type, const uint8_t *p, size_t len, cb_record_small_t *r);
+
+/* A SEENS run: the first seq (u32), then the keys of that seq and of the
+ * ones after it, CB_DUPKEY_LEN bytes each. Compaction writes runs of up to
+ * CB_RECORD_RUN_MAX: 1,024 8-byte keys take 9 KiB of journal in runs of
+ * 16, where SEEN records (seq, key and 10 bytes of framing each) take 22. */
+#define CB_RECORD_RUN_MAX   CB_CFG_SEEN_RUN
+#define CB_RECORD_RUN_BYTES (4 + CB_RECORD_RUN_MAX * CB_DUPKEY_LEN)
+
+/* Writes the first seq before the n keys already at buf + 4; returns the
+ * payload's length. */
+size_t cb_record_run_encode(uint32_t first, size_t n, uint8_t *buf);
+
+/* A run's first seq and its number of keys (at p + 4). CB_OK, or
+ * CB_ERR_CORRUPT: no key, or not whole keys. */
+int cb_record_run_decode(const uint8_t *p, size_t len, uint32_t *first, size_t *n);
 
 #endif

@@ -562,6 +562,62 @@ def check_restart(board, secret, state):
     print("       QEMU restarted: %d unacked kept, restore lines for seqs %r" % (after, restores))
 
 
+def check_dedupe_memory(board, secret, admin, limits):
+    """SPEC 5 and 8: the last CB_CFG_DEDUPE_MAX events are remembered as
+    duplicates (on lm3s6965evb the newest 128 keys in RAM, the older ones as
+    fingerprints confirmed in the flash journal), also after a new QEMU
+    process on the same flash file. DEDUPE_MAX + 4 events on one keep-alive
+    connection, each acknowledged at once (the unacked list stays as it
+    was), compacting the journal on the way; then reposts of the oldest one
+    still remembered, of one every 128 after it and of the newest are
+    duplicates of their seq."""
+    n = limits.get("dedupe_max", 1024)
+    ack = H.build_request("POST", "/ack", [("Authorization", "Bearer " + admin)])
+    sent = []
+    t0 = time.monotonic()
+    n0, _ = board.uart.count()
+    with H.Conn(board.port, timeout=10) as c:
+        for i in range(n + 4):
+            ev = H.make_event(sender="SH", notification_message="memoria %d" % i)
+            c.send(H.webhook_request(ev, secret=secret))
+            r = c.read_response()
+            assert r.status == 200 and r.json().get("status") == "accepted", (i, r)
+            sent.append((ev, r.json()["seq"]))
+            c.send(ack)
+            r = c.read_response()
+            assert r.status == 200, (i, r)
+    fill_s = time.monotonic() - t0
+    with board.uart.cv:
+        compactions = sum(1 for ln in board.uart.lines[n0:] if "journal: compacted to" in ln)
+    assert compactions, "no compaction while the events came in: the older keys were not carried"
+    probe = sent[-n::128] + [sent[-1]]  # the oldest remembered first
+
+    def reposts():
+        t = time.monotonic()
+        with H.Conn(board.port, timeout=10) as c:
+            for ev, seq in probe:
+                c.send(H.webhook_request(ev, secret=secret))
+                r = c.read_response()
+                assert r.status == 200 and r.json() == {"status": "duplicate", "seq": seq}, (seq, r)
+        return (time.monotonic() - t) / len(probe)
+    def main_stack_unused():
+        n1, _ = board.uart.count()
+        board.console("s")
+        _, m = board.uart.wait_line(r"^stats\| uptime .*stacks: main (\d+) bytes never used", n1,
+                                    timeout=5)
+        return int(m.group(1))
+    before_s = reposts()
+    unused = main_stack_unused()
+    board.stop()
+    board.boot()
+    board.uart.wait_line(r"^log\| .*storage: flash slots .*\(kept\)", 0, timeout=5)
+    after_s = reposts()
+    print("       %d events and acks in %.1fs (%d compactions); %d reposts (oldest seq %d) duplicates, "
+          "%.0f ms each, and after a QEMU restart, %.0f ms each; main stack never used: %d bytes, "
+          "%d after the restart" % (n + 4, fill_s, compactions, len(probe), probe[0][1],
+                                    before_s * 1000, after_s * 1000, unused, main_stack_unused()))
+
+
 def check_power_cut(board, secret, limits):
     """QEMU killed (SIGKILL: a power cut) while events stream in, then
     started again on the same flash file: unacked grew by every event
@@ -830,18 +886,26 @@ def check_settings_cuts(board, secret, cuts, seed):
           "none with neither" % (cuts, outcome["old"], outcome["new"]))
 
 
-def check_seed_renewed(args):
+def check_seed_renewed(args, board):
     """The entropy seed page (port/cortexm/settings_store.c, after the two
     settings copies): one 32-byte entry per boot, every one different, so no
-    two boots started from the same pool state."""
+    two boots started from the same pool state. A page erased when full at
+    the last boot holds one entry: then one boot more."""
     with open(os.path.join(os.path.dirname(HERE), "..", "boards", args.machine, "board_hw.h")) as f:
         hw = dict(re.findall(r"#define (BOARD_FLASH_PAGE|BOARD_SETTINGS_PAGES)\s+(\d+)u", f.read()))
     page, copies = int(hw["BOARD_FLASH_PAGE"]), int(hw["BOARD_SETTINGS_PAGES"])
-    with open(os.path.join(args.out_dir, args.machine + "-flash.bin"), "rb") as f:
-        f.seek(2 * copies * page)
-        data = f.read(page)
-    entries = [data[i:i + 32] for i in range(0, page, 32)]
-    used = [e for e in entries if e != b"\xff" * 32]
+
+    def seeds():
+        with open(os.path.join(args.out_dir, args.machine + "-flash.bin"), "rb") as f:
+            f.seek(2 * copies * page)
+            data = f.read(page)
+        entries = [data[i:i + 32] for i in range(0, page, 32)]
+        return [e for e in entries if e != b"\xff" * 32]
+    used = seeds()
+    if len(used) == 1:
+        board.stop()
+        board.boot()
+        used = seeds()
     assert len(used) >= 2 and len(set(used)) == len(used), "%d seeds, %d distinct" % (
         len(used), len(set(used)))
     print("       %d seeds in flash (one per boot since the page was last erased), all different" % len(used))
@@ -1174,13 +1238,15 @@ def main():
             if state:
                 checks.run("warm_reset_keeps_storage", check_warm_reset, board, args.secret, state)
                 checks.run("restart_keeps_storage", check_restart, board, args.secret, state)
+                checks.run("remembers_dedupe_max_events_across_restart", check_dedupe_memory,
+                           board, args.secret, STORE_ADMIN, board_limits(args))
                 checks.run("power_cut_keeps_every_accepted_event", check_power_cut, board, args.secret,
                            board_limits(args))
                 checks.run("power_cuts_under_load", check_power_cuts, board, args.secret, STORE_ADMIN,
                            args.cuts, args.seed)
                 checks.run("power_cuts_in_settings_commit", check_settings_cuts, board, args.secret,
                            args.settings_cuts, args.seed)
-                checks.run("entropy_seed_renewed_every_boot", check_seed_renewed, args)
+                checks.run("entropy_seed_renewed_every_boot", check_seed_renewed, args, board)
         finally:
             finish(board, checks)
     print("board: %d passed, %d failed" % (checks.passed, checks.failed), flush=True)

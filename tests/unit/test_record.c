@@ -98,6 +98,29 @@ static void test_record_small_records_round_trip_in_their_fixed_layout(void **st
     }
 }
 
+static void test_record_seen_run_holds_consecutive_seqs_and_whole_keys_only(void **state)
+{
+    (void)state;
+    uint8_t buf[CB_RECORD_RUN_BYTES];
+    for (size_t i = 0; i < CB_RECORD_RUN_MAX; i++)
+        memset(buf + 4 + i * CB_DUPKEY_LEN, (int)i, CB_DUPKEY_LEN);
+    size_t len = cb_record_run_encode(0x01020304u, CB_RECORD_RUN_MAX, buf);
+    assert_int_equal(len, sizeof buf);
+    assert_int_equal(buf[0], 0x04); /* little-endian */
+    uint32_t first;
+    size_t n;
+    assert_int_equal(cb_record_run_decode(buf, len, &first, &n), CB_OK);
+    assert_int_equal(first, 0x01020304u);
+    assert_int_equal(n, CB_RECORD_RUN_MAX);
+    assert_int_equal(buf[4 + 3 * CB_DUPKEY_LEN], 3); /* key i of seq first + i */
+    assert_int_equal(cb_record_run_decode(buf, 4 + CB_DUPKEY_LEN, &first, &n), CB_OK);
+    assert_int_equal(n, 1);
+    /* no key, or a part of one, is damage */
+    assert_int_equal(cb_record_run_decode(buf, 4, &first, &n), CB_ERR_CORRUPT);
+    assert_int_equal(cb_record_run_decode(buf, 3, &first, &n), CB_ERR_CORRUPT);
+    assert_int_equal(cb_record_run_decode(buf, len - 1, &first, &n), CB_ERR_CORRUPT);
+}
+
 static void test_record_small_refuses_types_that_are_not_fixed_size(void **state)
 {
     (void)state;
@@ -118,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_record_encode_refuses_small_buffer),
         cmocka_unit_test(test_record_decode_rejects_every_truncation_and_trailing_byte),
         cmocka_unit_test(test_record_small_records_round_trip_in_their_fixed_layout),
+        cmocka_unit_test(test_record_seen_run_holds_consecutive_seqs_and_whole_keys_only),
         cmocka_unit_test(test_record_small_refuses_types_that_are_not_fixed_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

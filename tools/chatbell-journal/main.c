@@ -42,6 +42,7 @@ static void usage(FILE *f)
                "  {\"type\":\"ack\",\"seq\":N}  {\"type\":\"seen\",\"seq\":N}  "
                "{\"type\":\"state\",\"next_seq\":N}  {\"type\":\"flags\",\"flags\":N}\n"
                "  {\"type\":\"key\"}\n"
+               "A run of remembered keys (compaction) is one \"seen\" line per key.\n"
                "Damage: {\"type\":\"skipped\",\"slot\":\"A\",\"offset\":N,\"bytes\":N} per "
                "damaged range\n"
                "(the records after it are printed), {\"type\":\"damage\",...} totals, and\n"
@@ -99,6 +100,24 @@ static bool small_record(cb_jsonw_t *w, uint8_t type, const uint8_t *payload, si
     return true;
 }
 
+static bool seen_run(const uint8_t *payload, size_t len)
+{
+    uint32_t first;
+    size_t n;
+    if (cb_record_run_decode(payload, len, &first, &n) != CB_OK)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        cb_jsonw_t w;
+        cb_jsonw_init(&w, s_tool.line, sizeof s_tool.line - 1);
+        cb_jsonw_obj_begin(&w);
+        cb_jsonw_kv_cstr(&w, "type", "seen");
+        cb_jsonw_kv_u64(&w, "seq", first + (uint32_t)i);
+        cb_jsonw_obj_end(&w);
+        emit(&w);
+    }
+    return true;
+}
+
 static void visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off, void *ctx)
 {
     (void)ctx;
@@ -129,6 +148,10 @@ static void visit(uint8_t type, const uint8_t *payload, size_t len, uint32_t off
         if (!small_record(&w, type, payload, len))
             goto damaged;
         break;
+    case CB_REC_SEENS: /* a run of remembered keys: one "seen" line each */
+        if (!seen_run(payload, len))
+            goto damaged;
+        return;
     case CB_REC_KEY: /* never the key's bytes */
         if (len != CB_DEVKEY_LEN)
             goto damaged;
