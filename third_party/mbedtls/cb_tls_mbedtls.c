@@ -5,6 +5,8 @@
  * and the bounded heap every Mbed TLS allocation comes from. */
 #define _POSIX_C_SOURCE 200809L
 #include "cb_tls.h"
+#include "cb_addr.h"
+#include "cb_err.h"
 #include "cb_port.h"
 
 #include <mbedtls/ctr_drbg.h>
@@ -371,7 +373,9 @@ static int configure(char *err, size_t cap)
     mbedtls_ssl_conf_ciphersuites(c, k_suites);
     mbedtls_ssl_conf_curves(c, k_curves);
     mbedtls_ssl_conf_sig_hashes(c, k_sig_hashes);
+#if defined(MBEDTLS_SSL_RENEGOTIATION) /* a board's Mbed TLS has none compiled in */
     mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
     mbedtls_ssl_conf_legacy_renegotiation(c, MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
     mbedtls_ssl_conf_alpn_protocols(c, k_alpn);
     ret = mbedtls_ssl_conf_own_cert(c, &s_tls.crt, &s_tls.key);
@@ -431,28 +435,23 @@ const char *cb_tls_fingerprint(void)
 
 /* ---- a self-signed certificate ---- */
 
-/* subjectAltName: DNS:localhost, IP:127.0.0.1 and IP:host (RFC 5280 4.2.1.6),
- * DER written by hand: 2.28 has no writer for it. */
+/* subjectAltName: DNS:localhost, IP:127.0.0.1 and IP:host when it is another
+ * IPv4 address (RFC 5280 4.2.1.6), DER written by hand: 2.28 has no writer
+ * for it. */
 static size_t san_der(const char *host, unsigned char *out)
 {
     static const char dns[] = "localhost";
-    unsigned char ip[4];
+    static const uint8_t lo[4] = {127, 0, 0, 1}, v4[12] = {[10] = 0xff, [11] = 0xff};
+    uint8_t a[CB_ADDR_LEN];
     size_t n = 2;
     out[n++] = 0x82; /* [2] dNSName */
     out[n++] = sizeof dns - 1;
     memcpy(out + n, dns, sizeof dns - 1);
     n += sizeof dns - 1;
-    static const unsigned char lo[4] = {127, 0, 0, 1};
-    const unsigned char *ips[2] = {lo, NULL};
-    int a, b, c, d;
-    char extra;
-    if (host && sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &extra) == 4 &&
-        (a | b | c | d) >= 0 && a < 256 && b < 256 && c < 256 && d < 256 && (a | b | c | d) != 0 &&
-        !(a == 127 && b == 0 && c == 0 && d == 1)) {
-        ip[0] = (unsigned char)a, ip[1] = (unsigned char)b, ip[2] = (unsigned char)c;
-        ip[3] = (unsigned char)d;
-        ips[1] = ip;
-    }
+    const uint8_t *ips[2] = {lo, NULL};
+    if (host && cb_addr_parse(cb_span_str(host), a) == CB_OK && memcmp(a, v4, sizeof v4) == 0 &&
+        memcmp(a + 12, lo, 4) != 0 && (a[12] | a[13] | a[14] | a[15]) != 0)
+        ips[1] = a + 12;
     for (int i = 0; i < 2 && ips[i]; i++) {
         out[n++] = 0x87; /* [7] iPAddress */
         out[n++] = 4;
