@@ -96,6 +96,10 @@ E2E_TLS_RUNS = [
     ("test_webhook.py", "RejectTests", 1),
     ("test_webhook.py", "DuplicateTests", 1),
     ("test_webhook.py", "HealthMetricsTests", 1),
+    ("test_webhook.py", "RateLimitTests", 1),
+    ("test_webhook.py", "TimestampTests", 1),
+    ("test_date.py", "DateTests", 1),
+    ("test_tokens.py", "DynamicTokenTests", 1, "dynamic"),
 ]
 
 
@@ -1031,9 +1035,10 @@ def tls_connect(board, ctx, session=None):
     return ctx.wrap_socket(raw, server_hostname="127.0.0.1", session=session)
 
 
-def tls_get(sock, target):
-    """One GET on an open TLS connection (keep-alive); returns the status."""
-    sock.sendall(H.build_request("GET", target))
+def tls_get(sock, target, request=None):
+    """One GET (or request) on an open TLS connection (keep-alive); returns
+    the status."""
+    sock.sendall(request or H.build_request("GET", target))
     buf = b""
     while b"\r\n\r\n" not in buf:
         chunk = sock.recv(4096)
@@ -1059,7 +1064,10 @@ def check_tls_device(args):
     ECDHE-ECDSA suite, and its session ticket resumes. The one TLS session
     is the cap: a second TLS connection is closed before any handshake and
     counted, while HTTP on port 80 answers and the first connection goes on.
-    A restart serves the same certificate (the key is kept in flash).
+    A handshake that stalls is closed after the handshake timeout and frees
+    the session. A body of the full limit arrives in one 16 KiB record and
+    is accepted; one byte more is 413. A restart serves the same
+    certificate (the key is kept in flash).
     Prints handshake times and keep-alive requests/s through QEMU."""
     erase_flash(args)
     board = Board(args)
@@ -1099,6 +1107,26 @@ def check_tls_device(args):
         assert tls_get(s, "/healthz") == 200
         s.close()
 
+        stall = socket.create_connection(("127.0.0.1", board.tls_port), timeout=10)
+        stall.sendall(b"\x16\x03\x01\x02\x00\x01")  # a ClientHello's first bytes, then nothing
+        t0 = time.monotonic()
+        assert stall.recv(64) == b"", "the stalled handshake got an answer"
+        stalled_s = time.monotonic() - t0
+        stall.close()
+        assert stalled_s < 8, "closed after %.1f s" % stalled_s
+
+        s = tls_connect(board, ctx)
+        limit = args.limits["body_max"]
+        for extra, want in ((0, 200), (1, 413)):
+            ev = H.make_event(notification_message="")
+            pad = limit + extra - len(H.event_body(ev))
+            ev["notification_message"] = "x" * pad
+            req = H.webhook_request(ev, secret=args.secret)
+            assert tls_get(s, None, req) == want, (extra, want)
+            if want == 413:
+                break
+        s.close()
+
         n, _ = board.uart.count()
         board.key(b"R")
         i, _ = board.uart.wait_line(BANNER.pattern, n, timeout=30)
@@ -1109,8 +1137,9 @@ def check_tls_device(args):
         s.close()
         ms = lambda v: sorted(v)[len(v) // 2] * 1000  # noqa: E731
         print("       handshake through QEMU: full %.0f ms, resumed %.0f ms (medians); %.0f keep-alive "
-              "requests/s on one connection; a second connection at the cap: %s; same certificate "
-              "after a reset" % (ms(full), ms(resumed), rps, refused))
+              "requests/s on one connection; a second connection at the cap: %s; a stalled "
+              "handshake closed after %.1f s; same certificate after a reset" % (
+                  ms(full), ms(resumed), rps, refused, stalled_s))
     finally:
         finish(board, Checks())
 
@@ -1154,7 +1183,7 @@ def run_e2e(args, checks):
     """Each E2E_RUNS class against a freshly booted board, through the
     harness's --url mode; the signal lines come from the UART log."""
     total_p = total_f = 0
-    limits = board_limits(args)
+    limits = args.limits = board_limits(args)
     print("board: limits %s" % json.dumps(limits), flush=True)
     skipped = 0
     pre = (("watchdog_resets_a_hung_loop", check_watchdog),
