@@ -20,7 +20,8 @@
 #                 board's config header (--config); classes needing more
 #                 connections at once than the build serves are skipped
 #   --mode load   requests/s: a fresh boot per --conns value, then
-#                 instaleap-send --load N --conns C (needs --send)
+#                 instaleap-send --load N --conns C (needs --send; with --tls
+#                 over https://, where one TLS connection is served at once)
 #   --tls         (an HTTPS image, chatbell-e2e-tls.elf) the board's port 443
 #                 is forwarded too; its certificate is pinned (the banner's
 #                 SHA-256 against what it serves) and the tests talk HTTPS:
@@ -1277,8 +1278,11 @@ def load(args, checks):
         board = Board(args)
         board.boot()
         try:
-            cmd = [args.send, "--url", "http://127.0.0.1:%d" % board.port, "--load", str(args.load),
-                   "--conns", str(conns), "--secret", args.secret]
+            url = ["--url", "http://127.0.0.1:%d" % board.port]
+            if args.tls:
+                url = ["--url", "https://127.0.0.1:%d" % board.tls_port, "--cacert", board.pin()]
+            cmd = [args.send] + url + ["--load", str(args.load), "--conns", str(conns),
+                                       "--secret", args.secret]
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             print("=== instaleap-send --load %d --conns %d" % (args.load, conns))
             print(p.stdout.rstrip())
