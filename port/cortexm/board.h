@@ -20,6 +20,12 @@
  * BOARD_FLASH_SLOT_PAGES, BOARD_FLASH_LOG_PAGES, BOARD_JOURNAL_BUDGET). */
 #include "board_hw.h"
 
+/* CB_BOARD_TLS: 1 in an HTTPS build (set by its config header). */
+#include "cb_config.h"
+#ifndef CB_BOARD_TLS
+#define CB_BOARD_TLS 0
+#endif
+
 /* The flash region of flash.h: the device's own pages first - the stored
  * settings' two copies (BOARD_SETTINGS_PAGES each) and the entropy seed's
  * page (settings_store.c) - then the journal's two slots (store_flash.c),
@@ -181,6 +187,8 @@ int board_tls_start(const char *listen_tls, char *err, size_t cap);
 /* "https://ADDR:PORT" and the certificate's SHA-256 for the banner ("" when off). */
 const char *board_tls_url(void);
 void board_tls_stats(void);
+/* The console's `tls` line (arg "" or "newkey"). */
+void board_tls_console(const char *arg);
 const char *board_sntp_status(void);
 /* Development images' `sntp` command: a request now, not at the next poll. */
 void board_sntp_now(void);

@@ -4,6 +4,7 @@
  * commits and journal compactions), the server set up from it with a
  * self-signed certificate (cb_tls_setup_device), and its fingerprint. */
 #include "board.h"
+#include "cb_base64.h"
 #include "cb_conn.h"
 #include "cb_err.h"
 #include "cb_journal.h"
@@ -79,6 +80,34 @@ int board_tls_start(const char *listen_tls, char *err, size_t cap)
 const char *board_tls_url(void)
 {
     return s_tlsdev.url;
+}
+
+/* The console's `tls`: the certificate's SHA-256 and PEM (to pin it without
+ * openssl s_client); `tls newkey`: the key page erased and a restart, which
+ * makes a new key and certificate (a key that leaked, a device passed on). */
+void board_tls_console(const char *arg)
+{
+    if (strcmp(arg, "newkey") == 0) {
+        board_log("tls: the device key is erased; restarting to make a new one");
+        if (flash_erase_page(BOARD_FLASH_TLS_OFF) != CB_OK)
+            board_log("tls: cannot erase the key page");
+        board_reset();
+    }
+    size_t len;
+    const uint8_t *der = cb_tls_device_cert(&len);
+    if (!der) {
+        board_printf("console| tls: HTTPS is off (listen_tls)\r\n");
+        return;
+    }
+    board_printf("console| tls sha256: %s\r\n-----BEGIN CERTIFICATE-----\r\n",
+                 cb_tls_fingerprint());
+    for (size_t off = 0; off < len; off += 48) { /* 64 characters a line (RFC 7468) */
+        char line[65];
+        (void)cb_base64_encode(der + off, len - off < 48 ? len - off : 48, false, line,
+                               sizeof line);
+        board_printf("%s\r\n", line);
+    }
+    board_printf("-----END CERTIFICATE-----\r\n");
 }
 
 void board_tls_stats(void)

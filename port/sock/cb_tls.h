@@ -81,6 +81,8 @@ int cb_tls_self_signed(const char *dir, const char *host, char *cert, char *key,
 int cb_tls_device_key(uint8_t key[CB_TLS_DEVICE_KEY_LEN], char *err, size_t cap);
 int cb_tls_setup_device(const uint8_t key[CB_TLS_DEVICE_KEY_LEN], const char *host,
                         const cb_tls_bio_t *bio, char *err, size_t cap);
+/* That certificate's DER bytes (NULL before the set-up), for the console. */
+const uint8_t *cb_tls_device_cert(size_t *len);
 
 /* "AB:CD:..." SHA-256 of the loaded leaf certificate (after cb_tls_setup). */
 const char *cb_tls_fingerprint(void);

@@ -1068,7 +1068,8 @@ def check_tls_device(args):
     A handshake that stalls is closed after the handshake timeout and frees
     the session. A body of the full limit arrives in one 16 KiB record and
     is accepted; one byte more is 413. A restart serves the same
-    certificate (the key is kept in flash).
+    certificate (the key is kept in flash); the console's `tls` prints it,
+    `tls newkey` replaces key and certificate.
     Prints handshake times and keep-alive requests/s through QEMU."""
     erase_flash(args)
     board = Board(args)
@@ -1136,10 +1137,29 @@ def check_tls_device(args):
         s = tls_connect(board, ctx)
         assert tls_get(s, "/healthz") == 200
         s.close()
+
+        n, _ = board.uart.count()  # the console's `tls`: the same certificate, as PEM
+        board.console("tls")
+        i, _ = board.uart.wait_line(r"^-----END CERTIFICATE-----$", n)
+        with board.uart.cv:
+            lines = board.uart.lines[n:i + 1]
+        pem = "\n".join(lines[lines.index("-----BEGIN CERTIFICATE-----"):]) + "\n"
+        with open(os.path.join(board.out_dir, "device-cert.pem")) as f:
+            assert ssl.PEM_cert_to_DER_cert(pem) == ssl.PEM_cert_to_DER_cert(f.read()), pem
+        assert "console| tls sha256: " + board.fingerprint in lines, lines[:2]
+
+        n, _ = board.uart.count()  # `tls newkey`: a new key and certificate
+        board.console("tls newkey")
+        i, _ = board.uart.wait_line(BANNER.pattern, n, timeout=30)
+        _, t = board.uart.wait_line(TLS_BANNER.pattern, i, 5)
+        assert t.group(1) != board.fingerprint, "the same certificate after tls newkey"
+        board.fingerprint = t.group(1)
+        board.pin()
         ms = lambda v: sorted(v)[len(v) // 2] * 1000  # noqa: E731
         print("       handshake through QEMU: full %.0f ms, resumed %.0f ms (medians); %.0f keep-alive "
               "requests/s on one connection; a second connection at the cap: %s; a stalled "
-              "handshake closed after %.1f s; same certificate after a reset" % (
+              "handshake closed after %.1f s; same certificate after a reset, a new one after "
+              "`tls newkey`" % (
                   ms(full), ms(resumed), rps, refused, stalled_s))
     finally:
         finish(board, Checks())

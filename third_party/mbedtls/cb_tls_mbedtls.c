@@ -734,6 +734,12 @@ int cb_tls_setup_device(const uint8_t key[CB_TLS_DEVICE_KEY_LEN], const char *ho
         rc = device_identity(key, host, err, cap);
     return setup_finish(rc, err, cap);
 }
+
+const uint8_t *cb_tls_device_cert(size_t *len)
+{
+    *len = s_tls.ready ? s_tls.crt.raw.len : 0;
+    return s_tls.ready ? s_tls.crt.raw.p : NULL;
+}
 #endif
 
 /* ---- sessions ---- */
