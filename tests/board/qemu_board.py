@@ -1066,7 +1066,7 @@ def check_tls_device(args):
     is the cap: a second TLS connection is closed before any handshake and
     counted, while HTTP on port 80 answers and the first connection goes on.
     A handshake that stalls is closed after the handshake timeout and frees
-    the session. A body of the full limit arrives in one 16 KiB record and
+    the session; a renegotiation gets a no_renegotiation alert. A body of the full limit arrives in one 16 KiB record and
     is accepted; one byte more is 413. A restart serves the same
     certificate (the key is kept in flash); the console's `tls` prints it,
     `tls newkey` replaces key and certificate.
@@ -1116,6 +1116,22 @@ def check_tls_device(args):
         stalled_s = time.monotonic() - t0
         stall.close()
         assert stalled_s < 8, "closed after %.1f s" % stalled_s
+
+        # a renegotiation (openssl s_client's R) gets a no_renegotiation alert
+        p = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % board.tls_port,
+                              "-tls1_2", "-CAfile", os.path.join(board.out_dir, "device-cert.pem")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(1.0)
+            p.stdin.write(b"R\n")
+            p.stdin.flush()
+            time.sleep(1.0)
+            outp = p.communicate(timeout=10)[0].decode("latin-1")  # closes its stdin: it quits
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        assert "RENEGOTIATING" in outp and "no renegotiation" in outp, outp[-600:]
 
         s = tls_connect(board, ctx)
         limit = args.limits["body_max"]

@@ -91,6 +91,15 @@ void cb_tls_heap_free(void *p);
 #define MBEDTLS_PLATFORM_MEMORY
 #define MBEDTLS_PLATFORM_CALLOC_MACRO cb_tls_heap_calloc
 #define MBEDTLS_PLATFORM_FREE_MACRO   cb_tls_heap_free
+
+/* Time: seconds since boot from the tick clock (cb_tls_mbedtls.c), for the
+ * session tickets' lifetime and key rotation. No wall clock is needed: the
+ * server checks no certificate's dates. (It also fills the ServerHello's
+ * gmt_unix_time field, which clients ignore.) */
+#include <time.h>
+time_t cb_tls_board_time(time_t *t);
+#define MBEDTLS_HAVE_TIME
+#define MBEDTLS_PLATFORM_TIME_MACRO cb_tls_board_time
 #define MBEDTLS_ERROR_C
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #endif

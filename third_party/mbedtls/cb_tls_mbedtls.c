@@ -735,6 +735,14 @@ int cb_tls_setup_device(const uint8_t key[CB_TLS_DEVICE_KEY_LEN], const char *ho
     return setup_finish(rc, err, cap);
 }
 
+time_t cb_tls_board_time(time_t *t)
+{
+    time_t now = (time_t)(cb_port_now_ms() / 1000u);
+    if (t)
+        *t = now;
+    return now;
+}
+
 const uint8_t *cb_tls_device_cert(size_t *len)
 {
     *len = s_tls.ready ? s_tls.crt.raw.len : 0;
