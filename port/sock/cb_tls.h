@@ -71,7 +71,7 @@ int cb_tls_setup(const char *cert_path, const char *key_path, const cb_tls_bio_t
 int cb_tls_self_signed(const char *dir, const char *host, char *cert, char *key, size_t pathcap,
                        char *err, size_t cap);
 
-/* A board (an Mbed TLS without a file system): the device's own identity.
+/* A device's own identity (a board's, which has no files).
  * cb_tls_device_key makes a P-256 private key (CB_TLS_DEVICE_KEY_LEN bytes,
  * big-endian) from the port's entropy, for the board to keep; 0 or -1 with
  * err. cb_tls_setup_device sets up the server as cb_tls_setup does, with

@@ -395,6 +395,7 @@ static int configure(char *err, size_t cap)
  * random generator. Leaves the heap's owner SHARE for the caller. */
 static int setup_begin(const cb_tls_bio_t *bio, char *err, size_t cap)
 {
+    s_tls.ready = false; /* until this set-up has finished */
     heap_init();
     s_heap.owner = OWNER_SHARE;
     s_tls.bio = *bio;
@@ -656,8 +657,8 @@ int cb_tls_self_signed(const char *dir, const char *host, char *cert, char *key,
 
 #endif /* MBEDTLS_FS_IO */
 
-#if !defined(MBEDTLS_FS_IO)
-/* ---- a board: the device's own key and certificate ---- */
+/* ---- the device's own key and certificate (a board's; any build can make
+ * them, tests/unit/test_tls_device.c does on the host) ---- */
 
 int cb_tls_device_key(uint8_t key[CB_TLS_DEVICE_KEY_LEN], char *err, size_t cap)
 {
@@ -735,18 +736,19 @@ int cb_tls_setup_device(const uint8_t key[CB_TLS_DEVICE_KEY_LEN], const char *ho
     return setup_finish(rc, err, cap);
 }
 
+const uint8_t *cb_tls_device_cert(size_t *len)
+{
+    *len = s_tls.ready ? s_tls.crt.raw.len : 0;
+    return s_tls.ready ? s_tls.crt.raw.p : NULL;
+}
+
+#if defined(MBEDTLS_PLATFORM_TIME_MACRO) /* a board: Mbed TLS's clock */
 time_t cb_tls_board_time(time_t *t)
 {
     time_t now = (time_t)(cb_port_now_ms() / 1000u);
     if (t)
         *t = now;
     return now;
-}
-
-const uint8_t *cb_tls_device_cert(size_t *len)
-{
-    *len = s_tls.ready ? s_tls.crt.raw.len : 0;
-    return s_tls.ready ? s_tls.crt.raw.p : NULL;
 }
 #endif
 
