@@ -1,8 +1,10 @@
 /* cb_board_config.h - the core's sizes on mps2-an385 (SPEC 8's row: <= 256 KiB
- * of static RAM with lwIP and stacks). Named by CB_CONFIG_FILE in this board's
- * CMakeLists.txt; app/cb_config.h says what each bounds. lwIP's lwipopts.h
- * sizes its sockets from CB_CFG_MAX_CONN: 2 x 16 + 1, the loop's 16 serving
- * and CB_CFG_DRAIN_MAX (16) draining sockets and the listener. */
+ * of static RAM with lwIP and stacks), and with CB_BOARD_TLS those of its
+ * HTTPS build. Named by CB_CONFIG_FILE in this board's CMakeLists.txt (the
+ * HTTPS build's through cb_board_config_tls.h); app/cb_config.h says what
+ * each bounds. lwIP's lwipopts.h sizes its sockets from CB_CFG_MAX_CONN:
+ * the loop's 16 serving and CB_CFG_DRAIN_MAX draining sockets and the
+ * listeners (33; 21 in the HTTPS build). */
 #ifndef CB_BOARD_CONFIG_H
 #define CB_BOARD_CONFIG_H
 
