@@ -1068,8 +1068,9 @@ def check_tls_device(args):
     A handshake that stalls is closed after the handshake timeout and frees
     the session; a renegotiation gets a no_renegotiation alert. A body of the full limit arrives in one 16 KiB record and
     is accepted; one byte more is 413. A restart serves the same
-    certificate (the key is kept in flash); the console's `tls` prints it,
-    `tls newkey` replaces key and certificate.
+    certificate (the key is kept in flash); the console's `tls` prints it;
+    chatbell-provision stores settings over HTTPS; `tls newkey` replaces key
+    and certificate.
     Prints handshake times and keep-alive requests/s through QEMU."""
     erase_flash(args)
     board = Board(args)
@@ -1163,6 +1164,23 @@ def check_tls_device(args):
         with open(os.path.join(board.out_dir, "device-cert.pem")) as f:
             assert ssl.PEM_cert_to_DER_cert(pem) == ssl.PEM_cert_to_DER_cert(f.read()), pem
         assert "console| tls sha256: " + board.fingerprint in lines, lines[:2]
+
+        # provisioning over HTTPS (tools/chatbell-provision, the certificate
+        # pinned): the admin token and a secret cross the wire encrypted
+        n, _ = board.uart.count()
+        board.console("set admin_token " + STORE_ADMIN)
+        board.console("commit")
+        board.uart.wait_line(r"^console\| committed: restarting$", n)
+        wait_reboot(board, n)
+        n, _ = board.uart.count()
+        p = subprocess.run([sys.executable, PROVISION, "--url", "https://127.0.0.1:%d" % board.tls_port,
+                            "--cacert", os.path.join(board.out_dir, "device-cert.pem"),
+                            "--set", "reminder_s=7"], capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, CHATBELL_ADMIN_TOKEN=STORE_ADMIN))
+        assert p.returncode == 0 and '"stored"' in p.stdout, p.stdout + p.stderr
+        wait_reboot(board, n)
+        _, kv = show(board)
+        assert kv.get("reminder_s") == "7", kv
 
         n, _ = board.uart.count()  # `tls newkey`: a new key and certificate
         board.console("tls newkey")
