@@ -50,6 +50,7 @@ test-board:
 bench:
 	@scripts/deps.sh bench
 	tests/bench/run.sh
+	python3 tests/bench/tls_bench.py
 
 clean:
 	rm -rf build

@@ -6,6 +6,10 @@
 #   BOARD_CONFIG   its config header (SPEC 8's figures, CB_CFG_*)
 #   BOARD_FLASH_KIB, BOARD_RAM_KIB  the part's flash for the image and its
 #                  SRAM (the size report compares against them)
+#   BOARD_TLS_CONFIG  optional: the config header of an HTTPS build (it sets
+#                  CB_BOARD_TLS and includes BOARD_CONFIG); then the images
+#                  below are made a second time with TLS, as chatbell-tls.elf
+#                  and chatbell-e2e-tls.elf
 # Builds lwIP 2.1.3 and Mbed TLS 2.28 from Debian's source packages
 # (third_party/fetch-sources.sh, into the build tree), the core with the
 # board's config (cb_add_core), port/cortexm and the shared loop, and two
@@ -70,29 +74,56 @@ if(NOT TARGET cb_mbedtls_cm3)
   target_include_directories(cb_mbedtls_cm3 PUBLIC ${CB_ROOT}/third_party/mbedtls)
   target_compile_definitions(cb_mbedtls_cm3 PUBLIC MBEDTLS_CONFIG_FILE="cb_mbedtls_board_config.h")
 
+  # and with its TLS 1.2 server (CB_BOARD_TLS: the same config file's second
+  # half), for a board's HTTPS images
+  set(tls_files
+      aes asn1parse asn1write base64 bignum ccm chacha20 chachapoly cipher cipher_wrap
+      constant_time ctr_drbg debug ecdh ecdsa ecp ecp_curves error gcm hmac_drbg md oid pem pk
+      pk_wrap pkparse pkwrite platform platform_util poly1305 sha256 ssl_ciphersuites ssl_msg
+      ssl_srv ssl_ticket ssl_tls x509 x509_create x509_crt x509write_crt)
+  list(TRANSFORM tls_files PREPEND ${MBEDTLS_DIR}/library/)
+  list(TRANSFORM tls_files APPEND .c)
+  add_library(cb_mbedtls_cm3_tls STATIC ${tls_files})
+  target_compile_options(cb_mbedtls_cm3_tls PRIVATE ${BOARD_CPU} -fno-short-enums
+                         -ffunction-sections -fdata-sections)
+  target_include_directories(cb_mbedtls_cm3_tls SYSTEM PUBLIC ${MBEDTLS_DIR}/include)
+  target_include_directories(cb_mbedtls_cm3_tls PUBLIC ${CB_ROOT}/third_party/mbedtls)
+  target_compile_definitions(cb_mbedtls_cm3_tls PUBLIC
+                             MBEDTLS_CONFIG_FILE="cb_mbedtls_board_config.h" CB_BOARD_TLS=1)
 endif()
 
 # ---- lwIP, the core, and the layers with the board's config ----
-cb_add_lwip(cb_lwip_${BOARD} ${CB_THIRD_PARTY_SRC}/lwip ${BOARD_DIR} ${BOARD_CONFIG})
-cb_add_core(cb_core_${BOARD} CONFIG ${BOARD_CONFIG} LINK cb_mbedtls_cm3)
-
 file(GLOB CM_SRC CONFIGURE_DEPENDS ${CM_DIR}/*.c)
-# (cb_conn.c over cb_tls_none.c: the loop's connection I/O, plain only - no
-# TLS on the boards yet, issue 16)
-add_library(cb_board_${BOARD} OBJECT ${CM_SRC} ${BOARD_SRC} ${CB_ROOT}/port/sock/cb_loop.c
-                                     ${CB_ROOT}/port/sock/cb_conn.c
-                                     ${CB_ROOT}/third_party/mbedtls/cb_tls_none.c
-                                     ${CB_ROOT}/port/lwip/cb_net_glue.c)
-target_include_directories(cb_board_${BOARD} PRIVATE ${BOARD_DIR} ${CM_DIR} ${CB_ROOT}/port/sock)
-target_compile_definitions(cb_board_${BOARD} PRIVATE CB_SOCK_LWIP)
-target_compile_options(cb_board_${BOARD} PRIVATE ${CB_WARN})
-target_link_libraries(cb_board_${BOARD} PUBLIC cb_core_${BOARD} cb_lwip_${BOARD})
+list(FILTER CM_SRC EXCLUDE REGEX "/tls_device\\.c$") # HTTPS builds only
+# cb_board_libs(<suffix> <config header> <Mbed TLS library> <TLS glue>): the
+# libraries of one build of this board: lwIP, the core, port/cortexm, the
+# shared loop and cb_conn.c over the TLS glue (cb_tls_none.c: plain only).
+function(cb_board_libs sfx config mbedtls glue)
+  cb_add_lwip(cb_lwip_${BOARD}${sfx} ${CB_THIRD_PARTY_SRC}/lwip ${BOARD_DIR} ${config})
+  cb_add_core(cb_core_${BOARD}${sfx} CONFIG ${config} LINK ${mbedtls})
+  add_library(cb_board_${BOARD}${sfx} OBJECT ${CM_SRC} ${BOARD_SRC} ${CB_ROOT}/port/sock/cb_loop.c
+                                             ${CB_ROOT}/port/sock/cb_conn.c ${glue}
+                                             ${CB_ROOT}/port/lwip/cb_net_glue.c)
+  target_include_directories(cb_board_${BOARD}${sfx} PRIVATE ${BOARD_DIR} ${CM_DIR}
+                                                             ${CB_ROOT}/port/sock)
+  target_compile_definitions(cb_board_${BOARD}${sfx} PRIVATE CB_SOCK_LWIP)
+  target_compile_options(cb_board_${BOARD}${sfx} PRIVATE ${CB_WARN})
+  target_link_libraries(cb_board_${BOARD}${sfx} PUBLIC cb_core_${BOARD}${sfx}
+                                                       cb_lwip_${BOARD}${sfx})
+endfunction()
+cb_board_libs("" ${BOARD_CONFIG} cb_mbedtls_cm3 ${CB_ROOT}/third_party/mbedtls/cb_tls_none.c)
+if(BOARD_TLS_CONFIG)
+  cb_board_libs(-tls ${BOARD_TLS_CONFIG} cb_mbedtls_cm3_tls
+                "${CB_ROOT}/third_party/mbedtls/cb_tls_mbedtls.c;${CM_DIR}/tls_device.c")
+endif()
 
 # ---- images ----
-# cb_board_image(NAME SETTINGS_JSON DEV): NAME.elf with the settings compiled
-# in (a C array written at configure time) and DEV (1: a development image),
-# a map file, and the size report.
+# cb_board_image(NAME SETTINGS_JSON DEV [SUFFIX]): NAME.elf with the settings
+# compiled in (a C array written at configure time) and DEV (1: a development
+# image), a map file, and the size report; SUFFIX (-tls) picks the build of
+# cb_board_libs.
 function(cb_board_image name json dev)
+  set(sfx "${ARGV3}")
   set(gen ${CMAKE_CURRENT_BINARY_DIR}/${name}_settings.c)
   set(bytes "")
   set(len 0)
@@ -113,7 +144,8 @@ const unsigned char cb_board_dev = ${dev};
   set(target ${name}-${BOARD})
   add_executable(${target} ${gen})
   set_target_properties(${target} PROPERTIES OUTPUT_NAME ${name} SUFFIX ".elf")
-  target_link_libraries(${target} PRIVATE cb_board_${BOARD} cb_core_${BOARD} cb_lwip_${BOARD})
+  target_link_libraries(${target} PRIVATE cb_board_${BOARD}${sfx} cb_core_${BOARD}${sfx}
+                                          cb_lwip_${BOARD}${sfx})
   target_link_options(${target} PRIVATE
       -T${BOARD_LD} -nostartfiles --specs=nano.specs
       -Wl,--gc-sections -Wl,-Map=${CMAKE_CURRENT_BINARY_DIR}/${name}.map
@@ -128,11 +160,18 @@ const unsigned char cb_board_dev = ${dev};
 endfunction()
 
 if(CB_BOARD_DEMO)
-  cb_board_image(chatbell "${CB_BOARD_SETTINGS}" 1)
+  set(dev 1)
 else()
-  cb_board_image(chatbell "${CB_BOARD_SETTINGS}" 0)
+  set(dev 0)
+endif()
+cb_board_image(chatbell "${CB_BOARD_SETTINGS}" ${dev})
+if(BOARD_TLS_CONFIG)
+  cb_board_image(chatbell-tls "${CB_BOARD_SETTINGS}" ${dev} -tls)
 endif()
 if(CB_TESTS)
   cb_board_image(chatbell-e2e ${CB_ROOT}/tests/board/e2e-settings.json 1)
+  if(BOARD_TLS_CONFIG)
+    cb_board_image(chatbell-e2e-tls ${CB_ROOT}/tests/board/e2e-settings.json 1 -tls)
+  endif()
   include(${CB_ROOT}/tests/board/board_tests.cmake)
 endif()

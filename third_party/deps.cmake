@@ -18,7 +18,9 @@ target_link_libraries(cb_deps INTERFACE ${MBEDCRYPTO_LIBRARY})
 # wrap with it.
 add_library(cb_tls STATIC ${CMAKE_CURRENT_LIST_DIR}/mbedtls/cb_tls_mbedtls.c)
 target_include_directories(cb_tls PUBLIC ${CMAKE_SOURCE_DIR}/port/sock ${CMAKE_SOURCE_DIR}/port
+                                         ${CMAKE_SOURCE_DIR}/app
                                          ${MBEDTLS_INCLUDE_DIR})
-target_link_libraries(cb_tls PUBLIC ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY} ${MBEDCRYPTO_LIBRARY})
+target_link_libraries(cb_tls PUBLIC cb_core ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY}
+                                     ${MBEDCRYPTO_LIBRARY})
 target_link_options(cb_tls INTERFACE -Wl,--wrap=calloc -Wl,--wrap=free)
 target_compile_options(cb_tls PRIVATE ${CB_WARN})

@@ -21,6 +21,9 @@
  * the stored settings of one sector each, then the entropy seed's sector
  * (port/cortexm/settings_store.c). */
 #define BOARD_SETTINGS_PAGES 1u
+/* and after the journal's slots one page for the device's TLS key (the
+ * HTTPS image, chatbell-tls.elf; kept by the plain one too) */
+#define BOARD_TLS_KEY_PAGES 1u
 
 /* The CMSDK APB watchdog (ARM DDI0479C 4.5; QEMU's mps2.c maps it at
  * 0x40008000 on SYSCLK, its interrupt wired to the NMI). */

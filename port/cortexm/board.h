@@ -20,12 +20,24 @@
  * BOARD_FLASH_SLOT_PAGES, BOARD_FLASH_LOG_PAGES, BOARD_JOURNAL_BUDGET). */
 #include "board_hw.h"
 
+/* CB_BOARD_TLS: 1 in an HTTPS build (set by its config header). */
+#include "cb_config.h"
+#ifndef CB_BOARD_TLS
+#define CB_BOARD_TLS 0
+#endif
+
 /* The flash region of flash.h: the device's own pages first - the stored
  * settings' two copies (BOARD_SETTINGS_PAGES each) and the entropy seed's
- * page (settings_store.c) - then the journal's two slots (store_flash.c). */
+ * page (settings_store.c) - then the journal's two slots (store_flash.c),
+ * then on a board that can serve HTTPS (BOARD_TLS_KEY_PAGES 1 in its
+ * board_hw.h) the device's TLS key page (tls_device.c). */
+#ifndef BOARD_TLS_KEY_PAGES
+#define BOARD_TLS_KEY_PAGES 0u
+#endif
 #define BOARD_FLASH_OWN_BYTES  ((2u * BOARD_SETTINGS_PAGES + 1u) * BOARD_FLASH_PAGE)
 #define BOARD_FLASH_SLOT_BYTES (BOARD_FLASH_SLOT_PAGES * BOARD_FLASH_PAGE)
-#define BOARD_FLASH_BYTES      (BOARD_FLASH_OWN_BYTES + 2u * BOARD_FLASH_SLOT_BYTES)
+#define BOARD_FLASH_TLS_OFF    (BOARD_FLASH_OWN_BYTES + 2u * BOARD_FLASH_SLOT_BYTES)
+#define BOARD_FLASH_BYTES      (BOARD_FLASH_TLS_OFF + BOARD_TLS_KEY_PAGES * BOARD_FLASH_PAGE)
 
 /* Cortex-M3 system control space (ARMv7-M ARM, B3.2) */
 #define SCB_VTOR     REG32(0xE000ED08u)
@@ -167,6 +179,16 @@ uint32_t board_main_stack_free(void);
 /* clock_sntp.c: lwIP's SNTP client on server ("a.b.c.d" or "a.b.c.d:port";
  * "" = the server DHCP names); the banner's clock line. */
 void board_sntp_start(const char *server);
+
+/* HTTPS (tls_device.c, in CB_BOARD_TLS images): with listen_tls set, the
+ * server on the device's own key (made and stored on first use), listening
+ * from the loop's start. 0, or -1 with err (the board serves HTTP only). */
+int board_tls_start(const char *listen_tls, char *err, size_t cap);
+/* "https://ADDR:PORT" and the certificate's SHA-256 for the banner ("" when off). */
+const char *board_tls_url(void);
+void board_tls_stats(void);
+/* The console's `tls` line (arg "" or "newkey"). */
+void board_tls_console(const char *arg);
 const char *board_sntp_status(void);
 /* Development images' `sntp` command: a request now, not at the next poll. */
 void board_sntp_now(void);

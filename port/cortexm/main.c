@@ -5,11 +5,13 @@
  * storage, the core's server, lwIP and SNTP, the watchdog, then the shared
  * loop (port/sock) forever. Started by Reset_Handler (startup.c). */
 #include "board.h"
+#include "cb_config.h"
 #include "cb_err.h"
 #include "cb_loop.h"
 #include "cb_port.h"
 #include "cb_server.h"
 #include "cb_settings.h"
+#include "cb_tls.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +27,8 @@ extern const unsigned char cb_board_dev;
 /* The board serves on port 80 of whatever address lwIP gets; its journal
  * compacts well before a slot fills (BOARD_JOURNAL_BUDGET, board_hw.h). */
 #define BOARD_LISTEN "0.0.0.0:80"
+/* An HTTPS image serves HTTPS on port 443 as well (listen_tls, "" for off). */
+#define BOARD_LISTEN_TLS "0.0.0.0:443"
 
 static struct {
     cb_settings_t settings; /* outlives the server */
@@ -47,6 +51,9 @@ static void base_settings(cb_settings_t *s)
 {
     cb_settings_defaults(s);
     set_or_die("listen", BOARD_LISTEN);
+#if CB_BOARD_TLS
+    set_or_die("listen_tls", BOARD_LISTEN_TLS);
+#endif
     char budget[16];
     snprintf(budget, sizeof budget, "%u", BOARD_JOURNAL_BUDGET);
     set_or_die("journal_budget", budget);
@@ -80,6 +87,12 @@ static void on_listening(const char *bound)
     board_printf("  auth:       %s%s\r\n", cb_settings_auth_name(s->auth),
                  s->auth == CB_AUTH_SIGNATURE && s->secret_next[0] ? " (current and next secret)"
                                                                    : "");
+#if CB_BOARD_TLS
+    if (board_tls_url()[0])
+        board_printf("  https:      %s (TLS 1.2; the device's self-signed certificate)\r\n"
+                     "  tls sha256: %s\r\n",
+                     board_tls_url(), cb_tls_fingerprint());
+#endif
     if (!s_main.provisioned)
         board_printf("  NOT PROVISIONED: webhooks get 503 not_provisioned until settings are\r\n"
                      "  stored: on this console `set KEY VALUE` ... `commit` (README)\r\n");
@@ -125,6 +138,10 @@ int main(void)
         cb_port_log(CB_LOG_ERROR, "%s", s_main.err);
         board_panic("no network");
     }
+#if CB_BOARD_TLS
+    if (board_tls_start(s_main.settings.listen_tls, s_main.err, sizeof s_main.err) != 0)
+        cb_port_log(CB_LOG_ERROR, "%s: no HTTPS, HTTP only", s_main.err);
+#endif
     board_sntp_start(s_main.settings.sntp_server);
     board_watchdog_start();
     cb_loop_run(s_main.settings.listen, on_listening, &s_main.stop);

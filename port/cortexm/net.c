@@ -3,6 +3,7 @@
  * poll as its idle hook, lwIP's tcpip thread, the board's netif, DHCP with a
  * static fallback. Also the stats ('s' key). */
 #include "board.h"
+#include "cb_config.h"
 #include "cb_net.h"
 #include "coop.h"
 
@@ -170,6 +171,9 @@ void board_stats_print(void)
                  (unsigned long)coop_sleeps());
     board_netif_stats();
     board_store_stats();
+#if CB_BOARD_TLS
+    board_tls_stats();
+#endif
 #if MEM_STATS
     board_printf("stats|   heap used %lu max %lu of %lu bytes, %u failed\r\n",
                  (unsigned long)lwip_stats.mem.used, (unsigned long)lwip_stats.mem.max,

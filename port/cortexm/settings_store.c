@@ -7,6 +7,7 @@
  * line) and committed by programming its header last: a power cut at any
  * moment leaves the old copy or the new one. A commit restarts the board. */
 #include "board.h"
+#include "cb_config.h"
 #include "cb_err.h"
 #include "cb_journal.h"
 #include "cb_port.h"
@@ -404,9 +405,14 @@ void board_settings_console(const char *line)
         board_sntp_now();
     } else if (strcmp(line, "s") == 0 || strcmp(line, "stats") == 0) {
         board_stats_print();
+#if CB_BOARD_TLS
+    } else if (strcmp(line, "tls") == 0 || strcmp(line, "tls newkey") == 0) {
+        board_tls_console(line[3] ? line + 4 : "");
+#endif
     } else {
         board_printf("console| commands: set KEY VALUE, show, commit, reset (drops staged "
-                     "changes), stats%s; keys: a = acknowledge, R = restart\r\n",
+                     "changes), stats%s%s; keys: a = acknowledge, R = restart\r\n",
+                     CB_BOARD_TLS ? ", tls (the certificate), tls newkey" : "",
                      cb_board_dev ? ", hang, sntp (ask the server now)" : "");
     }
 }

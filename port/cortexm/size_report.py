@@ -83,6 +83,8 @@ def ram_category(insec, origin, section):
         return "lwIP other (sockets, stats, state)"
     if "libcb_mbedtls" in lib:
         return "Mbed TLS"
+    if "cb_tls_mbedtls" in obj:  # HTTPS images
+        return "TLS: Mbed TLS heap and sessions (cb_tls)"
     if "cb_loop" in obj:
         return "loop: socket slots and receive buffers"
     if "libcb_core_" in lib:
@@ -105,6 +107,8 @@ def flash_category(origin):
         return "Mbed TLS"
     if "libcb_core_" in lib:
         return "core (app/ + glue)"
+    if "cb_tls_mbedtls" in obj:
+        return "TLS glue (cb_tls)"
     if "cb_loop" in obj:
         return "loop (port/sock)"
     if lib.startswith("libc") or lib.startswith("libgcc") or lib.startswith("libm") or lib.startswith("libnosys"):

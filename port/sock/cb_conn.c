@@ -29,10 +29,16 @@ static int bio_send(int fd, const uint8_t *buf, size_t len)
     return sock_again() ? CB_TLS_AGAIN : CB_TLS_FAIL;
 }
 
+static const cb_tls_bio_t s_bio = {bio_recv, bio_send};
+
+const cb_tls_bio_t *cb_conn_tls_bio(void)
+{
+    return &s_bio;
+}
+
 int cb_conn_tls_setup(const char *cert_path, const char *key_path, char *err, size_t cap)
 {
-    static const cb_tls_bio_t bio = {bio_recv, bio_send};
-    return cb_tls_setup(cert_path, key_path, &bio, err, cap);
+    return cb_tls_setup(cert_path, key_path, &s_bio, err, cap);
 }
 
 int cb_conn_tls_open(int fd)

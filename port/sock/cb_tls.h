@@ -9,6 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A build's own figures come from its config header (a board's
+ * CB_CFG_TLS_CONN, CB_CFG_TLS_SESSION_BYTES, CB_CFG_TLS_SHARED_BYTES). */
+#include "cb_config.h"
+#if defined(CB_CFG_TLS_CONN) && !defined(CB_TLS_SESSIONS)
+#define CB_TLS_SESSIONS      CB_CFG_TLS_CONN
+#define CB_TLS_SESSION_BYTES CB_CFG_TLS_SESSION_BYTES
+#define CB_TLS_SHARED_BYTES  CB_CFG_TLS_SHARED_BYTES
+#endif
+
 /* TLS sessions at once; a TLS connection accepted past it is closed at once
  * (no handshake is started). Each costs CB_TLS_SESSION_BYTES of the TLS heap. */
 #ifndef CB_TLS_SESSIONS
@@ -61,6 +70,19 @@ int cb_tls_setup(const char *cert_path, const char *key_path, const cb_tls_bio_t
  * left, and puts their paths in cert/key. 0, or -1 with one line in err. */
 int cb_tls_self_signed(const char *dir, const char *host, char *cert, char *key, size_t pathcap,
                        char *err, size_t cap);
+
+/* A device's own identity (a board's, which has no files).
+ * cb_tls_device_key makes a P-256 private key (CB_TLS_DEVICE_KEY_LEN bytes,
+ * big-endian) from the port's entropy, for the board to keep; 0 or -1 with
+ * err. cb_tls_setup_device sets up the server as cb_tls_setup does, with
+ * that key and a self-signed certificate made from it (for localhost,
+ * 127.0.0.1 and host, an IPv4 address), the same at every boot. */
+#define CB_TLS_DEVICE_KEY_LEN 32
+int cb_tls_device_key(uint8_t key[CB_TLS_DEVICE_KEY_LEN], char *err, size_t cap);
+int cb_tls_setup_device(const uint8_t key[CB_TLS_DEVICE_KEY_LEN], const char *host,
+                        const cb_tls_bio_t *bio, char *err, size_t cap);
+/* That certificate's DER bytes (NULL before the set-up), for the console. */
+const uint8_t *cb_tls_device_cert(size_t *len);
 
 /* "AB:CD:..." SHA-256 of the loaded leaf certificate (after cb_tls_setup). */
 const char *cb_tls_fingerprint(void);

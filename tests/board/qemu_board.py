@@ -20,7 +20,13 @@
 #                 board's config header (--config); classes needing more
 #                 connections at once than the build serves are skipped
 #   --mode load   requests/s: a fresh boot per --conns value, then
-#                 instaleap-send --load N --conns C (needs --send)
+#                 instaleap-send --load N --conns C (needs --send; with --tls
+#                 over https://, where one TLS connection is served at once)
+#   --tls         (an HTTPS image, chatbell-e2e-tls.elf) the board's port 443
+#                 is forwarded too; its certificate is pinned (the banner's
+#                 SHA-256 against what it serves) and the tests talk HTTPS:
+#                 e2e mode runs the device checks (check_tls_device) and the
+#                 E2E_TLS_RUNS classes through --url https:// --cacert
 #
 # Files (--out-dir): uart.raw (every byte), uart.log (text lines, escape
 # sequences removed, the harness reads "signal| " lines from it), display.log
@@ -29,12 +35,14 @@
 
 import argparse
 import email.utils
+import hashlib
 import json
 import os
 import random
 import re
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -49,6 +57,7 @@ import harness as H  # noqa: E402
 
 DEMO_SECRET = "chatbell-demo-secret"
 BANNER = re.compile(r"^chatbell listening on http://(\d+\.\d+\.\d+\.\d+):80$")
+TLS_BANNER = re.compile(r"^  tls sha256: ([0-9A-F:]{95})$")
 SIGNAL_PREFIX = "signal| "
 MONITOR_SOCK = "monitor.sock"  # in the out dir (QEMU's working directory)
 # What each machine has besides the console: a graphic panel (screendump)
@@ -77,6 +86,20 @@ E2E_RUNS = [  # (script, class, connections it needs at once)
     # more clients at once than the build has body buffers
     ("test_memory.py", "BodyPoolTests", 4),
     # dynamic tokens need a trusted clock: provisioned for them (PROFILES)
+    ("test_tokens.py", "DynamicTokenTests", 1, "dynamic"),
+]
+# Over HTTPS (--tls), within about two minutes: the classes that carry the
+# product's path (signed events, rejections, duplicates, health and
+# metrics, the error table's framing cases), one TLS connection at a time
+# as the HTTPS image serves (CB_CFG_TLS_CONN).
+E2E_TLS_RUNS = [
+    ("test_webhook.py", "SignatureTests", 1),
+    ("test_webhook.py", "RejectTests", 1),
+    ("test_webhook.py", "DuplicateTests", 1),
+    ("test_webhook.py", "HealthMetricsTests", 1),
+    ("test_webhook.py", "RateLimitTests", 1),
+    ("test_webhook.py", "TimestampTests", 1),
+    ("test_date.py", "DateTests", 1),
     ("test_tokens.py", "DynamicTokenTests", 1, "dynamic"),
 ]
 
@@ -227,10 +250,17 @@ class Board:
         self.proc = None
         self.uart = None
         self.port = None
+        self.tls = args.tls
+        self.tls_port = None
+        self.fingerprint = None
 
     def boot(self, timeout=60.0):
         for attempt in range(3):
             self.port = free_port()
+            self.tls_port = free_port() if self.tls else None
+            fwd = "user,hostfwd=tcp:127.0.0.1:%d-:80" % self.port
+            if self.tls:
+                fwd += ",hostfwd=tcp:127.0.0.1:%d-:443" % self.tls_port
             try:
                 os.remove(os.path.join(self.out_dir, MONITOR_SOCK))
             except FileNotFoundError:
@@ -238,8 +268,7 @@ class Board:
             cmd = [self.qemu, "-M", self.machine, "-display", "none",
                    "-monitor", "unix:%s,server=on,wait=off" % MONITOR_SOCK,
                    "-serial", "stdio", "-semihosting-config", "enable=on,target=native",
-                   "-nic", "user,hostfwd=tcp:127.0.0.1:%d-:80" % self.port,
-                   "-kernel", self.image]
+                   "-nic", fwd, "-kernel", self.image]
             print("board: %s" % " ".join(cmd), flush=True)
             # the flash file (BOARD-flash.bin) lives in QEMU's working directory
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -249,6 +278,11 @@ class Board:
                 i, m = self.uart.wait_line(BANNER.pattern, 0, timeout)
                 print("board: booted, banner %r, forwarded to 127.0.0.1:%d" % (self.uart.lines[i], self.port),
                       flush=True)
+                if self.tls:
+                    _, t = self.uart.wait_line(TLS_BANNER.pattern, i, 5)
+                    self.fingerprint = t.group(1)
+                    print("board: HTTPS forwarded to 127.0.0.1:%d, certificate sha256 %s" % (
+                        self.tls_port, self.fingerprint), flush=True)
                 return i
             except AssertionError:
                 err = self.stop()
@@ -257,6 +291,19 @@ class Board:
                 raise AssertionError("no banner from the board; QEMU stderr: %s\nUART:\n%s" % (
                     err, "\n".join(self.uart.lines[-30:])))
         raise AssertionError("QEMU did not start")
+
+    def pin(self):
+        """The certificate the board serves, checked against the SHA-256 its
+        banner printed (as a person would check it on the console), saved
+        as device-cert.pem in the out dir; returns its path."""
+        pem = ssl.get_server_certificate(("127.0.0.1", self.tls_port), timeout=10)
+        der = ssl.PEM_cert_to_DER_cert(pem)
+        got = ":".join("%02X" % b for b in hashlib.sha256(der).digest())
+        assert got == self.fingerprint, "served %s, the banner says %s" % (got, self.fingerprint)
+        path = os.path.join(self.out_dir, "device-cert.pem")
+        with open(path, "w") as f:
+            f.write(pem)
+        return path
 
     def monitor(self, command, timeout=10.0):
         """One command on QEMU's human monitor (a unix socket in out_dir);
@@ -531,7 +578,8 @@ def board_limits(args):
     defs = dict(re.findall(r"^#define (CB_CFG_\w+) (\d+)$", out, re.M))
     keys = {"body_max": "CB_CFG_BODY_MAX", "line_max": "CB_CFG_HTTP_LINE_MAX",
             "headers_max": "CB_CFG_HTTP_HEADERS_MAX", "max_fields": "CB_CFG_HTTP_MAX_FIELDS",
-            "max_conn": "CB_CFG_MAX_CONN", "dedupe_max": "CB_CFG_DEDUPE_MAX"}
+            "max_conn": "CB_CFG_MAX_CONN", "dedupe_max": "CB_CFG_DEDUPE_MAX",
+            "tls_conn": "CB_CFG_TLS_CONN"}
     return {k: int(defs[v]) for k, v in keys.items() if v in defs}
 
 
@@ -1040,6 +1088,181 @@ def check_trusted_clock(args):
         sntp.close()
 
 
+# ---------------------------------------------------------------- HTTPS (--tls)
+
+AEAD_SUITES = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305",
+               "ECDHE-ECDSA-AES128-CCM", "ECDHE-ECDSA-AES256-CCM")
+
+
+def tls_connect(board, ctx, session=None):
+    """A pinned TLS connection to the board's port 443 (handshake done)."""
+    raw = socket.create_connection(("127.0.0.1", board.tls_port), timeout=10)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1", session=session)
+
+
+def tls_get(sock, target, request=None):
+    """One GET (or request) on an open TLS connection (keep-alive); returns
+    the status."""
+    sock.sendall(request or H.build_request("GET", target))
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(4096)
+        assert chunk, "the board closed the connection"
+        buf += chunk
+    head, _, body = buf.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)\r\ncontent-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(4096)
+    return int(head.split(b" ", 2)[1])
+
+
+def stats_line(board, pattern):
+    n, _ = board.uart.count()
+    board.console("s")
+    _, m = board.uart.wait_line(pattern, n)
+    return m
+
+
+def check_tls_device(args):
+    """The HTTPS image on a blank flash: the certificate it serves is the
+    one its banner names; a client that pins it gets TLS 1.2 with an AEAD
+    ECDHE-ECDSA suite, and its session ticket resumes. The one TLS session
+    is the cap: a second TLS connection is closed before any handshake and
+    counted, while HTTP on port 80 answers and the first connection goes on.
+    A handshake that stalls is closed after the handshake timeout and frees
+    the session; a renegotiation gets a no_renegotiation alert. A body of the full limit arrives in one 16 KiB record and
+    is accepted; one byte more is 413. A restart serves the same
+    certificate (the key is kept in flash); the console's `tls` prints it;
+    chatbell-provision stores settings over HTTPS; `tls newkey` replaces key
+    and certificate.
+    Prints handshake times and keep-alive requests/s through QEMU."""
+    erase_flash(args)
+    board = Board(args)
+    try:
+        board.boot()
+        ctx = ssl.create_default_context(cafile=board.pin())
+        full, resumed = [], []
+        session = None
+        for i in range(6):
+            t0 = time.monotonic()
+            s = tls_connect(board, ctx, session if i % 2 else None)
+            (resumed if s.session_reused else full).append(time.monotonic() - t0)
+            assert s.version() == "TLSv1.2" and s.cipher()[0] in AEAD_SUITES, (s.version(), s.cipher())
+            assert tls_get(s, "/healthz") == 200
+            if i % 2 == 0:
+                session = s.session
+            s.close()
+        assert len(resumed) == 3, "%d of 3 ticket resumptions" % len(resumed)
+
+        first = tls_connect(board, ctx)
+        try:
+            second = tls_connect(board, ctx)
+            second.close()
+            raise AssertionError("a TLS connection past the cap was served")
+        except (ssl.SSLError, OSError) as e:
+            refused = type(e).__name__
+        assert get(board, "/healthz").status == 200
+        n, t0 = 0, time.monotonic()
+        while time.monotonic() - t0 < 2.0:
+            assert tls_get(first, "/healthz") == 200
+            n += 1
+        rps = n / (time.monotonic() - t0)
+        first.close()
+        m = stats_line(board, r"^stats\| tls: (\d+) handshakes \((\d+) resumed\), (\d+) failed, (\d+) refused")
+        assert int(m.group(4)) >= 1 and int(m.group(2)) == 3, m.group(0)
+        s = tls_connect(board, ctx)  # the session came free
+        assert tls_get(s, "/healthz") == 200
+        s.close()
+
+        stall = socket.create_connection(("127.0.0.1", board.tls_port), timeout=10)
+        stall.sendall(b"\x16\x03\x01\x02\x00\x01")  # a ClientHello's first bytes, then nothing
+        t0 = time.monotonic()
+        assert stall.recv(64) == b"", "the stalled handshake got an answer"
+        stalled_s = time.monotonic() - t0
+        stall.close()
+        assert stalled_s < 8, "closed after %.1f s" % stalled_s
+
+        # a renegotiation (openssl s_client's R) gets a no_renegotiation alert
+        p = subprocess.Popen(["openssl", "s_client", "-connect", "127.0.0.1:%d" % board.tls_port,
+                              "-tls1_2", "-CAfile", os.path.join(board.out_dir, "device-cert.pem")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(1.0)
+            p.stdin.write(b"R\n")
+            p.stdin.flush()
+            time.sleep(1.0)
+            outp = p.communicate(timeout=10)[0].decode("latin-1")  # closes its stdin: it quits
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        assert "RENEGOTIATING" in outp and "no renegotiation" in outp, outp[-600:]
+
+        s = tls_connect(board, ctx)
+        limit = args.limits["body_max"]
+        for extra, want in ((0, 200), (1, 413)):
+            ev = H.make_event(notification_message="")
+            pad = limit + extra - len(H.event_body(ev))
+            ev["notification_message"] = "x" * pad
+            req = H.webhook_request(ev, secret=args.secret)
+            assert tls_get(s, None, req) == want, (extra, want)
+            if want == 413:
+                break
+        s.close()
+
+        n, _ = board.uart.count()
+        board.key(b"R")
+        i, _ = board.uart.wait_line(BANNER.pattern, n, timeout=30)
+        _, t = board.uart.wait_line(TLS_BANNER.pattern, i, 5)
+        assert t.group(1) == board.fingerprint, "a new certificate after the reset"
+        s = tls_connect(board, ctx)
+        assert tls_get(s, "/healthz") == 200
+        s.close()
+
+        n, _ = board.uart.count()  # the console's `tls`: the same certificate, as PEM
+        board.console("tls")
+        i, _ = board.uart.wait_line(r"^-----END CERTIFICATE-----$", n)
+        with board.uart.cv:
+            lines = board.uart.lines[n:i + 1]
+        pem = "\n".join(lines[lines.index("-----BEGIN CERTIFICATE-----"):]) + "\n"
+        with open(os.path.join(board.out_dir, "device-cert.pem")) as f:
+            assert ssl.PEM_cert_to_DER_cert(pem) == ssl.PEM_cert_to_DER_cert(f.read()), pem
+        assert "console| tls sha256: " + board.fingerprint in lines, lines[:2]
+
+        # provisioning over HTTPS (tools/chatbell-provision, the certificate
+        # pinned): the admin token and a secret cross the wire encrypted
+        n, _ = board.uart.count()
+        board.console("set admin_token " + STORE_ADMIN)
+        board.console("commit")
+        board.uart.wait_line(r"^console\| committed: restarting$", n)
+        wait_reboot(board, n)
+        n, _ = board.uart.count()
+        p = subprocess.run([sys.executable, PROVISION, "--url", "https://127.0.0.1:%d" % board.tls_port,
+                            "--cacert", os.path.join(board.out_dir, "device-cert.pem"),
+                            "--set", "reminder_s=7"], capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, CHATBELL_ADMIN_TOKEN=STORE_ADMIN))
+        assert p.returncode == 0 and '"stored"' in p.stdout, p.stdout + p.stderr
+        wait_reboot(board, n)
+        _, kv = show(board)
+        assert kv.get("reminder_s") == "7", kv
+
+        n, _ = board.uart.count()  # `tls newkey`: a new key and certificate
+        board.console("tls newkey")
+        i, _ = board.uart.wait_line(BANNER.pattern, n, timeout=30)
+        _, t = board.uart.wait_line(TLS_BANNER.pattern, i, 5)
+        assert t.group(1) != board.fingerprint, "the same certificate after tls newkey"
+        board.fingerprint = t.group(1)
+        board.pin()
+        ms = lambda v: sorted(v)[len(v) // 2] * 1000  # noqa: E731
+        print("       handshake through QEMU: full %.0f ms, resumed %.0f ms (medians); %.0f keep-alive "
+              "requests/s on one connection; a second connection at the cap: %s; a stalled "
+              "handshake closed after %.1f s; same certificate after a reset, a new one after "
+              "`tls newkey`" % (
+                  ms(full), ms(resumed), rps, refused, stalled_s))
+    finally:
+        finish(board, Checks())
+
+
 # ---------------------------------------------------------------- the watchdog
 
 WATCHDOG_RESET_S = 4.0  # port/cortexm/watchdog.c: 2 x WATCHDOG_MS
@@ -1079,17 +1302,21 @@ def run_e2e(args, checks):
     """Each E2E_RUNS class against a freshly booted board, through the
     harness's --url mode; the signal lines come from the UART log."""
     total_p = total_f = 0
-    limits = board_limits(args)
+    limits = args.limits = board_limits(args)
     print("board: limits %s" % json.dumps(limits), flush=True)
     skipped = 0
-    for name, fn in (("watchdog_resets_a_hung_loop", check_watchdog),
-                     ("clock_untrusted_without_sntp_answer", check_untrusted_clock),
-                     ("clock_trusted_after_sntp_never_steps_back", check_trusted_clock)):
+    pre = (("watchdog_resets_a_hung_loop", check_watchdog),
+           ("clock_untrusted_without_sntp_answer", check_untrusted_clock),
+           ("clock_trusted_after_sntp_never_steps_back", check_trusted_clock))
+    if args.tls:
+        pre = (("tls_device_certificate_cap_resumption", check_tls_device),)
+    for name, fn in pre:
         checks.run(name, fn, args)
     sntp = SntpServer()
-    for script, cls, conns, *profile in E2E_RUNS:
+    cap = limits.get("tls_conn", 64) if args.tls else limits.get("max_conn", 64)
+    for script, cls, conns, *profile in E2E_TLS_RUNS if args.tls else E2E_RUNS:
         more, remote = profiles()[profile[0]] if profile else (None, None)
-        if limits.get("max_conn", 64) < conns:
+        if cap < conns:
             skipped += 1
             print("SKIP   board.e2e: %s %s needs %d connections at once, this build serves %d "
                   "(its config header)" % (script, cls, conns, limits["max_conn"]), flush=True)
@@ -1100,7 +1327,10 @@ def run_e2e(args, checks):
             board.boot()
             set_sntp(board, sntp, more)  # the clock trusted, as on the host
             board.uart.wait_line(r"^log\| .*sntp: clock set", 0, timeout=15)
-            cmd = [args.python, os.path.join(E2E_DIR, script), "--url", "http://127.0.0.1:%d" % board.port,
+            url = ["--url", "http://127.0.0.1:%d" % board.port]
+            if args.tls:  # the restarted board serves the certificate pinned at boot
+                url = ["--url", "https://127.0.0.1:%d" % board.tls_port, "--cacert", board.pin()]
+            cmd = [args.python, os.path.join(E2E_DIR, script)] + url + [
                    "--signal-log", os.path.join(args.out_dir, "uart.log"),
                    "--signal-prefix", SIGNAL_PREFIX, "-k", "." + cls + "."]
             print("=== e2e on the board: %s %s" % (script, cls), flush=True)
@@ -1166,8 +1396,11 @@ def load(args, checks):
         board = Board(args)
         board.boot()
         try:
-            cmd = [args.send, "--url", "http://127.0.0.1:%d" % board.port, "--load", str(args.load),
-                   "--conns", str(conns), "--secret", args.secret]
+            url = ["--url", "http://127.0.0.1:%d" % board.port]
+            if args.tls:
+                url = ["--url", "https://127.0.0.1:%d" % board.tls_port, "--cacert", board.pin()]
+            cmd = [args.send] + url + ["--load", str(args.load), "--conns", str(conns),
+                                       "--secret", args.secret]
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             print("=== instaleap-send --load %d --conns %d" % (args.load, conns))
             print(p.stdout.rstrip())
@@ -1187,6 +1420,7 @@ def main():
     ap.add_argument("--machine", default="mps2-an385", help="QEMU's -M (the board's folder name)")
     ap.add_argument("--config", help="the board's config header (its CB_CFG_* limits)")
     ap.add_argument("--mode", choices=("boot", "e2e", "load"), default="boot")
+    ap.add_argument("--tls", action="store_true", help="an HTTPS image: talk HTTPS to its port 443")
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--secret", help="the image's webhook secret (default: the mode's)")

@@ -35,7 +35,9 @@ VERBOSE = False
 # --url: a server already running elsewhere (a board in QEMU, tests/board/)
 # instead of one started here; its signal lines are read from --signal-log,
 # keeping only lines that start with --signal-prefix (prefix removed).
-REMOTE = {"url": None, "signal_log": None, "signal_prefix": None}
+# An https:// URL is talked to over TLS, trusting --cacert (a board's
+# certificate, pinned by its runner).
+REMOTE = {"url": None, "signal_log": None, "signal_prefix": None, "cacert": None}
 # --tls: every server started also serves HTTPS (--listen-tls on the listen
 # host, port 0, --tls self-signed) and the tests talk to that port: Conn
 # wraps its socket with the ssl module, trusting the server's certificate.
@@ -731,6 +733,9 @@ class Server:
             if not self.remote_compatible():
                 raise unittest.SkipTest("needs a server configured otherwise than the one at --url")
             self.port = int(REMOTE["url"].rpartition(":")[2].split("/")[0])
+            if REMOTE["cacert"]:
+                self.cacert = REMOTE["cacert"]
+                TLS_CAFILES[self.port] = self.cacert
             self.starts += 1
             self.signals.skip()
             return self
@@ -1093,6 +1098,7 @@ def main(module=None):
                     "(tests/board/e2e-settings.json); tests needing another one are skipped")
     ap.add_argument("--signal-log", help="with --url: the file the server's signal lines appear in")
     ap.add_argument("--signal-prefix", help="with --url: signal lines start with this (e.g. 'signal| ')")
+    ap.add_argument("--cacert", help="with an https:// --url: the certificate that verifies it")
     args = ap.parse_args()
     BINS["chatbell"] = os.path.abspath(args.chatbell) if args.chatbell else None
     BINS["send"] = os.path.abspath(args.send) if args.send else None
@@ -1104,11 +1110,12 @@ def main(module=None):
     TLS = args.tls
     VERBOSE = args.verbose
     if args.url:
-        m = re.match(r"^http://([0-9.]+):(\d+)/?$", args.url)
-        if not m or not args.signal_log:
-            ap.error("--url wants http://IPV4:PORT, with --signal-log")
-        REMOTE.update(url=args.url, signal_log=args.signal_log, signal_prefix=args.signal_prefix)
-        HOST = m.group(1)
+        m = re.match(r"^(https?)://([0-9.]+):(\d+)/?$", args.url)
+        if not m or not args.signal_log or (m.group(1) == "https") != bool(args.cacert):
+            ap.error("--url wants http://IPV4:PORT (or https:// with --cacert), with --signal-log")
+        REMOTE.update(url=args.url, signal_log=args.signal_log, signal_prefix=args.signal_prefix,
+                      cacert=args.cacert and os.path.abspath(args.cacert))
+        HOST = m.group(2)
     if module is None:
         module = sys.modules["__main__"]
     suite = unittest.defaultTestLoader.loadTestsFromModule(module)

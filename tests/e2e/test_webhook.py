@@ -894,8 +894,6 @@ class SenderTests(SenderMixin, ChatbellCase):
 
     def test_send_load(self):
         n0 = self.server.healthz()["unacked"]
-        if H.TLS:
-            self.skipTest("instaleap-send --load speaks plain HTTP only")
         out = self.send("--secret", SECRET, "--load", "200", "--conns", "4")
         self.assertRegex(out, r"requests: 200\s+seconds: [0-9.]+\s+rps: [0-9.]+")
         self.assertRegex(out, r"status 200: 200\b")

@@ -1,8 +1,12 @@
-/* cb_tls_mbedtls.c - cb_tls.h over Debian 12's Mbed TLS 2.28: the server
- * configuration, certificates and keys, one non-blocking session per TLS
- * connection, and the bounded heap every Mbed TLS allocation comes from. */
+/* cb_tls_mbedtls.c - cb_tls.h over Mbed TLS 2.28 (Debian 12's on the host, the
+ * board build's in cb_mbedtls_board_config.h): the server configuration,
+ * certificates and keys (PEM files where Mbed TLS has a file system, the
+ * device's own key on a board), one non-blocking session per TLS connection,
+ * and the bounded heap every Mbed TLS allocation comes from. */
 #define _POSIX_C_SOURCE 200809L
 #include "cb_tls.h"
+#include "cb_addr.h"
+#include "cb_err.h"
 #include "cb_port.h"
 
 #include <mbedtls/ctr_drbg.h>
@@ -17,23 +21,25 @@
 #include <mbedtls/ssl_ticket.h>
 #include <mbedtls/x509_crt.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(MBEDTLS_FS_IO)
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#endif
 
 /* ---- the TLS heap ----
- * Debian builds Mbed TLS without MBEDTLS_PLATFORM_MEMORY (no
- * mbedtls_platform_set_calloc_free) and without memory_buffer_alloc, so the
- * link redirects its calloc/free here (-Wl,--wrap=calloc,--wrap=free, see
- * third_party/deps.cmake). While cb_tls is inside Mbed TLS (s_heap.owner set),
- * every allocation comes from one static heap: first fit over a free list,
- * 16-byte headers with boundary tags, neighbours merged on free. Each block
- * records the session it was charged to; a session past
- * CB_TLS_SESSION_BYTES gets NULL. Outside (owner NONE) calls go to libc. */
+ * While cb_tls is inside Mbed TLS (s_heap.owner set), every allocation comes
+ * from one static heap: first fit over a free list, 16-byte headers with
+ * boundary tags, neighbours merged on free. Each block records the session
+ * it was charged to; a session past CB_TLS_SESSION_BYTES gets NULL. A board's
+ * Mbed TLS calls cb_tls_heap_calloc/free itself (MBEDTLS_PLATFORM_MEMORY, its
+ * config names them). Debian builds Mbed TLS without that, so on the host
+ * the link redirects its calloc/free here (-Wl,--wrap=calloc,--wrap=free, see
+ * third_party/deps.cmake), and calls made outside (owner NONE) go to libc. */
 #define ALIGN       16u
 #define OWNER_NONE  (-1)
 #define OWNER_FREE  (-2)
@@ -63,10 +69,8 @@ static struct {
     size_t in_use, peak, session_peak;
 } s_heap;
 
-void *__real_calloc(size_t n, size_t size);
-void __real_free(void *p);
-void *__wrap_calloc(size_t n, size_t size);
-void __wrap_free(void *p);
+void *cb_tls_heap_calloc(size_t n, size_t size);
+void cb_tls_heap_free(void *p);
 
 static links_t *links(blk_t *b)
 {
@@ -179,11 +183,15 @@ static void heap_free(blk_t *b)
     list_push(b);
 }
 
-void *__wrap_calloc(size_t n, size_t size)
+static bool in_heap(const void *p)
 {
-    if (s_heap.owner == OWNER_NONE)
-        return __real_calloc(n, size);
-    if (size && n > SIZE_MAX / size)
+    const uint8_t *q = p;
+    return q >= s_heap.mem && q < s_heap.mem + sizeof s_heap.mem;
+}
+
+void *cb_tls_heap_calloc(size_t n, size_t size)
+{
+    if (s_heap.owner == OWNER_NONE || (size && n > SIZE_MAX / size))
         return NULL;
     void *p = heap_alloc(n * size);
     if (p)
@@ -191,14 +199,31 @@ void *__wrap_calloc(size_t n, size_t size)
     return p;
 }
 
+void cb_tls_heap_free(void *p)
+{
+    if (in_heap(p))
+        heap_free((blk_t *)(void *)p - 1);
+}
+
+#if !defined(MBEDTLS_PLATFORM_MEMORY)
+void *__real_calloc(size_t n, size_t size);
+void __real_free(void *p);
+void *__wrap_calloc(size_t n, size_t size);
+void __wrap_free(void *p);
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    return s_heap.owner == OWNER_NONE ? __real_calloc(n, size) : cb_tls_heap_calloc(n, size);
+}
+
 void __wrap_free(void *p)
 {
-    uint8_t *q = p;
-    if (q >= s_heap.mem && q < s_heap.mem + sizeof s_heap.mem)
-        heap_free((blk_t *)(void *)q - 1);
+    if (in_heap(p))
+        cb_tls_heap_free(p);
     else
         __real_free(p);
 }
+#endif
 
 /* ---- server state ---- */
 
@@ -348,7 +373,9 @@ static int configure(char *err, size_t cap)
     mbedtls_ssl_conf_ciphersuites(c, k_suites);
     mbedtls_ssl_conf_curves(c, k_curves);
     mbedtls_ssl_conf_sig_hashes(c, k_sig_hashes);
+#if defined(MBEDTLS_SSL_RENEGOTIATION) /* a board's Mbed TLS has none compiled in */
     mbedtls_ssl_conf_renegotiation(c, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
     mbedtls_ssl_conf_legacy_renegotiation(c, MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
     mbedtls_ssl_conf_alpn_protocols(c, k_alpn);
     ret = mbedtls_ssl_conf_own_cert(c, &s_tls.crt, &s_tls.key);
@@ -364,10 +391,11 @@ static int configure(char *err, size_t cap)
     return 0;
 }
 
-int cb_tls_setup(const char *cert_path, const char *key_path, const cb_tls_bio_t *bio, char *err,
-                 size_t cap)
+/* The start of every set-up: the heap, the transport, empty contexts, the
+ * random generator. Leaves the heap's owner SHARE for the caller. */
+static int setup_begin(const cb_tls_bio_t *bio, char *err, size_t cap)
 {
-    int rc = -1, ret;
+    s_tls.ready = false; /* until this set-up has finished */
     heap_init();
     s_heap.owner = OWNER_SHARE;
     s_tls.bio = *bio;
@@ -375,40 +403,27 @@ int cb_tls_setup(const char *cert_path, const char *key_path, const cb_tls_bio_t
     mbedtls_pk_init(&s_tls.key);
     mbedtls_ssl_config_init(&s_tls.conf);
     mbedtls_ssl_ticket_init(&s_tls.ticket);
-    if (seed(err, cap) != 0)
-        goto cleanup;
-    if ((ret = mbedtls_x509_crt_parse_file(&s_tls.crt, cert_path)) != 0) {
-        char what[300];
-        snprintf(what, sizeof what, "tls_cert: cannot read a PEM certificate from %s", cert_path);
-        set_err(err, cap, what, ret);
-        goto cleanup;
-    }
-    if ((ret = mbedtls_pk_parse_keyfile(&s_tls.key, key_path, NULL)) != 0) {
-        char what[300];
-        snprintf(what, sizeof what, "tls_key: cannot read an unencrypted PEM key from %s",
-                 key_path);
-        set_err(err, cap, what, ret);
-        goto cleanup;
-    }
-    if (!mbedtls_pk_can_do(&s_tls.key, MBEDTLS_PK_ECDSA) &&
-        !mbedtls_pk_can_do(&s_tls.key, MBEDTLS_PK_RSA)) {
-        snprintf(err, cap, "tls_key: must be an ECDSA or RSA key");
-        goto cleanup;
-    }
-    if ((ret = mbedtls_pk_check_pair(&s_tls.crt.pk, &s_tls.key)) != 0) {
+    return seed(err, cap);
+}
+
+/* The end of every set-up, once crt and key hold the server's identity. */
+static int setup_finish(int rc, char *err, size_t cap)
+{
+    int ret;
+    if (rc == 0 && (ret = mbedtls_pk_check_pair(&s_tls.crt.pk, &s_tls.key)) != 0) {
         set_err(err, cap, "tls_key: does not match the certificate in tls_cert", ret);
-        goto cleanup;
+        rc = -1;
     }
-    if ((ret = prewarm_key()) != 0) {
+    if (rc == 0 && (ret = prewarm_key()) != 0) {
         set_err(err, cap, "tls_key: cannot sign with it", ret);
-        goto cleanup;
+        rc = -1;
     }
-    if (configure(err, cap) != 0)
-        goto cleanup;
-    make_fingerprint();
-    s_tls.ready = true;
-    rc = 0;
-cleanup:
+    if (rc == 0)
+        rc = configure(err, cap);
+    if (rc == 0) {
+        make_fingerprint();
+        s_tls.ready = true;
+    }
     s_tls.st.shared_bytes = s_heap.used[OWNER_SHARE];
     s_heap.owner = OWNER_NONE;
     return rc;
@@ -420,6 +435,107 @@ const char *cb_tls_fingerprint(void)
 }
 
 /* ---- a self-signed certificate ---- */
+
+/* subjectAltName: DNS:localhost, IP:127.0.0.1 and IP:host when it is another
+ * IPv4 address (RFC 5280 4.2.1.6), DER written by hand: 2.28 has no writer
+ * for it. */
+static size_t san_der(const char *host, unsigned char *out)
+{
+    static const char dns[] = "localhost";
+    static const uint8_t lo[4] = {127, 0, 0, 1}, v4[12] = {[10] = 0xff, [11] = 0xff};
+    uint8_t a[CB_ADDR_LEN];
+    size_t n = 2;
+    out[n++] = 0x82; /* [2] dNSName */
+    out[n++] = sizeof dns - 1;
+    memcpy(out + n, dns, sizeof dns - 1);
+    n += sizeof dns - 1;
+    const uint8_t *ips[2] = {lo, NULL};
+    if (host && cb_addr_parse(cb_span_str(host), a) == CB_OK && memcmp(a, v4, sizeof v4) == 0 &&
+        memcmp(a + 12, lo, 4) != 0 && (a[12] | a[13] | a[14] | a[15]) != 0)
+        ips[1] = a + 12;
+    for (int i = 0; i < 2 && ips[i]; i++) {
+        out[n++] = 0x87; /* [7] iPAddress */
+        out[n++] = 4;
+        memcpy(out + n, ips[i], 4);
+        n += 4;
+    }
+    out[0] = 0x30; /* SEQUENCE OF GeneralName */
+    out[1] = (unsigned char)(n - 2);
+    return n;
+}
+
+/* Fills w for a self-signed CA-less server certificate of pk: subject and
+ * issuer CN=chatbell,O=<org>, valid from..until (YYYYMMDDhhmmss, UTC),
+ * serial (16 bytes, positive), SAN for host, serverAuth. An Mbed TLS error. */
+static int cert_fill(mbedtls_x509write_cert *w, mbedtls_pk_context *pk, const char *name,
+                     const char *host, const char *from, const char *until,
+                     const unsigned char serial_b[16])
+{
+    /* extKeyUsage: serverAuth (1.3.6.1.5.5.7.3.1) */
+    static const unsigned char eku[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
+                                        0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
+    unsigned char san[64];
+    mbedtls_mpi serial;
+    int ret;
+    mbedtls_mpi_init(&serial);
+    mbedtls_x509write_crt_set_version(w, MBEDTLS_X509_CRT_VERSION_3);
+    mbedtls_x509write_crt_set_md_alg(w, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_crt_set_subject_key(w, pk);
+    mbedtls_x509write_crt_set_issuer_key(w, pk);
+    size_t san_len = san_der(host, san);
+    if ((ret = mbedtls_mpi_read_binary(&serial, serial_b, 16)) != 0 ||
+        (ret = mbedtls_x509write_crt_set_serial(w, &serial)) != 0 ||
+        (ret = mbedtls_x509write_crt_set_validity(w, from, until)) != 0 ||
+        (ret = mbedtls_x509write_crt_set_subject_name(w, name)) != 0 ||
+        (ret = mbedtls_x509write_crt_set_issuer_name(w, name)) != 0 ||
+        (ret = mbedtls_x509write_crt_set_basic_constraints(w, 1, 0)) != 0 ||
+#if defined(MBEDTLS_SHA1_C) /* key identifiers are SHA-1 hashes: the board has none */
+        (ret = mbedtls_x509write_crt_set_subject_key_identifier(w)) != 0 ||
+        (ret = mbedtls_x509write_crt_set_authority_key_identifier(w)) != 0 ||
+#endif
+        (ret = mbedtls_x509write_crt_set_key_usage(w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
+                                                          MBEDTLS_X509_KU_KEY_CERT_SIGN)) != 0 ||
+        (ret = mbedtls_x509write_crt_set_extension(w, MBEDTLS_OID_SUBJECT_ALT_NAME,
+                                                   MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME),
+                                                   0, san, san_len)) != 0)
+        ret = ret ? ret : -1;
+    else
+        ret = mbedtls_x509write_crt_set_extension(w, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+                                                  MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE),
+                                                  0, eku, sizeof eku);
+    mbedtls_mpi_free(&serial);
+    return ret;
+}
+
+#if defined(MBEDTLS_FS_IO)
+/* ---- the host: PEM files ---- */
+
+int cb_tls_setup(const char *cert_path, const char *key_path, const cb_tls_bio_t *bio, char *err,
+                 size_t cap)
+{
+    int ret;
+    if (setup_begin(bio, err, cap) != 0)
+        return setup_finish(-1, err, cap);
+    if ((ret = mbedtls_x509_crt_parse_file(&s_tls.crt, cert_path)) != 0) {
+        char what[300];
+        snprintf(what, sizeof what, "tls_cert: cannot read a PEM certificate from %s", cert_path);
+        set_err(err, cap, what, ret);
+        return setup_finish(-1, err, cap);
+    }
+    if ((ret = mbedtls_pk_parse_keyfile(&s_tls.key, key_path, NULL)) != 0) {
+        char what[300];
+        snprintf(what, sizeof what, "tls_key: cannot read an unencrypted PEM key from %s",
+                 key_path);
+        set_err(err, cap, what, ret);
+        return setup_finish(-1, err, cap);
+    }
+    if (!mbedtls_pk_can_do(&s_tls.key, MBEDTLS_PK_ECDSA) &&
+        !mbedtls_pk_can_do(&s_tls.key, MBEDTLS_PK_RSA)) {
+        snprintf(err, cap, "tls_key: must be an ECDSA or RSA key");
+        return setup_finish(-1, err, cap);
+    }
+    return setup_finish(0, err, cap);
+}
 
 static int write_file(const char *path, const unsigned char *data, mode_t mode, char *err,
                       size_t cap)
@@ -465,55 +581,17 @@ static bool lasts(const char *path)
     return ok;
 }
 
-/* subjectAltName: DNS:localhost, IP:127.0.0.1 and IP:host (RFC 5280 4.2.1.6),
- * DER written by hand: 2.28 has no writer for it. */
-static size_t san_der(const char *host, unsigned char *out)
-{
-    static const char dns[] = "localhost";
-    unsigned char ip[4];
-    size_t n = 2;
-    out[n++] = 0x82; /* [2] dNSName */
-    out[n++] = sizeof dns - 1;
-    memcpy(out + n, dns, sizeof dns - 1);
-    n += sizeof dns - 1;
-    static const unsigned char lo[4] = {127, 0, 0, 1};
-    const unsigned char *ips[2] = {lo, NULL};
-    int a, b, c, d;
-    char extra;
-    if (host && sscanf(host, "%d.%d.%d.%d%c", &a, &b, &c, &d, &extra) == 4 &&
-        (a | b | c | d) >= 0 && a < 256 && b < 256 && c < 256 && d < 256 && (a | b | c | d) != 0 &&
-        !(a == 127 && b == 0 && c == 0 && d == 1)) {
-        ip[0] = (unsigned char)a, ip[1] = (unsigned char)b, ip[2] = (unsigned char)c;
-        ip[3] = (unsigned char)d;
-        ips[1] = ip;
-    }
-    for (int i = 0; i < 2 && ips[i]; i++) {
-        out[n++] = 0x87; /* [7] iPAddress */
-        out[n++] = 4;
-        memcpy(out + n, ips[i], 4);
-        n += 4;
-    }
-    out[0] = 0x30; /* SEQUENCE OF GeneralName */
-    out[1] = (unsigned char)(n - 2);
-    return n;
-}
-
 static int make_self_signed(const char *host, const char *cert, const char *key, char *err,
                             size_t cap)
 {
-    /* extKeyUsage: serverAuth (1.3.6.1.5.5.7.3.1) */
-    static const unsigned char eku[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
-                                        0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
     static unsigned char pem[4096];
-    unsigned char san[64], serial_b[16];
+    unsigned char serial_b[16];
     char from[16], until[16];
     int rc = -1, ret;
     mbedtls_pk_context pk;
     mbedtls_x509write_cert w;
-    mbedtls_mpi serial;
     mbedtls_pk_init(&pk);
     mbedtls_x509write_crt_init(&w);
-    mbedtls_mpi_init(&serial);
 
     time_t now = time(NULL);
     struct tm tm;
@@ -530,29 +608,8 @@ static int make_self_signed(const char *host, const char *cert, const char *key,
         goto cleanup;
     }
     serial_b[0] &= 0x7f; /* a positive serial */
-    mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
-    mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
-    mbedtls_x509write_crt_set_subject_key(&w, &pk);
-    mbedtls_x509write_crt_set_issuer_key(&w, &pk);
-    size_t san_len = san_der(host, san);
-    if ((ret = mbedtls_mpi_read_binary(&serial, serial_b, sizeof serial_b)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_serial(&w, &serial)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_validity(&w, from, until)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_subject_name(&w, "CN=chatbell,O=chatbell self-signed")) !=
-            0 ||
-        (ret = mbedtls_x509write_crt_set_issuer_name(&w, "CN=chatbell,O=chatbell self-signed")) !=
-            0 ||
-        (ret = mbedtls_x509write_crt_set_basic_constraints(&w, 1, 0)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_subject_key_identifier(&w)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_authority_key_identifier(&w)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_key_usage(&w, MBEDTLS_X509_KU_DIGITAL_SIGNATURE |
-                                                           MBEDTLS_X509_KU_KEY_CERT_SIGN)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_extension(&w, MBEDTLS_OID_SUBJECT_ALT_NAME,
-                                                   MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME),
-                                                   0, san, san_len)) != 0 ||
-        (ret = mbedtls_x509write_crt_set_extension(&w, MBEDTLS_OID_EXTENDED_KEY_USAGE,
-                                                   MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE),
-                                                   0, eku, sizeof eku)) != 0) {
+    if ((ret = cert_fill(&w, &pk, "CN=chatbell,O=chatbell self-signed", host, from, until,
+                         serial_b)) != 0) {
         set_err(err, cap, "tls: cannot build the certificate", ret);
         goto cleanup;
     }
@@ -571,7 +628,6 @@ static int make_self_signed(const char *host, const char *cert, const char *key,
     rc = 0;
 cleanup:
     mbedtls_platform_zeroize(pem, sizeof pem);
-    mbedtls_mpi_free(&serial);
     mbedtls_x509write_crt_free(&w);
     mbedtls_pk_free(&pk);
     return rc;
@@ -598,6 +654,103 @@ int cb_tls_self_signed(const char *dir, const char *host, char *cert, char *key,
         cb_port_log(CB_LOG_INFO, "tls: made a self-signed ECDSA P-256 certificate %s", cert);
     return rc;
 }
+
+#endif /* MBEDTLS_FS_IO */
+
+/* ---- the device's own key and certificate (a board's; any build can make
+ * them, tests/unit/test_tls_device.c does on the host) ---- */
+
+int cb_tls_device_key(uint8_t key[CB_TLS_DEVICE_KEY_LEN], char *err, size_t cap)
+{
+    mbedtls_ecp_keypair kp;
+    if (!s_heap.free_head)
+        heap_init();
+    s_heap.owner = OWNER_SHARE;
+    mbedtls_ecp_keypair_init(&kp);
+    int ret = seed(err, cap) != 0
+                  ? -1
+                  : mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, &kp, rng, &s_tls.drbg);
+    if (ret == 0)
+        ret = mbedtls_mpi_write_binary(&kp.d, key, CB_TLS_DEVICE_KEY_LEN);
+    if (ret > 0 || ret < -1)
+        set_err(err, cap, "tls: cannot make a P-256 key", ret);
+    mbedtls_ecp_keypair_free(&kp);
+    s_heap.owner = OWNER_NONE;
+    return ret == 0 ? 0 : -1;
+}
+
+/* The device's certificate is valid from before any image was built until
+ * the end of 2099: a board has no wall clock at boot, and its clients pin
+ * the certificate (its fingerprint) rather than trust a CA. */
+#define DEVICE_FROM  "20250101000000"
+#define DEVICE_UNTIL "20991231235959"
+
+/* key: the P-256 private key; the certificate: made from it the same way
+ * at every boot (deterministic ECDSA, the serial a hash of the public key),
+ * so its fingerprint only changes with host. */
+static int device_identity(const uint8_t *key, const char *host, char *err, size_t cap)
+{
+    unsigned char der[1024], pub[65], h[32];
+    size_t publen;
+    mbedtls_x509write_cert w;
+    mbedtls_x509write_crt_init(&w);
+    mbedtls_ecp_keypair *kp;
+    int ret = mbedtls_pk_setup(&s_tls.key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+    if (ret == 0) {
+        kp = mbedtls_pk_ec(s_tls.key);
+        ret = mbedtls_ecp_read_key(MBEDTLS_ECP_DP_SECP256R1, kp, key, CB_TLS_DEVICE_KEY_LEN);
+    }
+    if (ret == 0)
+        ret = mbedtls_ecp_mul(&kp->grp, &kp->Q, &kp->d, &kp->grp.G, rng, &s_tls.drbg);
+    if (ret == 0)
+        ret = mbedtls_ecp_point_write_binary(&kp->grp, &kp->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &publen,
+                                             pub, sizeof pub);
+    if (ret != 0) {
+        set_err(err, cap, "tls_key: the device key is not a P-256 key", ret);
+        mbedtls_x509write_crt_free(&w);
+        return -1;
+    }
+    mbedtls_sha256_ret(pub, publen, h, 0);
+    h[0] &= 0x7f; /* a positive serial */
+    ret = cert_fill(&w, &s_tls.key, "CN=chatbell,O=chatbell device", host, DEVICE_FROM,
+                    DEVICE_UNTIL, h);
+    int len = ret == 0 ? mbedtls_x509write_crt_der(&w, der, sizeof der, rng, &s_tls.drbg) : ret;
+    if (len > 0)
+        ret = mbedtls_x509_crt_parse_der(&s_tls.crt, der + sizeof der - len, (size_t)len);
+    else
+        ret = len ? len : -1;
+    mbedtls_x509write_crt_free(&w);
+    if (ret != 0) {
+        set_err(err, cap, "tls: cannot make the device certificate", ret);
+        return -1;
+    }
+    return 0;
+}
+
+int cb_tls_setup_device(const uint8_t key[CB_TLS_DEVICE_KEY_LEN], const char *host,
+                        const cb_tls_bio_t *bio, char *err, size_t cap)
+{
+    int rc = setup_begin(bio, err, cap);
+    if (rc == 0)
+        rc = device_identity(key, host, err, cap);
+    return setup_finish(rc, err, cap);
+}
+
+const uint8_t *cb_tls_device_cert(size_t *len)
+{
+    *len = s_tls.ready ? s_tls.crt.raw.len : 0;
+    return s_tls.ready ? s_tls.crt.raw.p : NULL;
+}
+
+#if defined(MBEDTLS_PLATFORM_TIME_MACRO) /* a board: Mbed TLS's clock */
+time_t cb_tls_board_time(time_t *t)
+{
+    time_t now = (time_t)(cb_port_now_ms() / 1000u);
+    if (t)
+        *t = now;
+    return now;
+}
+#endif
 
 /* ---- sessions ---- */
 

@@ -427,8 +427,6 @@ static void parse_args(int argc, char **argv)
     char err[512];
     if (send_url_parse(s_opt.url, "/webhooks/instaleap/chat", &s_run.url, err, sizeof err) != 0)
         die_usage("--url: %s", err);
-    if (s_run.url.tls && s_opt.load)
-        die_usage("%s", "--load speaks plain HTTP only (use an http:// URL)");
 
     if (!s_opt.secret)
         s_opt.secret = getenv("CHATBELL_SECRET");

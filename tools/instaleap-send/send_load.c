@@ -1,8 +1,12 @@
 /* send_load.c - the benchmark client behind --load (send_load.h): requests
  * are already built and signed in one buffer; each connection takes the next
  * contiguous range of them and writes it with one writev, so a pipelined batch
- * costs one syscall; responses are parsed in place with send_resp_parse. */
+ * costs one syscall; responses are parsed in place with send_resp_parse.
+ * Over https:// each connection is a send_tls session on a blocking socket
+ * (handshake when it opens; records are written whole and read as epoll
+ * announces them), so TLS's reads and writes wait for their record. */
 #include "send_load.h"
+#include "send_tls.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -24,7 +28,8 @@
 #endif
 
 typedef struct {
-    int fd; /* -1: dead */
+    int fd;          /* -1: dead */
+    send_tls_t *tls; /* https://: the session over fd */
     bool want_out;
     unsigned fails;    /* connects failed in a row */
     struct iovec *iov; /* unsent ranges: iov[iov_head .. iov_head + iov_n) */
@@ -73,19 +78,32 @@ static void set_out(lconn_t *c, bool on)
     c->want_out = on;
 }
 
+static void close_conn(lconn_t *c)
+{
+    send_tls_close(c->tls);
+    c->tls = NULL;
+    close(c->fd);
+    c->fd = -1;
+}
+
 /* Opens the connection; with want_out it is filled on its first EPOLLOUT
  * (a reconnect must not fill from inside drop(), which flush() calls). */
 static int open_conn(lconn_t *c, bool want_out, char *err, size_t errcap)
 {
-    c->fd = send_tcp_connect(s_load.cfg->url, s_load.cfg->timeout_ms, true, err, errcap);
+    const send_url_t *u = s_load.cfg->url;
+    c->fd = send_tcp_connect(u, s_load.cfg->timeout_ms, !u->tls, err, errcap);
     if (c->fd < 0)
         return -1;
+    if (u->tls && !(c->tls = send_tls_open(c->fd, u->host, s_load.cfg->timeout_ms, err, errcap))) {
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
     struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0u),
                              .data.u32 = (uint32_t)(c - s_load.c)};
     if (epoll_ctl(s_load.ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
         snprintf(err, errcap, "epoll_ctl: %s", strerror(errno));
-        close(c->fd);
-        c->fd = -1;
+        close_conn(c);
         return -1;
     }
     c->want_out = want_out;
@@ -126,8 +144,7 @@ static void drop(lconn_t *c)
 {
     char err[256];
     if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
+        close_conn(c);
     s_load.res->errors += c->f_n;
     c->f_n = c->f_head = 0;
     c->iov_n = c->iov_head = 0;
@@ -145,7 +162,9 @@ static void flush(lconn_t *c)
 {
     while (c->iov_n) {
         int cnt = c->iov_n > IOV_MAX ? IOV_MAX : (int)c->iov_n;
-        ssize_t w = writev(c->fd, c->iov + c->iov_head, cnt);
+        ssize_t w = c->tls ? send_tls_write(c->tls, c->iov[c->iov_head].iov_base,
+                                            c->iov[c->iov_head].iov_len)
+                           : writev(c->fd, c->iov + c->iov_head, cnt);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -187,9 +206,26 @@ static void count(lconn_t *c, int status, uint64_t now)
     c->fails = 0;
 }
 
+/* Like recv: a count, 0 at the end, -1 with errno. Over TLS also what the
+ * session decrypted past the first record (epoll cannot announce it). */
+static ssize_t conn_recv(lconn_t *c)
+{
+    if (!c->tls)
+        return recv(c->fd, c->rx + c->rx_len, RX_CAP - c->rx_len, 0);
+    ssize_t got = send_tls_read(c->tls, c->rx + c->rx_len, RX_CAP - c->rx_len);
+    while (got > 0 && (size_t)got < RX_CAP - c->rx_len && send_tls_pending(c->tls)) {
+        size_t at = c->rx_len + (size_t)got;
+        long more = send_tls_read(c->tls, c->rx + at, RX_CAP - at);
+        if (more <= 0)
+            break;
+        got += more;
+    }
+    return got;
+}
+
 static void on_readable(lconn_t *c)
 {
-    ssize_t got = recv(c->fd, c->rx + c->rx_len, RX_CAP - c->rx_len, 0);
+    ssize_t got = conn_recv(c);
     if (got < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     uint64_t now = mono_ns();
@@ -356,7 +392,7 @@ cleanup:
     for (unsigned i = 0; i < cfg->conns; i++) {
         lconn_t *c = &s_load.c[i];
         if (c->fd >= 0)
-            close(c->fd);
+            close_conn(c);
         free(c->iov);
         free(c->fifo);
         free(c->rx);
