@@ -50,6 +50,7 @@ static struct {
     unsigned ndrains; /* drain slots in use */
     struct pollfd pfd[2 + SLOTS + DRAINS];
     int pfd_slot[2 + SLOTS + DRAINS]; /* -1 listeners, then slots, then SLOTS + drain */
+    void (*idle)(void);               /* cb_loop_on_idle */
 } s_loop;
 
 static int set_nonblocking(int fd)
@@ -329,6 +330,11 @@ static int build_pollset(uint32_t *timeout)
     return n;
 }
 
+void cb_loop_on_idle(void (*fn)(void))
+{
+    s_loop.idle = fn;
+}
+
 void cb_loop_listen_tls(const char *addr)
 {
     snprintf(s_loop.tls_bound, sizeof s_loop.tls_bound, "%s", addr);
@@ -368,6 +374,8 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
     uint32_t timeout = 0;
     while (!*stop) {
         int n = build_pollset(&timeout);
+        if (s_loop.idle)
+            s_loop.idle();
         int ready = cb_sock_poll(s_loop.pfd, (cb_nfds_t)n, (int)timeout);
         if (ready < 0 && cb_sock_errno != EINTR) {
             cb_port_log(CB_LOG_ERROR, "loop: poll failed (errno %d)", cb_sock_errno);
