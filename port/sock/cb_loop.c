@@ -1,7 +1,8 @@
 /* cb_loop.c - THE loop (cb_loop.h): one thread, one poll() per turn over the
- * listener and every connection. Each turn: accept, read and feed, one group
- * commit, write without blocking, close, tick. Nothing here blocks except
- * poll() itself and the commit's one flush. */
+ * listeners and every connection, kept as an interest list between turns.
+ * Each turn: accept, read and feed, one group commit, write without
+ * blocking, close, tick. Nothing here blocks except poll() itself and the
+ * commit's one flush. */
 /* POSIX 2008 for the host build (the lwIP build ignores it) */
 #define _POSIX_C_SOURCE 200809L
 #include "cb_loop.h"
@@ -31,6 +32,7 @@ typedef struct {
     int fd;   /* -1: free */
     int id;   /* server connection id (the slot's index) */
     int tls;  /* TLS session (cb_conn.h), -1: plain */
+    int pi;   /* its entry in the interest list */
     bool eof; /* the peer shut down its sending side */
     size_t rx_len;
     uint8_t rx[CB_CFG_RX_MAX];
@@ -38,8 +40,17 @@ typedef struct {
 
 typedef struct {
     int fd; /* -1: free */
+    int pi; /* its entry in the interest list */
     uint64_t until;
 } drain_t;
+
+/* The interest list: poll()'s array, kept between turns. Entries 0 and 1 are
+ * the listeners (a negative fd when there is no HTTPS: poll() skips it), then
+ * one entry per serving slot or draining socket, in no order: a socket joins
+ * when it is accepted or starts draining and leaves when it is closed (the
+ * last entry takes its place). Each turn only the slots' events change. */
+#define LISTENERS 2
+#define WATCH_MAX (LISTENERS + SLOTS + DRAINS)
 
 static struct {
     int listen_fd;
@@ -48,15 +59,41 @@ static struct {
     slot_t slots[SLOTS];
     drain_t drains[DRAINS];
     unsigned ndrains; /* drain slots in use */
-    struct pollfd pfd[2 + SLOTS + DRAINS];
-    int pfd_slot[2 + SLOTS + DRAINS]; /* -1 listeners, then slots, then SLOTS + drain */
-    void (*idle)(void);               /* cb_loop_on_idle */
+    struct pollfd pfd[WATCH_MAX];
+    int owner[WATCH_MAX]; /* slot index, or SLOTS + drain index */
+    int npfd;             /* entries in use */
+    void (*idle)(void);   /* cb_loop_on_idle */
 } s_loop;
 
 static int set_nonblocking(int fd)
 {
     int fl = cb_sock_fcntl(fd, F_GETFL, 0);
     return fl < 0 ? -1 : cb_sock_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int *entry_of(int owner)
+{
+    return owner < SLOTS ? &s_loop.slots[owner].pi : &s_loop.drains[owner - SLOTS].pi;
+}
+
+static void watch(int fd, int owner)
+{
+    int i = s_loop.npfd++;
+    s_loop.pfd[i].fd = fd;
+    s_loop.pfd[i].events = POLLIN;
+    s_loop.pfd[i].revents = 0; /* not polled yet: this turn passes it by */
+    s_loop.owner[i] = owner;
+    *entry_of(owner) = i;
+}
+
+static void unwatch(int i)
+{
+    int last = --s_loop.npfd;
+    if (i != last) {
+        s_loop.pfd[i] = s_loop.pfd[last];
+        s_loop.owner[i] = s_loop.owner[last];
+        *entry_of(s_loop.owner[i]) = i;
+    }
 }
 
 static int parse_listen(const char *addr, struct sockaddr_in *sa)
@@ -111,6 +148,7 @@ static int open_listener(const char *addr, char *bound, size_t cap)
 
 static void slot_close(slot_t *s)
 {
+    unwatch(s->pi);
     cb_server_conn_close(s->id);
     cb_sock_close(s->fd);
     s->fd = -1;
@@ -126,6 +164,7 @@ static void drain(int fd)
         if (d->fd < 0) {
             cb_sock_shutdown(fd, SHUT_WR);
             d->fd = fd;
+            watch(fd, SLOTS + i);
             d->until = cb_port_now_ms() + DRAIN_MS;
             cb_server_drains(++s_loop.ndrains, false);
             return;
@@ -137,6 +176,7 @@ static void drain(int fd)
 
 static void drain_close(drain_t *d)
 {
+    unwatch(d->pi);
     cb_sock_close(d->fd);
     d->fd = -1;
     cb_server_drains(--s_loop.ndrains, false);
@@ -144,6 +184,7 @@ static void drain_close(drain_t *d)
 
 static void slot_drain(slot_t *s)
 {
+    unwatch(s->pi);
     cb_server_conn_close(s->id);
     s->tls = cb_conn_finish(s->tls); /* close_notify; it drains as a plain socket */
     drain(s->fd);
@@ -189,6 +230,7 @@ static void accept_new(int listen_fd)
         s->tls = tls;
         s->eof = false;
         s->rx_len = 0;
+        watch(fd, id);
     }
 }
 
@@ -273,39 +315,38 @@ static void write_all(void)
         if (cb_server_commit_pending())
             cb_server_commit();
         bool progress = false;
-        for (int i = 0; i < SLOTS; i++)
-            if (s_loop.slots[i].fd >= 0)
-                progress |= write_slot(&s_loop.slots[i]);
+        /* from the end: a slot that leaves the list takes the last entry's
+         * place, which was written already (a new drain joins behind) */
+        for (int i = s_loop.npfd - 1; i >= LISTENERS; i--)
+            if (s_loop.owner[i] < SLOTS)
+                progress |= write_slot(&s_loop.slots[s_loop.owner[i]]);
         if (!progress && !cb_server_commit_pending())
             return;
     }
 }
 
-static void expire_drains(uint64_t now)
+/* Drains past their time, and handshakes that ran out of time. */
+static void expire(uint64_t now)
 {
-    for (int i = 0; i < DRAINS; i++) {
-        drain_t *d = &s_loop.drains[i];
-        if (d->fd >= 0 && now >= d->until)
-            drain_close(d);
+    for (int i = s_loop.npfd - 1; i >= LISTENERS; i--) {
+        int o = s_loop.owner[i];
+        if (o >= SLOTS) {
+            if (now >= s_loop.drains[o - SLOTS].until)
+                drain_close(&s_loop.drains[o - SLOTS]);
+        } else if (cb_conn_expired(s_loop.slots[o].tls, now)) {
+            slot_close(&s_loop.slots[o]);
+        }
     }
-    for (int i = 0; i < SLOTS; i++) /* and handshakes that ran out of time */
-        if (s_loop.slots[i].fd >= 0 && cb_conn_expired(s_loop.slots[i].tls, now))
-            slot_close(&s_loop.slots[i]);
 }
 
-static int build_pollset(uint32_t *timeout)
+/* What each serving slot waits for this turn (drains and listeners always
+ * wait for input). */
+static void set_events(uint32_t *timeout)
 {
-    int n = 0;
-    s_loop.pfd[n].fd = s_loop.listen_fd;
-    s_loop.pfd[n].events = POLLIN;
-    s_loop.pfd_slot[n++] = -1;
-    s_loop.pfd[n].fd = s_loop.listen_tls_fd; /* poll() skips a negative fd */
-    s_loop.pfd[n].events = POLLIN;
-    s_loop.pfd_slot[n++] = -1;
-    for (int i = 0; i < SLOTS; i++) {
-        slot_t *s = &s_loop.slots[i];
-        if (s->fd < 0)
+    for (int i = LISTENERS; i < s_loop.npfd; i++) {
+        if (s_loop.owner[i] >= SLOTS)
             continue;
+        slot_t *s = &s_loop.slots[s_loop.owner[i]];
         short ev = 0;
         const uint8_t *out;
         if (!s->eof && s->rx_len < sizeof s->rx)
@@ -314,20 +355,8 @@ static int build_pollset(uint32_t *timeout)
             ev |= POLLOUT;
         if ((ev & POLLIN) && cb_conn_pending(s->tls))
             *timeout = 0; /* decrypted bytes wait that poll() cannot see */
-        s_loop.pfd[n].fd = s->fd;
-        s_loop.pfd[n].events = ev;
-        s_loop.pfd[n].revents = 0;
-        s_loop.pfd_slot[n++] = i;
+        s_loop.pfd[i].events = ev;
     }
-    for (int i = 0; i < DRAINS; i++) {
-        if (s_loop.drains[i].fd < 0)
-            continue;
-        s_loop.pfd[n].fd = s_loop.drains[i].fd;
-        s_loop.pfd[n].events = POLLIN;
-        s_loop.pfd[n].revents = 0;
-        s_loop.pfd_slot[n++] = SLOTS + i;
-    }
-    return n;
 }
 
 void cb_loop_on_idle(void (*fn)(void))
@@ -368,35 +397,40 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         (s_loop.listen_tls_fd =
              open_listener(s_loop.tls_bound, s_loop.tls_bound, sizeof s_loop.tls_bound)) < 0)
         return -1;
+    s_loop.pfd[0].fd = s_loop.listen_fd;
+    s_loop.pfd[1].fd = s_loop.listen_tls_fd;
+    s_loop.pfd[0].events = s_loop.pfd[1].events = POLLIN;
+    s_loop.npfd = LISTENERS;
     if (on_listening)
         on_listening(bound);
 
     uint32_t timeout = 0;
     while (!*stop) {
-        int n = build_pollset(&timeout);
+        set_events(&timeout);
         if (s_loop.idle)
             s_loop.idle();
+        int n = s_loop.npfd;
         int ready = cb_sock_poll(s_loop.pfd, (cb_nfds_t)n, (int)timeout);
         if (ready < 0 && cb_sock_errno != EINTR) {
             cb_port_log(CB_LOG_ERROR, "loop: poll failed (errno %d)", cb_sock_errno);
             break;
         }
-        for (int i = 0; i < n; i++) {
+        /* From the end: an entry that leaves takes the last one's place, which
+         * was seen already; sockets accepted this turn join behind n. */
+        for (int i = n - 1; i >= 0; i--) {
             short re = ready > 0 ? s_loop.pfd[i].revents : 0;
-            if (s_loop.pfd_slot[i] < 0) {
+            if (i < LISTENERS) {
                 if (re)
                     accept_new(s_loop.pfd[i].fd);
                 continue;
             }
-            if (s_loop.pfd_slot[i] >= SLOTS) {
-                drain_t *d = &s_loop.drains[s_loop.pfd_slot[i] - SLOTS];
-                if (re && d->fd >= 0)
-                    read_drain(d);
+            int o = s_loop.owner[i];
+            if (o >= SLOTS) {
+                if (re)
+                    read_drain(&s_loop.drains[o - SLOTS]);
                 continue;
             }
-            slot_t *s = &s_loop.slots[s_loop.pfd_slot[i]];
-            if (s->fd < 0)
-                continue;
+            slot_t *s = &s_loop.slots[o];
             if (re & (POLLIN | POLLHUP | POLLERR) ||
                 (re & POLLOUT && cb_conn_wants_write(s->tls)) ||
                 (s_loop.pfd[i].events & POLLIN && cb_conn_pending(s->tls)))
@@ -406,7 +440,7 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         write_all();
         timeout = cb_server_tick();
         write_all();
-        expire_drains(cb_port_now_ms());
+        expire(cb_port_now_ms());
         if (timeout > POLL_MAX_MS)
             timeout = POLL_MAX_MS;
     }
