@@ -25,16 +25,24 @@
 #define DRAINS           CB_CFG_DRAIN_MAX
 #define DRAIN_MS         1000u
 #define ACCEPTS_PER_TURN 16
+/* A closing connection whose gathered answers its peer does not take is
+ * closed after this long (the server's own timeouts no longer see them). */
+#define LINGER_MS 5000u
 /* The button is polled each turn: this bounds how late a press is seen. */
 #define POLL_MAX_MS 100u
 
 typedef struct {
-    int fd;   /* -1: free */
-    int id;   /* server connection id (the slot's index) */
-    int tls;  /* TLS session (cb_conn.h), -1: plain */
-    int pi;   /* its entry in the interest list */
-    bool eof; /* the peer shut down its sending side */
+    int fd;         /* -1: free */
+    int id;         /* server connection id (the slot's index) */
+    int tls;        /* TLS session (cb_conn.h), -1: plain */
+    int pi;         /* its entry in the interest list */
+    bool eof;       /* the peer shut down its sending side */
+    bool tx_stuck;  /* a send took part of the gathered answers: gather no more */
+    uint64_t until; /* closing with answers unsent: closed at this time (0: none) */
     size_t rx_len;
+    size_t tx_len;
+    /* Requests received: rx[0, rx_len). Answers gathered for one send, in
+     * order: the tail rx[sizeof rx - tx_len, sizeof rx). Reads go between. */
     uint8_t rx[CB_CFG_RX_MAX];
 } slot_t;
 
@@ -228,8 +236,9 @@ static void accept_new(int listen_fd)
         s->fd = fd;
         s->id = id;
         s->tls = tls;
-        s->eof = false;
-        s->rx_len = 0;
+        s->eof = s->tx_stuck = false;
+        s->until = 0;
+        s->rx_len = s->tx_len = 0;
         watch(fd, id);
     }
 }
@@ -254,7 +263,7 @@ static void read_drain(drain_t *d)
 
 static void read_slot(slot_t *s)
 {
-    long n = cb_conn_recv(s->fd, s->tls, s->rx + s->rx_len, sizeof s->rx - s->rx_len);
+    long n = cb_conn_recv(s->fd, s->tls, s->rx + s->rx_len, sizeof s->rx - s->rx_len - s->tx_len);
     if (n > 0) {
         s->rx_len += (size_t)n;
         feed(s);
@@ -268,8 +277,47 @@ static void read_slot(slot_t *s)
     }
 }
 
-/* Sends what is ready, re-offers buffered requests as responses drain.
- * Returns true if anything changed. */
+static bool send_failed(slot_t *s)
+{
+    if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK && cb_sock_errno != EINTR)
+        slot_close(s);
+    return false;
+}
+
+/* Sends the gathered answers; true when none are left (false: the socket is
+ * full, or it failed and the slot is closed). */
+static bool flush(slot_t *s)
+{
+    if (!s->tx_len)
+        return true;
+    long n = cb_conn_send(s->fd, s->tls, s->rx + sizeof s->rx - s->tx_len, s->tx_len);
+    if (n < 0)
+        return send_failed(s);
+    s->tx_len -= (size_t)n;
+    s->tx_stuck = s->tx_len > 0;
+    return !s->tx_stuck;
+}
+
+/* Takes the server's answer into the gather room if it fits and the
+ * connection stays open (a last answer stays with the server, whose request
+ * timeout then applies); true if taken. */
+static bool gather(slot_t *s, const uint8_t *out, size_t len)
+{
+    if (s->tx_stuck || cb_server_conn_closing(s->id) || len > sizeof s->rx - s->rx_len - s->tx_len)
+        return false;
+    uint8_t *end = s->rx + sizeof s->rx;
+    memmove(end - s->tx_len - len, end - s->tx_len, s->tx_len);
+    memcpy(end - len, out, len);
+    s->tx_len += len;
+    cb_server_conn_sent(s->id, len);
+    return true;
+}
+
+/* Gathers what is ready, re-offers buffered requests as answers leave; an
+ * answer that does not fit goes out after the gathered ones, straight from
+ * the server. The gathered answers are sent by flush_all at the end of the
+ * turn's writing: one send for every answer of the turn. Returns true if
+ * anything changed. */
 static bool write_slot(slot_t *s)
 {
     bool progress = false;
@@ -277,13 +325,15 @@ static bool write_slot(slot_t *s)
         const uint8_t *out;
         size_t len = cb_server_conn_output(s->id, &out);
         if (len) {
-            long n = cb_conn_send(s->fd, s->tls, out, len);
-            if (n < 0) {
-                if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK &&
-                    cb_sock_errno != EINTR)
-                    slot_close(s);
-                return progress;
+            if (gather(s, out, len)) {
+                progress = true;
+                continue;
             }
+            if (!flush(s))
+                return progress;
+            long n = cb_conn_send(s->fd, s->tls, out, len);
+            if (n < 0)
+                return send_failed(s) || progress;
             cb_server_conn_sent(s->id, (size_t)n);
             progress = true;
             if ((size_t)n < len)
@@ -291,6 +341,11 @@ static bool write_slot(slot_t *s)
             continue;
         }
         if (cb_server_conn_closing(s->id)) {
+            if (!flush(s)) {
+                if (s->fd >= 0 && !s->until)
+                    s->until = cb_port_now_ms() + LINGER_MS;
+                return progress;
+            }
             slot_drain(s);
             return true;
         }
@@ -321,11 +376,15 @@ static void write_all(void)
             if (s_loop.owner[i] < SLOTS)
                 progress |= write_slot(&s_loop.slots[s_loop.owner[i]]);
         if (!progress && !cb_server_commit_pending())
-            return;
+            break;
     }
+    for (int i = s_loop.npfd - 1; i >= LISTENERS; i--)
+        if (s_loop.owner[i] < SLOTS)
+            flush(&s_loop.slots[s_loop.owner[i]]);
 }
 
-/* Drains past their time, and handshakes that ran out of time. */
+/* Drains past their time, handshakes that ran out of time, and closing
+ * connections whose peer did not take their last answers. */
 static void expire(uint64_t now)
 {
     for (int i = s_loop.npfd - 1; i >= LISTENERS; i--) {
@@ -333,7 +392,8 @@ static void expire(uint64_t now)
         if (o >= SLOTS) {
             if (now >= s_loop.drains[o - SLOTS].until)
                 drain_close(&s_loop.drains[o - SLOTS]);
-        } else if (cb_conn_expired(s_loop.slots[o].tls, now)) {
+        } else if (cb_conn_expired(s_loop.slots[o].tls, now) ||
+                   (s_loop.slots[o].until && now >= s_loop.slots[o].until)) {
             slot_close(&s_loop.slots[o]);
         }
     }
@@ -349,9 +409,9 @@ static void set_events(uint32_t *timeout)
         slot_t *s = &s_loop.slots[s_loop.owner[i]];
         short ev = 0;
         const uint8_t *out;
-        if (!s->eof && s->rx_len < sizeof s->rx)
+        if (!s->eof && s->rx_len + s->tx_len < sizeof s->rx)
             ev |= POLLIN;
-        if (cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
+        if (s->tx_len || cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
             ev |= POLLOUT;
         if ((ev & POLLIN) && cb_conn_pending(s->tls))
             *timeout = 0; /* decrypted bytes wait that poll() cannot see */
