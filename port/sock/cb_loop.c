@@ -285,16 +285,19 @@ static bool send_failed(slot_t *s)
 }
 
 /* Sends the gathered answers; true when none are left (false: the socket is
- * full, or it failed and the slot is closed). */
+ * full, or it failed and the slot is closed). Until they are all sent the
+ * next try passes the same bytes again, as a TLS write that wants to be
+ * called again requires: nothing more is gathered meanwhile. */
 static bool flush(slot_t *s)
 {
     if (!s->tx_len)
         return true;
     long n = cb_conn_send(s->fd, s->tls, s->rx + sizeof s->rx - s->tx_len, s->tx_len);
+    if (n > 0)
+        s->tx_len -= (size_t)n;
+    s->tx_stuck = s->tx_len > 0;
     if (n < 0)
         return send_failed(s);
-    s->tx_len -= (size_t)n;
-    s->tx_stuck = s->tx_len > 0;
     return !s->tx_stuck;
 }
 
@@ -315,9 +318,8 @@ static bool gather(slot_t *s, const uint8_t *out, size_t len)
 
 /* Gathers what is ready, re-offers buffered requests as answers leave; an
  * answer that does not fit goes out after the gathered ones, straight from
- * the server. The gathered answers are sent by flush_all at the end of the
- * turn's writing: one send for every answer of the turn. Returns true if
- * anything changed. */
+ * the server. write_all sends the gathered answers after its last commit:
+ * one send for every answer of the turn. Returns true if anything changed. */
 static bool write_slot(slot_t *s)
 {
     bool progress = false;
@@ -332,8 +334,10 @@ static bool write_slot(slot_t *s)
             if (!flush(s))
                 return progress;
             long n = cb_conn_send(s->fd, s->tls, out, len);
-            if (n < 0)
-                return send_failed(s) || progress;
+            if (n < 0) {
+                send_failed(s);
+                return progress;
+            }
             cb_server_conn_sent(s->id, (size_t)n);
             progress = true;
             if ((size_t)n < len)
