@@ -449,10 +449,18 @@ def targets(raw, lines):
                                      ("node", 4.0, "the Node.js receiver")):
             target = "chatbell `--fsync off` >= %gx %s requests/s (%s)" % (factor, oname, cname)
             if "chatbell-off" in best and other in best:
-                a, b = best["chatbell-off"]["rps"], best[other]["rps"]
-                row(target, "**%.2fx** (%s vs %s req/s, best of %d runs each)" % (
+                ca, co = best["chatbell-off"], best[other]
+                a, b = ca["rps"], co["rps"]
+                cpu = ""
+                if ca.get("server_cpu_s") and co.get("server_cpu_s"):
+                    cpu = "; CPU per request, %s's ÷ chatbell's: %.2fx" % (
+                        "nginx" if other == "nginx" else "Node", us_per_req(co, "server_cpu_s") /
+                        us_per_req(ca, "server_cpu_s"))
+                noisy = [k for k, r in (("chatbell", ca), (other, co)) if r.get("disturbed")]
+                row(target, "**%.2fx** (%s vs %s req/s, best of %d runs each%s%s)" % (
                     a / b, fmt_int(a), fmt_int(b),
-                    min(len(runs(raw, client, "chatbell-off")), len(runs(raw, client, other)))),
+                    min(len(runs(raw, client, "chatbell-off")), len(runs(raw, client, other))),
+                    cpu, "; disturbed: " + ", ".join(noisy) if noisy else ""),
                     a / b >= factor)
             else:
                 row(target, "–", None)
