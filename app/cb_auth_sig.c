@@ -120,9 +120,8 @@ static int parse_v3(cb_span_t v, cb_span_t *ts, cb_span_t *hex)
     }
     size_t i = 0;
     while (i <= v.len) {
-        size_t j = i;
-        while (j < v.len && v.p[j] != ',')
-            j++;
+        const char *comma = memchr(v.p + i, ',', v.len - i);
+        size_t j = comma ? (size_t)(comma - v.p) : v.len;
         cb_span_t item = cb_span_trim(cb_span(v.p + i, j - i));
         const char *eq = item.len ? memchr(item.p, '=', item.len) : NULL;
         if (!eq)

@@ -103,10 +103,11 @@
 #define CB_CFG_POOL_PAGE_MIN 5120
 #endif
 
-/* Bytes of a remembered event's duplicate key (a truncated SHA-256 of what
- * was signed). 16 by default; a small part keeps 8: with 1,024 keys the
- * chance that two different events share one is about 2^-45. Journals keep
- * keys of this length: a journal is read by builds of the same length. */
+/* Bytes of a remembered event's duplicate key (a keyed SipHash-2-4 of what
+ * was signed: 16 is its 128-bit variant, 8 its 64-bit one). 16 by default; a
+ * small part keeps 8: with 1,024 keys the chance that two different events
+ * share one is about 2^-45. Journals keep keys of this length: a journal is
+ * read by builds of the same length. */
 #ifndef CB_CFG_DUPKEY_LEN
 #define CB_CFG_DUPKEY_LEN 16
 #endif

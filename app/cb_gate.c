@@ -23,18 +23,25 @@ static cb_span_t last_hop(const cb_http_request_t *req, const char *name)
     return cb_span(v.p + start, v.len - start);
 }
 
-static size_t key_of(cb_span_t text, char out[CB_GATE_SOURCE_MAX])
+/* The key of a source: its address when text is one (addr, parsed), else
+ * its text. */
+static size_t key_from(const uint8_t *addr, cb_span_t text, char out[CB_GATE_SOURCE_MAX])
 {
-    uint8_t a[CB_ADDR_LEN];
     _Static_assert(CB_ADDR_LEN <= CB_GATE_SOURCE_MAX, "source key");
-    if (cb_addr_parse(text, a) == CB_OK) {
-        memcpy(out, a, CB_ADDR_LEN);
+    if (addr) {
+        memcpy(out, addr, CB_ADDR_LEN);
         return CB_ADDR_LEN;
     }
     size_t n = text.len < CB_GATE_SOURCE_MAX ? text.len : CB_GATE_SOURCE_MAX;
     if (n)
         memcpy(out, text.p, n);
     return n;
+}
+
+static size_t key_of(cb_span_t text, char out[CB_GATE_SOURCE_MAX])
+{
+    uint8_t a[CB_ADDR_LEN];
+    return key_from(cb_addr_parse(text, a) == CB_OK ? a : NULL, text, out);
 }
 
 size_t cb_gate_source(const cb_settings_t *s, cb_span_t peer, const cb_http_request_t *req,
@@ -53,7 +60,11 @@ void cb_gate_open(cb_gate_t *g, cb_conn_t *c, const cb_http_request_t *req)
 {
     memset(g, 0, sizeof *g);
     g->c = c;
-    g->source_len = cb_gate_source(cb_server_settings(), cb_span_str(c->peer), req, g->source);
+    const cb_settings_t *s = cb_server_settings();
+    /* without trusted proxies the source is the peer, parsed at its open */
+    g->source_len = s->trusted_proxies[0] ? cb_gate_source(s, cb_span_str(c->peer), req, g->source)
+                                          : key_from(c->peer_is_addr ? c->peer_addr : NULL,
+                                                     cb_span_str(c->peer), g->source);
     g->blocked =
         cb_ratelimit_blocked(cb_span(g->source, g->source_len), cb_port_now_ms(), &g->retry_s);
 }

@@ -1026,8 +1026,11 @@ cb_span_t cb_http_field(const cb_http_request_t *req, const char *name, size_t *
     cb_span_t found = CB_SPAN_NONE;
     size_t count = 0, n = strlen(name);
     for (size_t i = 0; i < req->nfields; i++) {
-        /* the length first: most names differ in it, and it is one compare */
-        if (req->fields[i].name.len == n && cb_span_ieq(req->fields[i].name, name)) {
+        /* the length first: most names differ in it, and it is one compare;
+         * then the bytes as they are (senders mostly write names as the
+         * specs do), folding case only when they differ */
+        cb_span_t f = req->fields[i].name;
+        if (f.len == n && (memcmp(f.p, name, n) == 0 || cb_span_ieq(f, name))) {
             if (count++ == 0)
                 found = req->fields[i].value;
         }
@@ -1154,6 +1157,9 @@ static void put_str(wbuf_t *w, const char *s)
     put(w, s, strlen(s));
 }
 
+/* A string literal, its length known at build time. */
+#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
 static void put_uint(wbuf_t *w, uint64_t v)
 {
     char d[CB_DEC_U64_MAX];
@@ -1185,28 +1191,28 @@ int cb_http_write_response(char *out, size_t cap, int status, const char *extra_
     wbuf_t w = {out, cap, 0, false};
     if (status < 100 || status > 999)
         return CB_ERR_INVAL;
-    put_str(&w, "HTTP/1.1 ");
+    PUT_LIT(&w, "HTTP/1.1 ");
     put_uint(&w, (uint64_t)status);
-    put_str(&w, " ");
+    PUT_LIT(&w, " ");
     put_str(&w, cb_http_reason(status));
-    put_str(&w, "\r\n");
+    PUT_LIT(&w, "\r\n");
     if (status >= 200) /* RFC 9110 6.6.1: optional on 1xx, sent on all others */
         put_date(&w);
     if (extra_fields)
         put_str(&w, extra_fields);
     if (!no_content) {
         if (body_len > 0 || ctype) {
-            put_str(&w, "Content-Type: ");
+            PUT_LIT(&w, "Content-Type: ");
             put_str(&w, ctype ? ctype : "application/json");
-            put_str(&w, "\r\n");
+            PUT_LIT(&w, "\r\n");
         }
-        put_str(&w, "Content-Length: ");
+        PUT_LIT(&w, "Content-Length: ");
         put_uint(&w, body_len);
-        put_str(&w, "\r\n");
+        PUT_LIT(&w, "\r\n");
     }
     if (close)
-        put_str(&w, "Connection: close\r\n");
-    put_str(&w, "\r\n");
+        PUT_LIT(&w, "Connection: close\r\n");
+    PUT_LIT(&w, "\r\n");
     if (!no_content)
         put(&w, body, body_len);
     if (w.over || w.len > INT_MAX)

@@ -56,35 +56,36 @@ void cb_inbox_init(void)
     memset(&s_inbox, 0, sizeof s_inbox);
 }
 
-void cb_inbox_key(uint8_t scheme, const cb_span_t *tuple, size_t n, uint8_t key[CB_DUPKEY_LEN])
+void cb_inbox_key(const uint8_t secret[CB_SIPHASH_KEY_LEN], uint8_t scheme, const cb_span_t *tuple,
+                  size_t n, uint8_t key[CB_DUPKEY_LEN])
 {
-    enum { N = CB_INBOX_KEY_FIELDS_MAX, PRE = 5 };
+    _Static_assert(CB_DUPKEY_LEN == 8 || CB_DUPKEY_LEN == 16, "key: a SipHash, 8 or 16 bytes");
+    enum { PRE = 5 };
     /* the scheme byte, then each field as a prefix and its bytes: 0 when
      * absent, else LEB128 of length + 1 (one byte for anything under 127
-     * bytes), so no two different (scheme, tuple) pairs hash the same input
-     * and a typical event fits two SHA-256 blocks */
-    uint8_t pre[N][PRE];
-    cb_span_t parts[1 + 2 * N];
-    if (n > N)
-        n = N;
-    parts[0] = cb_span((const char *)&scheme, 1);
+     * bytes), so no two different (scheme, tuple) pairs hash the same input */
+    cb_siphash_t h;
+    cb_siphash_init(&h, secret, CB_DUPKEY_LEN);
+    cb_siphash_update(&h, &scheme, 1);
+    if (n > CB_INBOX_KEY_FIELDS_MAX)
+        n = CB_INBOX_KEY_FIELDS_MAX;
     for (size_t i = 0; i < n; i++) {
+        uint8_t pre[PRE];
         size_t k = 0;
         if (tuple[i].p) {
             uint64_t v = (uint64_t)tuple[i].len + 1;
             do {
-                pre[i][k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+                pre[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
                 v >>= 7;
             } while (v && k < PRE);
         } else {
-            pre[i][k++] = 0;
+            pre[k++] = 0;
         }
-        parts[1 + 2 * i] = cb_span((const char *)pre[i], k);
-        parts[2 + 2 * i] = tuple[i].p ? tuple[i] : cb_span("", 0);
+        cb_siphash_update(&h, pre, k);
+        if (tuple[i].p)
+            cb_siphash_update(&h, tuple[i].p, tuple[i].len);
     }
-    uint8_t full[CB_SHA256_LEN];
-    cb_sha256(parts, 1 + 2 * n, full);
-    memcpy(key, full, CB_DUPKEY_LEN);
+    cb_siphash_final(&h, key);
 }
 
 static size_t home(const uint8_t *key)

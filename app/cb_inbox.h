@@ -8,6 +8,7 @@
 
 #include "cb_config.h"
 #include "cb_record.h"
+#include "cb_siphash.h"
 #include "cb_span.h"
 
 #include <stdbool.h>
@@ -36,12 +37,14 @@ void cb_inbox_init(void);
 /* Fields a duplicate key covers at most. */
 #define CB_INBOX_KEY_FIELDS_MAX 7
 
-/* The duplicate key (SPEC 3): SHA-256 over a scheme byte and a tuple of
- * fields, each length-prefixed with presence, truncated. The webhook passes
- * exactly what the verifying signature covered (scheme V1 or V3), or in
- * token modes (scheme 0) every identifying field; never the text. Fields past
- * CB_INBOX_KEY_FIELDS_MAX are not read. */
-void cb_inbox_key(uint8_t scheme, const cb_span_t *tuple, size_t n, uint8_t key[CB_DUPKEY_LEN]);
+/* The duplicate key (SPEC 3): SipHash-2-4 under the device's secret
+ * (cb_ledger_dupkey_secret) over a scheme byte and a tuple of fields, each
+ * length-prefixed with presence; CB_DUPKEY_LEN (8 or 16) bytes of output.
+ * The webhook passes exactly what the verifying signature covered (scheme V1
+ * or V3), or in token modes (scheme 0) every identifying field; never the
+ * text. Fields past CB_INBOX_KEY_FIELDS_MAX are not read. */
+void cb_inbox_key(const uint8_t secret[CB_SIPHASH_KEY_LEN], uint8_t scheme, const cb_span_t *tuple,
+                  size_t n, uint8_t key[CB_DUPKEY_LEN]);
 
 cb_seen_t cb_inbox_seen(const uint8_t key[CB_DUPKEY_LEN], uint32_t *seq);
 

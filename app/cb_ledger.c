@@ -50,6 +50,8 @@ static struct {
     const char *reason;
     uint8_t device_key[CB_DEVKEY_LEN];
     bool have_key;
+    uint8_t dup_secret[CB_SIPHASH_KEY_LEN]; /* derived from device_key */
+    bool have_dup_secret;
     pending_t pending[CB_CFG_MAX_CONN];
     size_t npending, nnew;
     uint8_t arena[CB_CFG_COMMIT_ARENA]; /* the turn's records, framed */
@@ -511,5 +513,25 @@ int cb_ledger_device_key(const uint8_t **key, size_t *len)
     }
     *key = s_ledger.device_key;
     *len = CB_DEVKEY_LEN;
+    return CB_OK;
+}
+
+int cb_ledger_dupkey_secret(const uint8_t **secret)
+{
+    if (!s_ledger.have_dup_secret) {
+        const uint8_t *key;
+        size_t len;
+        int rc = cb_ledger_device_key(&key, &len);
+        if (rc != CB_OK)
+            return rc;
+        static const char label[] = "chatbell dupkey v1";
+        cb_span_t msg = cb_span(label, sizeof label - 1);
+        uint8_t mac[CB_SHA256_LEN];
+        cb_hmac_sha256(key, len, &msg, 1, mac);
+        memcpy(s_ledger.dup_secret, mac, sizeof s_ledger.dup_secret);
+        cb_zeroize(mac, sizeof mac);
+        s_ledger.have_dup_secret = true;
+    }
+    *secret = s_ledger.dup_secret;
     return CB_OK;
 }

@@ -86,6 +86,13 @@ uint32_t cb_ledger_flags(void);
  * CB_OK or a storage error. */
 int cb_ledger_device_key(const uint8_t **key, size_t *len);
 
+/* The secret of the duplicate keys (cb_inbox_key): the first
+ * CB_SIPHASH_KEY_LEN bytes of HMAC-SHA256(device key, "chatbell dupkey v1"),
+ * derived once per start, so it lives in the journal with the device key
+ * (which this creates on first use, as tokens do). CB_OK or a storage
+ * error. */
+int cb_ledger_dupkey_secret(const uint8_t **secret);
+
 /* False while storage fails, or when the journal was found damaged at start
  * (until the next start); *reason then says which. */
 bool cb_ledger_healthy(const char **reason);

@@ -46,9 +46,11 @@ static uint64_t hash_of(cb_span_t s)
     return h ? h : 1; /* 0 marks a free slot */
 }
 
+/* Slots are taken first-free and never freed (an evicted one is reused at
+ * once), so the used ones are a prefix: the search stops at the first free. */
 static source_t *find(uint64_t key)
 {
-    for (unsigned i = 0; i < CB_CFG_RATE_SOURCES; i++)
+    for (unsigned i = 0; i < CB_CFG_RATE_SOURCES && s_ratelimit.src[i].key; i++)
         if (s_ratelimit.src[i].key == key)
             return &s_ratelimit.src[i];
     return NULL;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes of a duplicate key: a truncated SHA-256 (cb_inbox_key), per build. */
+/* Bytes of a duplicate key: a keyed SipHash (cb_inbox_key), per build. */
 #define CB_DUPKEY_LEN CB_CFG_DUPKEY_LEN
 #define CB_DEVKEY_LEN 32 /* the device key for dynamic tokens */
 

@@ -179,6 +179,7 @@ int cb_server_conn_open(const char *peer)
             n = sizeof c->peer - 1;
         memcpy(c->peer, peer, n);
         c->peer[n] = '\0';
+        c->peer_is_addr = cb_addr_parse(cb_span(c->peer, n), c->peer_addr) == CB_OK;
         cb_http_reader_init(&c->rd, s->body_limit);
         cb_metrics.connections_accepted++;
         if (++cb_metrics.conns_open > cb_metrics.conns_hwm)

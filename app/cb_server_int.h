@@ -4,6 +4,7 @@
 #ifndef CB_SERVER_INT_H
 #define CB_SERVER_INT_H
 
+#include "cb_addr.h"
 #include "cb_config.h"
 #include "cb_errors.h"
 #include "cb_event.h"
@@ -29,6 +30,8 @@ typedef struct {
     uint64_t last_ms;      /* last bytes in or out */
     bool waiting;          /* waits for a pool buffer (counted once per request) */
     char peer[48];
+    uint8_t peer_addr[CB_ADDR_LEN]; /* peer parsed once at open (the gate's source key) */
+    bool peer_is_addr;
     char *out; /* small, or a pool buffer lent for a large answer */
     size_t out_cap, out_len, out_sent;
     char small[CB_CFG_RESP_MAX];
@@ -60,7 +63,8 @@ void cb_reply_err_after(cb_conn_t *c, cb_error_t e, uint32_t retry_after_s);
  * or CB_ERR_NOMEM. Counts nothing. */
 int cb_reply_err_render(cb_error_t e, char *out, size_t cap);
 
-/* 200 {"status":status,"seq":seq}: a webhook's answer. */
+/* 200 {"status":status,"seq":seq}: a webhook's answer. status is a word
+ * needing no JSON escaping ("accepted", "duplicate"). */
 void cb_reply_seq(cb_conn_t *c, const char *status, uint32_t seq);
 
 /* True when the answer to req is larger than a connection's small output

@@ -653,10 +653,13 @@ void cb_signal_init(const cb_settings_t *s, uint64_t now_ms)
 
 void cb_signal_message(const cb_signal_msg_t *m, unsigned unacked, uint64_t now_ms)
 {
-    prepare(&s_signal.scratch, s_signal.set, m, unacked);
-    s_signal.scratch_msg = true;
-    s_signal.scratch_seq = m->seq;
-    if (cb_port_signal_log_enabled()) { /* its first frame is only for the log line */
+    /* Prepared now only for the log line (its first frame); else when
+     * cb_signal_show shows it, which is not always (an older one may wait). */
+    s_signal.scratch_msg = false;
+    if (cb_port_signal_log_enabled()) {
+        prepare(&s_signal.scratch, s_signal.set, m, unacked);
+        s_signal.scratch_msg = true;
+        s_signal.scratch_seq = m->seq;
         line_t lines[ROWS];
         unsigned rows = rows_of(s_signal.set), cols = cols_of(s_signal.set);
         frame(&s_signal.scratch, rows, cols, 0, lines);
@@ -685,8 +688,12 @@ void cb_signal_show(const cb_signal_msg_t *m, unsigned unacked, uint64_t now_ms)
         redraw(true);
         return;
     }
-    if (s_signal.scratch_msg && s_signal.scratch_seq == m->seq) {
-        /* The usual path, show right after message: prepared already. */
+    if (s_signal.showing && s_signal.seq == m->seq) {
+        /* Still the same message (a newer one came, an older one waits):
+         * prepared already, only the count changes. */
+        s_signal.shown.unacked = unacked;
+    } else if (s_signal.scratch_msg && s_signal.scratch_seq == m->seq) {
+        /* Shown right after message with a signal log: prepared already. */
         s_signal.shown = s_signal.scratch;
         s_signal.shown.unacked = unacked;
     } else

@@ -9,13 +9,14 @@ static char lower(char c)
 
 bool cb_span_ieq(cb_span_t s, const char *lit)
 {
-    size_t n = strlen(lit);
-    if (!s.p || s.len != n)
+    if (!s.p)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower(s.p[i]) != lower(lit[i]))
+    size_t i = 0;
+    /* one pass, no strlen: lit's NUL ends it; equal bytes skip the folding */
+    for (; i < s.len; i++)
+        if (lit[i] == '\0' || (s.p[i] != lit[i] && lower(s.p[i]) != lower(lit[i])))
             return false;
-    return true;
+    return lit[i] == '\0';
 }
 
 cb_span_t cb_span_trim(cb_span_t s)

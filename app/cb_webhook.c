@@ -116,17 +116,23 @@ static unsigned allowed_schemes(const cb_settings_t *s)
 }
 
 /* The duplicate key (SPEC 3): the scheme and exactly the signed tuple; in
- * token modes, which sign nothing, every identifying field. Never the text. */
-static void dup_key(const cb_event_t *ev, const cb_auth_sig_signed_t *sig,
-                    uint8_t key[CB_DUPKEY_LEN])
+ * token modes, which sign nothing, every identifying field. Never the text.
+ * CB_OK, or a storage error when the device has no key to hash with. */
+static int dup_key(const cb_event_t *ev, const cb_auth_sig_signed_t *sig,
+                   uint8_t key[CB_DUPKEY_LEN])
 {
+    const uint8_t *secret;
+    int rc = cb_ledger_dupkey_secret(&secret);
+    if (rc != CB_OK)
+        return rc;
     if (sig->scheme) {
-        cb_inbox_key((uint8_t)sig->scheme, sig->tuple, sig->ntuple, key);
-        return;
+        cb_inbox_key(secret, (uint8_t)sig->scheme, sig->tuple, sig->ntuple, key);
+        return CB_OK;
     }
     const cb_span_t all[CB_INBOX_KEY_FIELDS_MAX] = {
         ev->id, ev->created_at, ev->type, ev->timestamp, ev->client_id, ev->sender, ev->job_id};
-    cb_inbox_key(0, all, CB_INBOX_KEY_FIELDS_MAX, key);
+    cb_inbox_key(secret, 0, all, CB_INBOX_KEY_FIELDS_MAX, key);
+    return CB_OK;
 }
 
 void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, cb_gate_t *g)
@@ -182,7 +188,10 @@ void cb_webhook_handle(cb_conn_t *c, int conn_id, const cb_http_request_t *req, 
     }
 
     uint8_t key[CB_DUPKEY_LEN];
-    dup_key(&ev, &sig, key);
+    if (dup_key(&ev, &sig, key) != CB_OK) {
+        storage_unavailable(c);
+        return;
+    }
     uint32_t seq = 0, ticket = 0;
     switch (cb_ledger_accept(&ev, key, sig.scheme == CB_SIG_V3 ? CB_LEDGER_FLAG_V3_SEEN : 0,
                              &ticket, &seq)) {

@@ -22,7 +22,8 @@ import test_crash as C  # noqa: E402  (chatbell-journal helpers)
 from harness import ChatbellCase, base_config, make_event, webhook_request  # noqa: E402
 
 NOBODY = 65534
-FRESH_APPENDS = 2  # a fresh journal's own appends (header, commit) count for the hook
+FRESH_APPENDS = 3  # a fresh journal's own appends (header, commit) count for the hook,
+# and the device key's, written with the first event (the duplicate keys' secret)
 # (the V3-seen flag of SPEC 3 auto rides in the first V3 event's write: a loop
 # turn's records are written with one append)
 

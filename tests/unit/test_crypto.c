@@ -267,6 +267,44 @@ static void test_hex_digit_of_every_byte(void **state)
     }
 }
 
+/* Every byte value at every position of a signature's 64 digits (the
+ * word-at-a-time path): a non-digit fails the whole decode, a digit decodes
+ * to its value, and no byte changes what its neighbours decode to. */
+static void test_hex_decode_checks_every_byte_at_every_position_of_a_signature(void **state)
+{
+    (void)state;
+    uint8_t want[32], out[32];
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        want[i] = (uint8_t)(0x9e * i + 0x3b);
+    cb_hex_encode(want, 32, hex, sizeof hex);
+    for (int pos = 0; pos < 64; pos++) {
+        for (int c = 0; c < 256; c++) {
+            char in[64];
+            memcpy(in, hex, 64);
+            in[pos] = (char)c;
+            int d = cb_hex_digit((char)c);
+            int r = cb_hex_decode(in, 64, out, 32);
+            if (d < 0) {
+                if (r != CB_ERR_INVAL)
+                    fail_msg("byte 0x%02x at %d accepted", (unsigned)c, pos);
+                continue;
+            }
+            assert_int_equal(r, CB_OK);
+            uint8_t w[32];
+            memcpy(w, want, 32);
+            w[pos / 2] = (uint8_t)(pos % 2 ? (w[pos / 2] & 0xf0) | (unsigned)d
+                                           : (w[pos / 2] & 0x0f) | (unsigned)d << 4);
+            assert_memory_equal(out, w, 32);
+        }
+    }
+    /* lengths that end in the byte-wise tail: 5, 6 and 7 bytes */
+    for (size_t n = 5; n <= 7; n++) {
+        assert_int_equal(cb_hex_decode(hex, 2 * n, out, n), CB_OK);
+        assert_memory_equal(out, want, n);
+    }
+}
+
 static void test_hex_decode_rejects_every_non_hex_byte(void **state)
 {
     (void)state;
@@ -312,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_hex_encode_never_overflows_a_short_buffer),
         cmocka_unit_test(test_hex_decode_accepts_both_cases),
         cmocka_unit_test(test_hex_digit_of_every_byte),
+        cmocka_unit_test(test_hex_decode_checks_every_byte_at_every_position_of_a_signature),
         cmocka_unit_test(test_hex_decode_rejects_every_non_hex_byte),
         cmocka_unit_test(test_hex_decode_rejects_wrong_length),
     };

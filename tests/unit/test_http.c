@@ -482,6 +482,10 @@ static void test_http_parses_request_line_and_fields(void **state)
     size_t count = 99;
     assert_span(cb_http_field(q, "content-type", &count), "application/json");
     assert_int_equal(count, 1);
+    assert_span(cb_http_field(q, "Content-Type", &count), "application/json"); /* as sent */
+    assert_int_equal(count, 1);
+    assert_span(cb_http_field(q, "Content-Typf", &count), NULL); /* same length, other name */
+    assert_int_equal(count, 0);
     assert_span(cb_http_field(q, "X-DUP", &count), "one");
     assert_int_equal(count, 2);
     assert_span(cb_http_field(q, "Missing", &count), NULL);

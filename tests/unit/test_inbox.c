@@ -12,13 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The duplicate keys' secret (a device's comes from cb_ledger_dupkey_secret). */
+static const uint8_t secret[CB_SIPHASH_KEY_LEN] = "0123456789abcdef";
+
 static void key_of(uint32_t n, uint8_t key[CB_DUPKEY_LEN])
 {
     char job[32];
     snprintf(job, sizeof job, "JOB-%u", (unsigned)n);
     const cb_span_t tuple[4] = {cb_span_str("2026-11-28T12:00:00Z"), cb_span_str("acme"),
                                 cb_span_str("SH"), cb_span_str(job)};
-    cb_inbox_key(3, tuple, 4, key);
+    cb_inbox_key(secret, 3, tuple, 4, key);
 }
 
 static cb_record_event_t rec(uint32_t seq, const char *text)
@@ -45,33 +48,33 @@ static void test_inbox_key_covers_scheme_and_every_field_of_the_tuple(void **sta
                             cb_span_str("SH"), cb_span_str("J1")};
     cb_span_t b[4];
     uint8_t ka[CB_DUPKEY_LEN], kb[CB_DUPKEY_LEN];
-    cb_inbox_key(3, a, 4, ka);
+    cb_inbox_key(secret, 3, a, 4, ka);
     memcpy(b, a, sizeof b);
-    cb_inbox_key(3, b, 4, kb);
+    cb_inbox_key(secret, 3, b, 4, kb);
     assert_memory_equal(ka, kb, CB_DUPKEY_LEN); /* same input, same key */
-    cb_inbox_key(1, a, 4, kb);
+    cb_inbox_key(secret, 1, a, 4, kb);
     assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN); /* the scheme counts */
-    cb_inbox_key(3, a, 3, kb);
+    cb_inbox_key(secret, 3, a, 3, kb);
     assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN); /* a shorter tuple differs */
     for (size_t i = 0; i < 4; i++) {
         memcpy(b, a, sizeof b);
         b[i] = cb_span_str("other");
-        cb_inbox_key(3, b, 4, kb);
+        cb_inbox_key(secret, 3, b, 4, kb);
         if (memcmp(ka, kb, CB_DUPKEY_LEN) == 0)
             fail_msg("field %u does not change the key", (unsigned)i);
         b[i] = CB_SPAN_NONE;
-        cb_inbox_key(3, b, 4, ka);
+        cb_inbox_key(secret, 3, b, 4, ka);
         b[i] = cb_span("", 0);
-        cb_inbox_key(3, b, 4, kb);
+        cb_inbox_key(secret, 3, b, 4, kb);
         if (memcmp(ka, kb, CB_DUPKEY_LEN) == 0)
             fail_msg("field %u: absent and empty give one key", (unsigned)i);
-        cb_inbox_key(3, a, 4, ka);
+        cb_inbox_key(secret, 3, a, 4, ka);
     }
     /* bytes moved across a field boundary make another key */
     const cb_span_t m1[2] = {cb_span_str("ab"), cb_span_str("c")};
     const cb_span_t m2[2] = {cb_span_str("a"), cb_span_str("bc")};
-    cb_inbox_key(1, m1, 2, ka);
-    cb_inbox_key(1, m2, 2, kb);
+    cb_inbox_key(secret, 1, m1, 2, ka);
+    cb_inbox_key(secret, 1, m2, 2, kb);
     assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN);
     /* a long field (two-byte length prefix) too */
     char lng[300];
@@ -79,17 +82,40 @@ static void test_inbox_key_covers_scheme_and_every_field_of_the_tuple(void **sta
     lng[sizeof lng - 1] = '\0';
     const cb_span_t l1[1] = {cb_span_str(lng)};
     const cb_span_t l2[1] = {cb_span(lng, sizeof lng - 2)};
-    cb_inbox_key(1, l1, 1, ka);
-    cb_inbox_key(1, l2, 1, kb);
+    cb_inbox_key(secret, 1, l1, 1, ka);
+    cb_inbox_key(secret, 1, l2, 1, kb);
     assert_memory_not_equal(ka, kb, CB_DUPKEY_LEN);
     /* fields past the maximum are not read */
     cb_span_t many[CB_INBOX_KEY_FIELDS_MAX + 1];
     for (size_t i = 0; i <= CB_INBOX_KEY_FIELDS_MAX; i++)
         many[i] = cb_span_str("f");
-    cb_inbox_key(0, many, CB_INBOX_KEY_FIELDS_MAX, ka);
+    cb_inbox_key(secret, 0, many, CB_INBOX_KEY_FIELDS_MAX, ka);
     many[CB_INBOX_KEY_FIELDS_MAX] = cb_span_str("ignored");
-    cb_inbox_key(0, many, CB_INBOX_KEY_FIELDS_MAX + 1, kb);
+    cb_inbox_key(secret, 0, many, CB_INBOX_KEY_FIELDS_MAX + 1, kb);
     assert_memory_equal(ka, kb, CB_DUPKEY_LEN);
+}
+
+/* The key is SipHash-2-4 under the secret of exactly the encoded bytes:
+ * scheme, then per field 0 (absent) or LEB128(length + 1) and the bytes. A
+ * journal's keys stay valid across builds only while this holds. */
+static void test_inbox_key_is_siphash_of_the_encoded_tuple_under_the_secret(void **state)
+{
+    (void)state;
+    const cb_span_t t[3] = {cb_span_str("ab"), CB_SPAN_NONE, cb_span("", 0)};
+    const uint8_t enc[] = {3, 3, 'a', 'b', 0, 1};
+    uint8_t got[CB_DUPKEY_LEN], want[CB_DUPKEY_LEN];
+    cb_inbox_key(secret, 3, t, 3, got);
+    cb_siphash_t h;
+    cb_siphash_init(&h, secret, CB_DUPKEY_LEN);
+    cb_siphash_update(&h, enc, sizeof enc);
+    cb_siphash_final(&h, want);
+    assert_memory_equal(got, want, CB_DUPKEY_LEN);
+    /* another device (another secret) makes other keys from the same event */
+    uint8_t other[CB_SIPHASH_KEY_LEN];
+    memcpy(other, secret, sizeof other);
+    other[CB_SIPHASH_KEY_LEN - 1] ^= 1;
+    cb_inbox_key(other, 3, t, 3, want);
+    assert_memory_not_equal(got, want, CB_DUPKEY_LEN);
 }
 
 static void test_inbox_remembers_last_1024_and_forgets_oldest(void **state)
@@ -258,6 +284,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_inbox_key_covers_scheme_and_every_field_of_the_tuple, setup),
+        cmocka_unit_test_setup(test_inbox_key_is_siphash_of_the_encoded_tuple_under_the_secret,
+                               setup),
         cmocka_unit_test_setup(test_inbox_remembers_last_1024_and_forgets_oldest, setup),
         cmocka_unit_test_setup(test_inbox_replay_does_not_let_old_events_push_out_new_keys, setup),
         cmocka_unit_test_setup(test_inbox_pending_then_durable_or_forgotten, setup),

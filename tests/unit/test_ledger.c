@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "cb_crypto.h"
 #include "cb_err.h"
 #include "cb_inbox.h"
 #include "cb_journal.h"
@@ -43,8 +44,9 @@ static cb_event_t event_of(unsigned i)
 
 static void key_of(unsigned i, uint8_t key[CB_DUPKEY_LEN])
 {
+    static const uint8_t secret[CB_SIPHASH_KEY_LEN] = "0123456789abcdef";
     cb_event_t ev = event_of(i);
-    cb_inbox_key(0, &ev.job_id, 1, key);
+    cb_inbox_key(secret, 0, &ev.job_id, 1, key);
 }
 
 #define OUT_MAX 256
@@ -300,6 +302,49 @@ static void test_ledger_restart_replays_unacked_duplicates_and_sequence(void **s
     uint32_t s6;
     assert_true(store(6, 0, &s6));
     assert_int_equal(s6, seq[4] + 1);
+}
+
+/* The duplicate keys' secret is HMAC-SHA256(device key, "chatbell dupkey
+ * v1") cut to a SipHash key: the device key is created once (one write, one
+ * flush) and the secret is the same after a restart, so keys replayed from
+ * the journal still match new requests. */
+static void test_ledger_dupkey_secret_comes_from_the_device_key_and_survives_restart(void **state)
+{
+    (void)state;
+    const uint8_t *secret, *key;
+    size_t len;
+    uint8_t first[CB_SIPHASH_KEY_LEN], mac[CB_SHA256_LEN];
+    unsigned appends = fake_store.appends, syncs = fake_store.syncs;
+    assert_int_equal(cb_ledger_dupkey_secret(&secret), CB_OK);
+    assert_int_equal(fake_store.appends - appends, 1); /* the device key's record */
+    assert_int_equal(fake_store.syncs - syncs, 1);
+    memcpy(first, secret, sizeof first);
+    assert_int_equal(cb_ledger_device_key(&key, &len), CB_OK);
+    cb_span_t label = cb_span_str("chatbell dupkey v1");
+    cb_hmac_sha256(key, len, &label, 1, mac);
+    assert_memory_equal(first, mac, CB_SIPHASH_KEY_LEN);
+    assert_memory_not_equal(first, key, CB_SIPHASH_KEY_LEN); /* not the token key itself */
+    assert_int_equal(cb_ledger_dupkey_secret(&secret), CB_OK);
+    assert_int_equal(fake_store.appends - appends, 1); /* derived once, nothing more written */
+    fake_store_crash(0);
+    assert_int_equal(start(), CB_OK);
+    assert_int_equal(cb_ledger_dupkey_secret(&secret), CB_OK);
+    assert_memory_equal(secret, first, CB_SIPHASH_KEY_LEN);
+}
+
+/* No secret without a durable device key: a storage error (the webhook
+ * answers 503), and the next call tries again. */
+static void test_ledger_dupkey_secret_needs_a_durable_device_key(void **state)
+{
+    (void)state;
+    const uint8_t *secret;
+    fake_store.sync_fails = 1;
+    assert_int_equal(cb_ledger_dupkey_secret(&secret), CB_ERR_STORAGE);
+    assert_int_equal(cb_ledger_dupkey_secret(&secret), CB_OK);
+    fake_store.open_fails = FAKE_STORE_ALWAYS;
+    fake_store_crash(0);
+    assert_int_not_equal(start(), CB_OK);
+    assert_int_equal(cb_ledger_dupkey_secret(&secret), CB_ERR_STORAGE);
 }
 
 static void test_ledger_unavailable_when_the_journal_cannot_open(void **state)
@@ -750,6 +795,9 @@ int main(void)
             test_ledger_turn_is_written_with_one_write_and_one_flush_at_the_commit, setup),
         cmocka_unit_test_setup(test_ledger_failed_turn_write_fails_every_ticket, setup),
         cmocka_unit_test_setup(test_ledger_restart_replays_unacked_duplicates_and_sequence, setup),
+        cmocka_unit_test_setup(
+            test_ledger_dupkey_secret_comes_from_the_device_key_and_survives_restart, setup),
+        cmocka_unit_test_setup(test_ledger_dupkey_secret_needs_a_durable_device_key, setup),
         cmocka_unit_test_setup(test_ledger_unavailable_when_the_journal_cannot_open, setup),
         cmocka_unit_test_setup(test_ledger_flags_are_durable_with_their_event, setup),
         cmocka_unit_test_setup(test_ledger_flags_survive_compaction, setup),

@@ -156,6 +156,27 @@ static void test_ratelimit_full_table_evicts_least_recently_seen(void **state)
     assert_false(cb_ratelimit_blocked(cb_span_str(name), T0 + 3100, NULL));
 }
 
+/* A source is found in whichever slot it holds, the last of a full table
+ * too (the search stops at the first free slot, and a full table has none). */
+static void test_ratelimit_finds_a_source_in_any_slot(void **state)
+{
+    (void)state;
+    char name[32];
+    for (unsigned i = 0; i < CB_CFG_RATE_SOURCES; i++) {
+        source_name(name, sizeof name, i);
+        fail_n(cb_span_str(name), i == 0 || i == 1 || i + 1 == CB_CFG_RATE_SOURCES ? 11 : 1, T0, 1);
+        assert_true(cb_ratelimit_blocked(cb_span_str(name), T0 + 100, NULL) ==
+                    (i == 0 || i == 1 || i + 1 == CB_CFG_RATE_SOURCES));
+    }
+    for (unsigned i = 0; i < CB_CFG_RATE_SOURCES; i++) {
+        source_name(name, sizeof name, i);
+        assert_true(cb_ratelimit_blocked(cb_span_str(name), T0 + 200, NULL) ==
+                    (i == 0 || i == 1 || i + 1 == CB_CFG_RATE_SOURCES));
+    }
+    assert_false(cb_ratelimit_blocked(A, T0 + 200, NULL));
+    assert_int_equal(cb_metrics.ratelimit_sources, CB_CFG_RATE_SOURCES);
+}
+
 static void test_ratelimit_blocked_sources_survive_a_flood_of_new_ones(void **state)
 {
     (void)state;
@@ -228,6 +249,7 @@ int main(void)
         cmocka_unit_test_setup(test_ratelimit_other_sources_are_unaffected, setup),
         cmocka_unit_test_setup(test_ratelimit_limits_are_settings, setup),
         cmocka_unit_test_setup(test_ratelimit_full_table_evicts_least_recently_seen, setup),
+        cmocka_unit_test_setup(test_ratelimit_finds_a_source_in_any_slot, setup),
         cmocka_unit_test_setup(test_ratelimit_blocked_sources_survive_a_flood_of_new_ones, setup),
         cmocka_unit_test_setup(test_ratelimit_table_full_of_blocked_sources_unblocks_none, setup),
         cmocka_unit_test_setup(test_ratelimit_checking_does_not_add_sources, setup),

@@ -132,6 +132,9 @@ static void test_server_same_event_twice_in_one_turn_is_one_message(void **state
 {
     (void)state;
     int a = cb_server_conn_open("127.0.0.1"), b = cb_server_conn_open("127.0.0.1");
+    /* the device's first event ever also makes its device key (the duplicate
+     * keys' secret): one flush more, once */
+    assert_non_null(strstr(exchange(a, webhook("JOB-6", "x", CB_DEMO_SECRET)), "accepted"));
     const char *req = webhook("JOB-7", "x", CB_DEMO_SECRET);
     unsigned syncs = fake_store.syncs;
     cb_server_conn_feed(a, (const uint8_t *)req, strlen(req));
@@ -144,7 +147,7 @@ static void test_server_same_event_twice_in_one_turn_is_one_message(void **state
     cb_server_conn_sent(a, na);
     cb_server_conn_output(b, &o);
     assert_non_null(strstr((const char *)o, "duplicate"));
-    assert_int_equal(count_signals("message"), 1);
+    assert_int_equal(count_signals("message"), 2);
     assert_int_equal(fake_store.syncs - syncs, 1); /* group commit: one flush for both */
 }
 
@@ -269,6 +272,25 @@ static void block(const char *peer)
     assert_non_null(strstr(out, "HTTP/1.1 429 "));
     assert_non_null(strstr(out, "Retry-After: 60\r\n"));
     assert_non_null(strstr(out, "\"error\":\"rate_limited\""));
+}
+
+/* A connection's source is its peer, parsed once when it opens: the same
+ * address written two ways is one source, and a peer that is no address
+ * (a port naming peers otherwise) is its text, on every request of a
+ * keep-alive connection. */
+static void test_server_gate_source_is_the_peer_parsed_at_open(void **state)
+{
+    (void)state;
+    block("::ffff:198.51.100.9");
+    const char *bad = webhook("JOB-X", "forged", "wrong-secret");
+    assert_non_null(strstr(exchange_from("198.51.100.9", bad), "HTTP/1.1 429 "));
+    assert_non_null(strstr(exchange_from("198.51.100.10", bad), "HTTP/1.1 401 "));
+    block("sim-peer");
+    int c = cb_server_conn_open("sim-peer");
+    assert_non_null(strstr(exchange(c, bad), "HTTP/1.1 429 "));
+    assert_non_null(strstr(exchange(c, bad), "HTTP/1.1 429 "));
+    cb_server_conn_close(c);
+    assert_non_null(strstr(exchange_from("sim-peer2", bad), "HTTP/1.1 401 "));
 }
 
 /* Gate (hole 4): a blocked source's failing requests get 429, its requests
@@ -619,6 +641,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_idle_connection_closed_silently, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_refuses_connections_over_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_gate_source_is_the_peer_parsed_at_open, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_server_gate_serves_valid_credentials_from_a_blocked_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_gate_limits_ack_and_serves_the_admin_token,

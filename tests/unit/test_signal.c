@@ -661,6 +661,39 @@ static void test_no_signal_log_no_lines_same_display_and_buzzer(void **state)
     assert_int_equal(draws[1], draws[0]);
 }
 
+/* The oldest message stays on the display while newer ones arrive (each
+ * logged and buzzed, with or without a signal log): only its count moves,
+ * and a newer message prepared for its log line never leaks onto it. */
+static void test_oldest_stays_shown_with_its_count_as_newer_ones_arrive(void **state)
+{
+    (void)state;
+    for (int off = 0; off < 2; off++) {
+        fake_port_reset();
+        fake_port.signal_log_off = off;
+        cb_signal_init(&set, T0);
+        cb_signal_msg_t m5 = msg(5, "SH", "JOB-5", "c", "Oldest text");
+        cb_signal_message(&m5, 1, T0);
+        cb_signal_show(&m5, 1, T0);
+        assert_string_equal(fake_port.display[0], "Picker JOB-5   1");
+        for (uint32_t seq = 6; seq <= 8; seq++) {
+            cb_signal_msg_t mn = msg(seq, "SUP", "JOB-NEW", "c", "Newer text");
+            cb_signal_message(&mn, seq - 4, T0);
+            unsigned draws = fake_port.display_draws;
+            cb_signal_show(&m5, seq - 4, T0);
+            assert_int_equal(fake_port.display_draws, draws + 1);
+        }
+        assert_string_equal(fake_port.display[0], "Picker JOB-5   4");
+        assert_string_equal(fake_port.display[1], "Oldest text     ");
+        assert_int_equal(fake_port.buzzer_plays, 4);
+        assert_string_equal(fake_port.buzzer_last, "---");
+        /* after the idle screen the same message is prepared again */
+        cb_signal_show(NULL, 0, T0);
+        cb_signal_show(&m5, 1, T0);
+        assert_string_equal(fake_port.display[0], "Picker JOB-5   1");
+        assert_string_equal(fake_port.display[1], "Oldest text     ");
+    }
+}
+
 static void test_reminder_every_60s_while_unacked(void **state)
 {
     (void)state;
@@ -819,6 +852,7 @@ int main(void)
         cmocka_unit_test_setup(test_16k_text_is_logged_whole, setup),
         cmocka_unit_test_setup(test_line_that_cannot_fit_is_cut_with_an_error_logged, setup),
         cmocka_unit_test_setup(test_no_signal_log_no_lines_same_display_and_buzzer, setup),
+        cmocka_unit_test_setup(test_oldest_stays_shown_with_its_count_as_newer_ones_arrive, setup),
         cmocka_unit_test_setup(test_reminder_every_60s_while_unacked, setup),
         cmocka_unit_test_setup(test_reminder_uses_the_shown_message, setup),
         cmocka_unit_test_setup(test_reminder_timer_restarts_on_new_message, setup),
