@@ -25,12 +25,11 @@ STAGES = [
     ("cb_webhook_auth_signature", "  signature check (V1 / V3)"),
     ("cb_hmac_sha256_with", "    of which HMAC-SHA256 (prepared key)"),
     ("cb_ledger_accept", "  duplicate check + journal append"),
-    ("cb_inbox_key", "    of which the duplicate key (SHA-256)"),
-    ("cb_journal_append", "    of which record framing + store append"),
+    ("cb_inbox_key", "    of which the duplicate key (SipHash)"),
+    ("cb_journal_frame", "    of which record framing (CRC)"),
     ("cb_server_commit", "commit: flush, inbox, signal, reply (the rows below)"),
     ("cb_signal_message", "  signal: display lines, buzzer, signal-log JSON"),
     ("show_oldest", "  redraw of the oldest message (once per commit)"),
-    ("cb_inbox_missing_any", "    of which cb_inbox_missing_any"),
     ("cb_reply_seq", "  response writing"),
 ]
 
