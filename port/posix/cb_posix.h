@@ -48,9 +48,12 @@ void cb_posix_banner_print(const cb_settings_t *s, const cb_posix_opts_t *o, con
 /* ---- stdout (cb_posix_out.c) ---- */
 
 /* Display and buzzer output: held until cb_posix_out_release (after the
- * banner), then written and flushed at once. */
+ * banner), then written and flushed at once; after that buffered until
+ * cb_posix_out_flush, which the loop calls once per turn before it waits
+ * (one write(2) for a turn's lines, not one per line). */
 void cb_posix_out_write(const char *s, size_t n);
 void cb_posix_out_release(void);
+void cb_posix_out_flush(void);
 
 /* ---- display (cb_posix_display.c) ---- */
 

@@ -1,6 +1,7 @@
 /* cb_posix_out.c - the simulator's stdout for display and buzzer lines,
  * held until the banner is out so that "chatbell listening on ..." is the
- * first line (the journal replay draws and beeps before the loop binds). */
+ * first line (the journal replay draws and beeps before the loop binds);
+ * after that buffered, and written once per loop turn (cb_posix_out_flush). */
 #define _GNU_SOURCE
 #include "cb_posix.h"
 
@@ -17,8 +18,7 @@ static struct {
 void cb_posix_out_write(const char *s, size_t n)
 {
     if (s_out.released) {
-        fwrite(s, 1, n, stdout);
-        fflush(stdout);
+        fwrite(s, 1, n, stdout); /* out at the turn's end (or a full stdio buffer) */
         return;
     }
     if (n > sizeof s_out.held - s_out.len) {
@@ -38,4 +38,10 @@ void cb_posix_out_release(void)
     if (s_out.dropped)
         printf("(%zu start-up display/buzzer outputs not shown)\n", s_out.dropped);
     fflush(stdout);
+}
+
+void cb_posix_out_flush(void)
+{
+    if (s_out.released)
+        fflush(stdout);
 }

@@ -152,8 +152,10 @@ int main(int argc, char **argv)
     rc = cb_loop_init(s->listen, err, sizeof err); /* lwIP build: stack and TAP */
     if (rc != 0)
         cb_port_log(CB_LOG_ERROR, "%s", err);
-    else
+    else {
+        cb_loop_on_idle(cb_posix_out_flush);
         rc = cb_loop_run(s->listen, on_listening, &s_main.stop);
+    }
     if (rc == 0)
         cb_port_log(CB_LOG_INFO, "stopping");
     if (s->listen_tls[0]) {
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
     cb_server_stop();
     cb_store_posix_close();
     cb_posix_out_release(); /* if it never listened */
+    cb_posix_out_flush();
     restore_terminal();
     return rc == 0 ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 /* cb_loop.c - THE loop (cb_loop.h): one thread, one poll() per turn over the
- * listener and every connection. Each turn: accept, read and feed, one group
- * commit, write without blocking, close, tick. Nothing here blocks except
- * poll() itself and the commit's one flush. */
+ * listeners and every connection, kept as an interest list between turns.
+ * Each turn: accept, read and feed, one group commit, write without
+ * blocking, close, tick. Nothing here blocks except poll() itself and the
+ * commit's one flush. */
 /* POSIX 2008 for the host build (the lwIP build ignores it) */
 #define _POSIX_C_SOURCE 200809L
 #include "cb_loop.h"
@@ -24,22 +25,40 @@
 #define DRAINS           CB_CFG_DRAIN_MAX
 #define DRAIN_MS         1000u
 #define ACCEPTS_PER_TURN 16
+/* A closing connection whose gathered answers its peer does not take is
+ * closed after this long (the server's own timeouts no longer see them). */
+#define LINGER_MS 5000u
 /* The button is polled each turn: this bounds how late a press is seen. */
 #define POLL_MAX_MS 100u
 
 typedef struct {
-    int fd;   /* -1: free */
-    int id;   /* server connection id (the slot's index) */
-    int tls;  /* TLS session (cb_conn.h), -1: plain */
-    bool eof; /* the peer shut down its sending side */
+    int fd;         /* -1: free */
+    int id;         /* server connection id (the slot's index) */
+    int tls;        /* TLS session (cb_conn.h), -1: plain */
+    int pi;         /* its entry in the interest list */
+    bool eof;       /* the peer shut down its sending side */
+    bool tx_stuck;  /* a send took part of the gathered answers: gather no more */
+    uint64_t until; /* closing with answers unsent: closed at this time (0: none) */
     size_t rx_len;
+    size_t tx_len;
+    /* Requests received: rx[0, rx_len). Answers gathered for one send, in
+     * order: the tail rx[sizeof rx - tx_len, sizeof rx). Reads go between. */
     uint8_t rx[CB_CFG_RX_MAX];
 } slot_t;
 
 typedef struct {
     int fd; /* -1: free */
+    int pi; /* its entry in the interest list */
     uint64_t until;
 } drain_t;
+
+/* The interest list: poll()'s array, kept between turns. Entries 0 and 1 are
+ * the listeners (a negative fd when there is no HTTPS: poll() skips it), then
+ * one entry per serving slot or draining socket, in no order: a socket joins
+ * when it is accepted or starts draining and leaves when it is closed (the
+ * last entry takes its place). Each turn only the slots' events change. */
+#define LISTENERS 2
+#define WATCH_MAX (LISTENERS + SLOTS + DRAINS)
 
 static struct {
     int listen_fd;
@@ -48,14 +67,41 @@ static struct {
     slot_t slots[SLOTS];
     drain_t drains[DRAINS];
     unsigned ndrains; /* drain slots in use */
-    struct pollfd pfd[2 + SLOTS + DRAINS];
-    int pfd_slot[2 + SLOTS + DRAINS]; /* -1 listeners, then slots, then SLOTS + drain */
+    struct pollfd pfd[WATCH_MAX];
+    int owner[WATCH_MAX]; /* slot index, or SLOTS + drain index */
+    int npfd;             /* entries in use */
+    void (*idle)(void);   /* cb_loop_on_idle */
 } s_loop;
 
 static int set_nonblocking(int fd)
 {
     int fl = cb_sock_fcntl(fd, F_GETFL, 0);
     return fl < 0 ? -1 : cb_sock_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int *entry_of(int owner)
+{
+    return owner < SLOTS ? &s_loop.slots[owner].pi : &s_loop.drains[owner - SLOTS].pi;
+}
+
+static void watch(int fd, int owner)
+{
+    int i = s_loop.npfd++;
+    s_loop.pfd[i].fd = fd;
+    s_loop.pfd[i].events = POLLIN;
+    s_loop.pfd[i].revents = 0; /* not polled yet: this turn passes it by */
+    s_loop.owner[i] = owner;
+    *entry_of(owner) = i;
+}
+
+static void unwatch(int i)
+{
+    int last = --s_loop.npfd;
+    if (i != last) {
+        s_loop.pfd[i] = s_loop.pfd[last];
+        s_loop.owner[i] = s_loop.owner[last];
+        *entry_of(s_loop.owner[i]) = i;
+    }
 }
 
 static int parse_listen(const char *addr, struct sockaddr_in *sa)
@@ -110,6 +156,7 @@ static int open_listener(const char *addr, char *bound, size_t cap)
 
 static void slot_close(slot_t *s)
 {
+    unwatch(s->pi);
     cb_server_conn_close(s->id);
     cb_sock_close(s->fd);
     s->fd = -1;
@@ -125,6 +172,7 @@ static void drain(int fd)
         if (d->fd < 0) {
             cb_sock_shutdown(fd, SHUT_WR);
             d->fd = fd;
+            watch(fd, SLOTS + i);
             d->until = cb_port_now_ms() + DRAIN_MS;
             cb_server_drains(++s_loop.ndrains, false);
             return;
@@ -136,6 +184,7 @@ static void drain(int fd)
 
 static void drain_close(drain_t *d)
 {
+    unwatch(d->pi);
     cb_sock_close(d->fd);
     d->fd = -1;
     cb_server_drains(--s_loop.ndrains, false);
@@ -143,6 +192,7 @@ static void drain_close(drain_t *d)
 
 static void slot_drain(slot_t *s)
 {
+    unwatch(s->pi);
     cb_server_conn_close(s->id);
     s->tls = cb_conn_finish(s->tls); /* close_notify; it drains as a plain socket */
     drain(s->fd);
@@ -186,8 +236,10 @@ static void accept_new(int listen_fd)
         s->fd = fd;
         s->id = id;
         s->tls = tls;
-        s->eof = false;
-        s->rx_len = 0;
+        s->eof = s->tx_stuck = false;
+        s->until = 0;
+        s->rx_len = s->tx_len = 0;
+        watch(fd, id);
     }
 }
 
@@ -211,7 +263,7 @@ static void read_drain(drain_t *d)
 
 static void read_slot(slot_t *s)
 {
-    long n = cb_conn_recv(s->fd, s->tls, s->rx + s->rx_len, sizeof s->rx - s->rx_len);
+    long n = cb_conn_recv(s->fd, s->tls, s->rx + s->rx_len, sizeof s->rx - s->rx_len - s->tx_len);
     if (n > 0) {
         s->rx_len += (size_t)n;
         feed(s);
@@ -225,8 +277,49 @@ static void read_slot(slot_t *s)
     }
 }
 
-/* Sends what is ready, re-offers buffered requests as responses drain.
- * Returns true if anything changed. */
+static bool send_failed(slot_t *s)
+{
+    if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK && cb_sock_errno != EINTR)
+        slot_close(s);
+    return false;
+}
+
+/* Sends the gathered answers; true when none are left (false: the socket is
+ * full, or it failed and the slot is closed). Until they are all sent the
+ * next try passes the same bytes again, as a TLS write that wants to be
+ * called again requires: nothing more is gathered meanwhile. */
+static bool flush(slot_t *s)
+{
+    if (!s->tx_len)
+        return true;
+    long n = cb_conn_send(s->fd, s->tls, s->rx + sizeof s->rx - s->tx_len, s->tx_len);
+    if (n > 0)
+        s->tx_len -= (size_t)n;
+    s->tx_stuck = s->tx_len > 0;
+    if (n < 0)
+        return send_failed(s);
+    return !s->tx_stuck;
+}
+
+/* Takes the server's answer into the gather room if it fits and the
+ * connection stays open (a last answer stays with the server, whose request
+ * timeout then applies); true if taken. */
+static bool gather(slot_t *s, const uint8_t *out, size_t len)
+{
+    if (s->tx_stuck || cb_server_conn_closing(s->id) || len > sizeof s->rx - s->rx_len - s->tx_len)
+        return false;
+    uint8_t *end = s->rx + sizeof s->rx;
+    memmove(end - s->tx_len - len, end - s->tx_len, s->tx_len);
+    memcpy(end - len, out, len);
+    s->tx_len += len;
+    cb_server_conn_sent(s->id, len);
+    return true;
+}
+
+/* Gathers what is ready, re-offers buffered requests as answers leave; an
+ * answer that does not fit goes out after the gathered ones, straight from
+ * the server. write_all sends the gathered answers after its last commit:
+ * one send for every answer of the turn. Returns true if anything changed. */
 static bool write_slot(slot_t *s)
 {
     bool progress = false;
@@ -234,11 +327,15 @@ static bool write_slot(slot_t *s)
         const uint8_t *out;
         size_t len = cb_server_conn_output(s->id, &out);
         if (len) {
+            if (gather(s, out, len)) {
+                progress = true;
+                continue;
+            }
+            if (!flush(s))
+                return progress;
             long n = cb_conn_send(s->fd, s->tls, out, len);
             if (n < 0) {
-                if (cb_sock_errno != EAGAIN && cb_sock_errno != EWOULDBLOCK &&
-                    cb_sock_errno != EINTR)
-                    slot_close(s);
+                send_failed(s);
                 return progress;
             }
             cb_server_conn_sent(s->id, (size_t)n);
@@ -248,6 +345,11 @@ static bool write_slot(slot_t *s)
             continue;
         }
         if (cb_server_conn_closing(s->id)) {
+            if (!flush(s)) {
+                if (s->fd >= 0 && !s->until)
+                    s->until = cb_port_now_ms() + LINGER_MS;
+                return progress;
+            }
             slot_drain(s);
             return true;
         }
@@ -272,61 +374,58 @@ static void write_all(void)
         if (cb_server_commit_pending())
             cb_server_commit();
         bool progress = false;
-        for (int i = 0; i < SLOTS; i++)
-            if (s_loop.slots[i].fd >= 0)
-                progress |= write_slot(&s_loop.slots[i]);
+        /* from the end: a slot that leaves the list takes the last entry's
+         * place, which was written already (a new drain joins behind) */
+        for (int i = s_loop.npfd - 1; i >= LISTENERS; i--)
+            if (s_loop.owner[i] < SLOTS)
+                progress |= write_slot(&s_loop.slots[s_loop.owner[i]]);
         if (!progress && !cb_server_commit_pending())
-            return;
+            break;
+    }
+    for (int i = s_loop.npfd - 1; i >= LISTENERS; i--)
+        if (s_loop.owner[i] < SLOTS)
+            flush(&s_loop.slots[s_loop.owner[i]]);
+}
+
+/* Drains past their time, handshakes that ran out of time, and closing
+ * connections whose peer did not take their last answers. */
+static void expire(uint64_t now)
+{
+    for (int i = s_loop.npfd - 1; i >= LISTENERS; i--) {
+        int o = s_loop.owner[i];
+        if (o >= SLOTS) {
+            if (now >= s_loop.drains[o - SLOTS].until)
+                drain_close(&s_loop.drains[o - SLOTS]);
+        } else if (cb_conn_expired(s_loop.slots[o].tls, now) ||
+                   (s_loop.slots[o].until && now >= s_loop.slots[o].until)) {
+            slot_close(&s_loop.slots[o]);
+        }
     }
 }
 
-static void expire_drains(uint64_t now)
+/* What each serving slot waits for this turn (drains and listeners always
+ * wait for input). */
+static void set_events(uint32_t *timeout)
 {
-    for (int i = 0; i < DRAINS; i++) {
-        drain_t *d = &s_loop.drains[i];
-        if (d->fd >= 0 && now >= d->until)
-            drain_close(d);
-    }
-    for (int i = 0; i < SLOTS; i++) /* and handshakes that ran out of time */
-        if (s_loop.slots[i].fd >= 0 && cb_conn_expired(s_loop.slots[i].tls, now))
-            slot_close(&s_loop.slots[i]);
-}
-
-static int build_pollset(uint32_t *timeout)
-{
-    int n = 0;
-    s_loop.pfd[n].fd = s_loop.listen_fd;
-    s_loop.pfd[n].events = POLLIN;
-    s_loop.pfd_slot[n++] = -1;
-    s_loop.pfd[n].fd = s_loop.listen_tls_fd; /* poll() skips a negative fd */
-    s_loop.pfd[n].events = POLLIN;
-    s_loop.pfd_slot[n++] = -1;
-    for (int i = 0; i < SLOTS; i++) {
-        slot_t *s = &s_loop.slots[i];
-        if (s->fd < 0)
+    for (int i = LISTENERS; i < s_loop.npfd; i++) {
+        if (s_loop.owner[i] >= SLOTS)
             continue;
+        slot_t *s = &s_loop.slots[s_loop.owner[i]];
         short ev = 0;
         const uint8_t *out;
-        if (!s->eof && s->rx_len < sizeof s->rx)
+        if (!s->eof && s->rx_len + s->tx_len < sizeof s->rx)
             ev |= POLLIN;
-        if (cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
+        if (s->tx_len || cb_server_conn_output(s->id, &out) || cb_conn_wants_write(s->tls))
             ev |= POLLOUT;
         if ((ev & POLLIN) && cb_conn_pending(s->tls))
             *timeout = 0; /* decrypted bytes wait that poll() cannot see */
-        s_loop.pfd[n].fd = s->fd;
-        s_loop.pfd[n].events = ev;
-        s_loop.pfd[n].revents = 0;
-        s_loop.pfd_slot[n++] = i;
+        s_loop.pfd[i].events = ev;
     }
-    for (int i = 0; i < DRAINS; i++) {
-        if (s_loop.drains[i].fd < 0)
-            continue;
-        s_loop.pfd[n].fd = s_loop.drains[i].fd;
-        s_loop.pfd[n].events = POLLIN;
-        s_loop.pfd[n].revents = 0;
-        s_loop.pfd_slot[n++] = SLOTS + i;
-    }
-    return n;
+}
+
+void cb_loop_on_idle(void (*fn)(void))
+{
+    s_loop.idle = fn;
 }
 
 void cb_loop_listen_tls(const char *addr)
@@ -362,33 +461,40 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         (s_loop.listen_tls_fd =
              open_listener(s_loop.tls_bound, s_loop.tls_bound, sizeof s_loop.tls_bound)) < 0)
         return -1;
+    s_loop.pfd[0].fd = s_loop.listen_fd;
+    s_loop.pfd[1].fd = s_loop.listen_tls_fd;
+    s_loop.pfd[0].events = s_loop.pfd[1].events = POLLIN;
+    s_loop.npfd = LISTENERS;
     if (on_listening)
         on_listening(bound);
 
     uint32_t timeout = 0;
     while (!*stop) {
-        int n = build_pollset(&timeout);
+        set_events(&timeout);
+        if (s_loop.idle)
+            s_loop.idle();
+        int n = s_loop.npfd;
         int ready = cb_sock_poll(s_loop.pfd, (cb_nfds_t)n, (int)timeout);
         if (ready < 0 && cb_sock_errno != EINTR) {
             cb_port_log(CB_LOG_ERROR, "loop: poll failed (errno %d)", cb_sock_errno);
             break;
         }
-        for (int i = 0; i < n; i++) {
+        /* From the end: an entry that leaves takes the last one's place, which
+         * was seen already; sockets accepted this turn join behind n. */
+        for (int i = n - 1; i >= 0; i--) {
             short re = ready > 0 ? s_loop.pfd[i].revents : 0;
-            if (s_loop.pfd_slot[i] < 0) {
+            if (i < LISTENERS) {
                 if (re)
                     accept_new(s_loop.pfd[i].fd);
                 continue;
             }
-            if (s_loop.pfd_slot[i] >= SLOTS) {
-                drain_t *d = &s_loop.drains[s_loop.pfd_slot[i] - SLOTS];
-                if (re && d->fd >= 0)
-                    read_drain(d);
+            int o = s_loop.owner[i];
+            if (o >= SLOTS) {
+                if (re)
+                    read_drain(&s_loop.drains[o - SLOTS]);
                 continue;
             }
-            slot_t *s = &s_loop.slots[s_loop.pfd_slot[i]];
-            if (s->fd < 0)
-                continue;
+            slot_t *s = &s_loop.slots[o];
             if (re & (POLLIN | POLLHUP | POLLERR) ||
                 (re & POLLOUT && cb_conn_wants_write(s->tls)) ||
                 (s_loop.pfd[i].events & POLLIN && cb_conn_pending(s->tls)))
@@ -398,7 +504,7 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
         write_all();
         timeout = cb_server_tick();
         write_all();
-        expire_drains(cb_port_now_ms());
+        expire(cb_port_now_ms());
         if (timeout > POLL_MAX_MS)
             timeout = POLL_MAX_MS;
     }

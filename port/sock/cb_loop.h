@@ -20,6 +20,11 @@ int cb_loop_init(const char *listen, char *err, size_t cap);
  * (logged). cb_server_start must have been called. */
 int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volatile bool *stop);
 
+/* fn is called once per turn, just before the loop waits in poll(): the
+ * platform writes out what it buffered during the turn (the simulator's
+ * stdout lines: one write per turn, not one per line). NULL: nothing. */
+void cb_loop_on_idle(void (*fn)(void));
+
 /* Serves HTTPS on addr ("ADDR:PORT") as well, from the next cb_loop_run
  * (cb_conn_tls_setup must have succeeded): same routes, same caps. */
 void cb_loop_listen_tls(const char *addr);

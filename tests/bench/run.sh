@@ -4,8 +4,10 @@
 # `return 200` and the Node.js reference receiver, sent by instaleap-send and
 # by wrk; then instructions per event (callgrind over bench_core.c), heap
 # calls per request (malloc_count.c), peak RSS, syscalls per request and the
-# disk's flush time. Not part of `make test`: it times nothing and fails only
-# when a step cannot run or an answer is wrong.
+# disk's flush time. The summary opens with every issue-15 target, its
+# measured value and pass/fail. Not part of `make test`: it times nothing and
+# fails only when a step cannot run or an answer is wrong (a missed target is
+# printed, not an error).
 #
 # Knobs (environment): BENCH_N (events per instaleap-send run), BENCH_CONNS,
 # BENCH_PIPELINE, BENCH_MIX, BENCH_REPEAT (runs per system; the best and the
@@ -25,7 +27,9 @@ OUT=${BENCH_OUT:-$BUILD/results}
 N=${BENCH_N:-300000}
 CONNS=${BENCH_CONNS:-16}
 PIPELINE=${BENCH_PIPELINE:-1}
-MIX=${BENCH_MIX:-v1,v3}
+# V3 only: with the default signature_scheme (auto) a V1-only request is
+# refused once a V3 event is stored (SPEC 3), so a V1/V3 mix is half 401s.
+MIX=${BENCH_MIX:-v3}
 REPEAT=${BENCH_REPEAT:-3}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-3}
 WRK_POOL=${BENCH_WRK_POOL:-300000}
@@ -147,8 +151,10 @@ start_server() {
     mkdir -p "$dir"
     case $sys in
     chatbell-off | chatbell-on)
+        # every connection comes from 127.0.0.1: lift the per-source cap
+        # (a quarter of max_conn by default) for the 64-connection run
         cat >"$dir/config.json" <<EOF
-{"journal_budget": 268435456, "reminder_s": 0}
+{"journal_budget": 268435456, "reminder_s": 0, "max_conn_per_source": 64}
 EOF
         env "$@" ${WRAP[@]+"${WRAP[@]}"} taskset -c "$SERVER_CPU" "${CHATBELL_BIN:-$CHATBELL}" \
             --listen 127.0.0.1:0 --data-dir "$dir/data" --no-tui --fsync "${sys#chatbell-}" \
@@ -461,7 +467,7 @@ if ! skipped strace; then
             { cat "$RAW/strace.$sys.load.txt" >&2; die "strace run against $sys failed"; }
         stop_server
         WRAP=()
-        echo "requests $SMALL_N" >>"$RAW/strace.$sys.txt"
+        printf 'requests %s\nconns %s\n' "$SMALL_N" "$CONNS" >>"$RAW/strace.$sys.txt"
     done
 fi
 
@@ -513,4 +519,6 @@ fi
 echo "loadavg_after $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RAW/env.txt"
 python3 "$HERE/summarize.py" "$RAW" >"$OUT/summary.md"
 cat "$OUT/summary.md"
+echo
+sed -n '/^## Targets/,/targets met in this run/p' "$OUT/summary.md" # again, last on screen
 log "results in $OUT (summary.md, raw/)"

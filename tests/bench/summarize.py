@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # summarize.py - turns the raw output of tests/bench/run.sh (RAW dir) into the
-# Markdown summary that docs/PERFORMANCE.md quotes: requests/s and latency
+# Markdown summary that docs/PERFORMANCE.md quotes: first every issue-15
+# target with its measured value and pass/fail, then requests/s and latency
 # per system and client, ratios, server CPU per request, group commit,
 # instructions per event by stage, peak RSS, heap calls, syscalls.
 # Usage: summarize.py RAW_DIR > summary.md   (Python 3 standard library only)
@@ -24,12 +25,11 @@ STAGES = [
     ("cb_webhook_auth_signature", "  signature check (V1 / V3)"),
     ("cb_hmac_sha256_with", "    of which HMAC-SHA256 (prepared key)"),
     ("cb_ledger_accept", "  duplicate check + journal append"),
-    ("cb_inbox_key", "    of which the duplicate key (SHA-256)"),
-    ("cb_journal_append", "    of which record framing + store append"),
+    ("cb_inbox_key", "    of which the duplicate key (SipHash)"),
+    ("cb_journal_frame", "    of which record framing (CRC)"),
     ("cb_server_commit", "commit: flush, inbox, signal, reply (the rows below)"),
     ("cb_signal_message", "  signal: display lines, buzzer, signal-log JSON"),
     ("show_oldest", "  redraw of the oldest message (once per commit)"),
-    ("cb_inbox_missing_any", "    of which cb_inbox_missing_any"),
     ("cb_reply_seq", "  response writing"),
 ]
 
@@ -269,20 +269,28 @@ def cg_self(path):
     return out
 
 
-def callgrind(raw, lines):
+def callgrind_runs(raw):
+    """[(events per commit, events, inclusive costs, self costs)] of bench_core's runs."""
     logs = sorted(glob.glob(os.path.join(raw, "callgrind.b*.log")),
                   key=lambda p: int(re.search(r"\.b(\d+)\.log$", p).group(1)))
-    if not logs:
-        return
-    batches = [re.search(r"\.b(\d+)\.log$", p).group(1) for p in logs]
-    data = []
+    out = []
     for p in logs:
         n = int(re.search(r"^events (\d+)", read(p), re.M).group(1))
-        data.append((n, cg_incl(p.replace(".log", ".incl.txt")),
-                     cg_self(p.replace(".log", ".self.txt"))))
+        out.append((re.search(r"\.b(\d+)\.log$", p).group(1), n,
+                    cg_incl(p.replace(".log", ".incl.txt")),
+                    cg_self(p.replace(".log", ".self.txt"))))
+    return out
+
+
+def callgrind(raw, lines):
+    cg = callgrind_runs(raw)
+    if not cg:
+        return
+    batches = [b for b, _, _, _ in cg]
+    data = [(n, incl, selfc) for _, n, incl, selfc in cg]
     lines.append("| Ir per accepted event | " + " | ".join(
         "%s event%s per commit" % (b, "" if b == "1" else "s") for b in batches) + " |")
-    lines.append("|---|" + "---|" * len(logs))
+    lines.append("|---|" + "---|" * len(cg))
     lines.append("| **all** | " + " | ".join(
         "**%s**" % fmt_int(incl["__total__"] / n) for n, incl, _ in data) + " |")
     for fn, label in STAGES:
@@ -321,14 +329,23 @@ def rss(raw, lines):
     lines.append("")
 
 
-def mallocs(raw, lines):
+def malloc_snaps(raw):
+    """label -> (requests, allocations, bytes) of each malloc_count snapshot, or None."""
     path = os.path.join(raw, "malloc.txt")
+    if not os.path.exists(path):
+        return None
     snaps = {}
     for line in read(path).splitlines():
         m = re.match(r"^(\w+)(?: (\d+))? snapshot .* allocs (\d+) bytes (\d+)$", line)
         if m:
             snaps[m.group(1)] = (int(m.group(2) or 0), int(m.group(3)), int(m.group(4)))
-    if not all(k in snaps for k in ("started", "warm", "load")):
+    return snaps if all(k in snaps for k in ("started", "warm", "load")) else None
+
+
+def mallocs(raw, lines):
+    path = os.path.join(raw, "malloc.txt")
+    snaps = malloc_snaps(raw)
+    if not snaps:
         lines.append("(malloc count incomplete)")
         lines.append("")
         return
@@ -347,6 +364,18 @@ def mallocs(raw, lines):
         lines.append("")
 
 
+def strace_counts(path):
+    """(requests, {syscall: calls}, all calls, connections) of one strace -c file."""
+    text = read(path)
+    n = int(re.search(r"^requests (\d+)", text, re.M).group(1))
+    m = re.search(r"^conns (\d+)", text, re.M)
+    calls = {}
+    for m2 in re.finditer(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)(?:\s+\d+)?\s+(\w+)\s*$", text, re.M):
+        if m2.group(2) != "total":
+            calls[m2.group(2)] = int(m2.group(1))
+    return n, calls, sum(calls.values()), int(m.group(1)) if m else None
+
+
 def syscalls(raw, lines):
     files = [(k, os.path.join(raw, "strace.%s.txt" % k)) for k, _ in SYSTEMS]
     files = [(k, p) for k, p in files if os.path.exists(p)]
@@ -355,13 +384,7 @@ def syscalls(raw, lines):
     per = {}
     names = {}
     for key, path in files:
-        text = read(path)
-        n = int(re.search(r"^requests (\d+)", text, re.M).group(1))
-        calls = {}
-        for m in re.finditer(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)(?:\s+\d+)?\s+(\w+)\s*$", text, re.M):
-            if m.group(2) != "total":
-                calls[m.group(2)] = int(m.group(1))
-        total = sum(calls.values())
+        n, calls, total, _ = strace_counts(path)
         per[key] = (n, calls, total)
         for name, c in calls.items():
             names[name] = max(names.get(name, 0), c / n)
@@ -380,17 +403,23 @@ def syscalls(raw, lines):
     lines.append("")
 
 
+def ucg_per_request(raw, key):
+    """The whole process's user-space Ir per request (nginx: its worker), or None."""
+    path = os.path.join(raw, "ucg.%s.txt" % key)
+    if not os.path.exists(path):
+        return None
+    text = read(path)
+    n = int(re.search(r"^requests (\d+)", text, re.M).group(1))
+    totals = [int(m.group(1)) for m in re.finditer(r"^\S+\.out (\d+)$", text, re.M)]
+    return max(totals) / n if totals else None  # nginx: the worker is the busiest process
+
+
 def userspace(raw, lines):
     rows = []
     for key, label in SYSTEMS:
-        path = os.path.join(raw, "ucg.%s.txt" % key)
-        if not os.path.exists(path):
-            continue
-        text = read(path)
-        n = int(re.search(r"^requests (\d+)", text, re.M).group(1))
-        totals = [int(m.group(1)) for m in re.finditer(r"^\S+\.out (\d+)$", text, re.M)]
-        if totals:  # nginx: the worker is the busiest process
-            rows.append((label, max(totals) / n))
+        v = ucg_per_request(raw, key)
+        if v is not None:
+            rows.append((label, v))
     if not rows:
         return
     lines.append("| system | user-space Ir per request |")
@@ -404,6 +433,79 @@ def userspace(raw, lines):
     lines.append("")
 
 
+def targets(raw, lines):
+    """Every issue-15 target, its measured value and pass/fail, from this run's raw files."""
+    rows = []
+
+    def row(target, measured, ok):
+        verdict = "n/a (not measured)" if ok is None else ("**pass**" if ok else "**FAIL**")
+        rows.append("| %s | %s | %s |" % (target, measured, verdict))
+
+    for client, cname in (("isend", "instaleap-send"), ("wrk", "wrk")):
+        best = {k: best_run(runs(raw, client, k)) for k in ("chatbell-off", "nginx", "node")
+                if runs(raw, client, k)}
+        for other, factor, oname in (("nginx", 0.8, "nginx `return 200`"),
+                                     ("node", 4.0, "the Node.js receiver")):
+            target = "chatbell `--fsync off` >= %gx %s requests/s (%s)" % (factor, oname, cname)
+            if "chatbell-off" in best and other in best:
+                ca, co = best["chatbell-off"], best[other]
+                a, b = ca["rps"], co["rps"]
+                cpu = ""
+                if ca.get("server_cpu_s") and co.get("server_cpu_s"):
+                    cpu = "; CPU per request, %s's ÷ chatbell's: %.2fx" % (
+                        "nginx" if other == "nginx" else "Node", us_per_req(co, "server_cpu_s") /
+                        us_per_req(ca, "server_cpu_s"))
+                noisy = [k for k, r in (("chatbell", ca), (other, co)) if r.get("disturbed")]
+                row(target, "**%.2fx** (%s vs %s req/s, best of %d runs each%s%s)" % (
+                    a / b, fmt_int(a), fmt_int(b),
+                    min(len(runs(raw, client, "chatbell-off")), len(runs(raw, client, other))),
+                    cpu, "; disturbed: " + ", ".join(noisy) if noisy else ""),
+                    a / b >= factor)
+            else:
+                row(target, "–", None)
+    path = os.path.join(raw, "strace.chatbell-off.txt")
+    if os.path.exists(path):
+        n, calls, total, conns = strace_counts(path)
+        top = sorted(calls.items(), key=lambda kv: -kv[1])[:4]
+        row("<= 3 syscalls per request at 16 keep-alive connections (`strace -c -f`, "
+            "chatbell `--fsync off`)",
+            "**%.2f** (%s; %s requests, %s connections)" % (
+                total / n, ", ".join("%s %.2f" % (k, v / n) for k, v in top), fmt_int(n),
+                conns or "?"),
+            total / n <= 3.0 and conns in (None, 16))
+    else:
+        row("<= 3 syscalls per request at 16 keep-alive connections", "–", None)
+    cg = callgrind_runs(raw)
+    ucg = ucg_per_request(raw, "chatbell-off")
+    ucg_ngx = ucg_per_request(raw, "nginx")
+    beside = ("; whole process, user space: %s Ir per request%s" % (
+        fmt_int(ucg), " (nginx's worker: %s)" % fmt_int(ucg_ngx) if ucg_ngx else "")
+        if ucg else "")
+    for batch, n, incl, _ in cg:
+        v = incl["__total__"] / n
+        row("<= 30,000 instructions per accepted event in the core (callgrind, `bench_core`, "
+            "%s event%s per commit)" % (batch, "" if batch == "1" else "s"),
+            "**%s** Ir per event%s" % (fmt_int(v), beside), v <= 30000)
+    if not cg:
+        row("<= 30,000 instructions per accepted event in the core", "–", None)
+    snaps = malloc_snaps(raw)
+    if snaps:
+        steady = snaps["load"][1] - snaps["warm"][1]
+        row("zero heap allocations per request (malloc_count.so, after warm-up)",
+            "**%s** in %s requests (%s at start-up)" % (
+                fmt_int(steady), fmt_int(snaps["load"][0]), fmt_int(snaps["started"][1])),
+            steady == 0)
+    else:
+        row("zero heap allocations per request", "–", None)
+    lines.append("| target | measured | |")
+    lines.append("|---|---|---|")
+    lines.extend(rows)
+    lines.append("")
+    met = sum(1 for r in rows if r.endswith("**pass** |"))
+    lines.append("%d of %d targets met in this run." % (met, len(rows)))
+    lines.append("")
+
+
 def main():
     raw = sys.argv[1]
     lines = ["# chatbell benchmark summary", ""]
@@ -412,8 +514,11 @@ def main():
     lines.extend(read(env).strip().splitlines() if os.path.exists(env) else [])
     lines.append("```")
     lines.append("")
+    lines.append("## Targets (issue 15)")
+    lines.append("")
+    targets(raw, lines)
     sections = [
-        ("isend.*.txt", "instaleap-send --load (unique signed events, V1/V3 mixed)",
+        ("isend.*.txt", "instaleap-send --load (unique signed events)",
          lambda: ratios(load_table(raw, "isend", lines), lines, "instaleap-send")),
         ("isend*.chatbell-on.*.txt", "Group commit (chatbell, instaleap-send)",
          lambda: group_commit(raw, lines)),
