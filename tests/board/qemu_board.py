@@ -1286,7 +1286,8 @@ def check_tls_device(args):
         board.pin()
         ms = lambda v: sorted(v)[len(v) // 2] * 1000  # noqa: E731
         print("       handshake through QEMU: full %.0f ms, resumed %.0f ms (medians); %.0f keep-alive "
-              "requests/s on one connection; a second connection at the cap: %s; a stalled "
+              "requests/s on one connection; an idle keep-alive gave way to a newcomer; a "
+              "newcomer while the session was mid-request: %s; a stalled "
               "handshake closed after %.1f s; same certificate after a reset, a new one after "
               "`tls newkey`" % (
                   ms(full), ms(resumed), rps, refused, stalled_s))
