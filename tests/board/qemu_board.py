@@ -1143,8 +1143,8 @@ def check_tls_device(args):
     and counted `evicted`, the second served), while a connection mid-request
     keeps it: a third is closed before any handshake and counted `refused`,
     HTTP on port 80 answers, and the request mid-way is answered.
-    A handshake that stalls is closed after the handshake timeout and frees
-    the session; a renegotiation gets a no_renegotiation alert. A body of the full limit arrives in one 16 KiB record and
+    A handshake that stalls keeps the session from a newcomer, is closed
+    after the handshake timeout and frees the session; a renegotiation gets a no_renegotiation alert. A body of the full limit arrives in one 16 KiB record and
     is accepted; one byte more is 413. A restart serves the same
     certificate (the key is kept in flash); the console's `tls` prints it;
     chatbell-provision stores settings over HTTPS; `tls newkey` replaces key
@@ -1208,6 +1208,12 @@ def check_tls_device(args):
         stall = socket.create_connection(("127.0.0.1", board.tls_port), timeout=10)
         stall.sendall(b"\x16\x03\x01\x02\x00\x01")  # a ClientHello's first bytes, then nothing
         t0 = time.monotonic()
+        time.sleep(0.3)
+        try:  # mid-handshake keeps the session too
+            tls_connect(board, ctx).close()
+            raise AssertionError("a TLS connection past the cap took a session mid-handshake")
+        except (ssl.SSLError, OSError):
+            pass
         assert stall.recv(64) == b"", "the stalled handshake got an answer"
         stalled_s = time.monotonic() - t0
         stall.close()
