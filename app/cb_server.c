@@ -371,6 +371,17 @@ bool cb_server_conn_closing(int id)
     return !c || (c->closing && !c->held);
 }
 
+bool cb_server_conn_idle(int id, uint64_t *since_ms)
+{
+    cb_conn_t *c = conn(id);
+    if (!c || c->closing || c->held || c->waiting || output_pending(c) || c->req_start_ms ||
+        cb_http_reader_in_request(&c->rd))
+        return false;
+    if (since_ms)
+        *since_ms = c->last_ms;
+    return true;
+}
+
 void cb_server_conn_close(int id)
 {
     cb_conn_t *c = conn(id);

@@ -49,6 +49,11 @@ void cb_server_conn_sent(int conn, size_t n);
  * Connection: close, timeout). */
 bool cb_server_conn_closing(int conn);
 
+/* True when conn is between requests: no request begun, no answer held or
+ * pending, not closing; *since_ms (may be NULL) gets when it last moved. The
+ * loop may then close it to make room (RFC 9112 9.3). */
+bool cb_server_conn_idle(int conn, uint64_t *since_ms);
+
 /* The loop closed conn (any reason); its slot is free again. Safe twice. */
 void cb_server_conn_close(int conn);
 

@@ -114,10 +114,10 @@ void board_tls_stats(void)
 {
     cb_tls_stats_t st;
     cb_tls_stats(&st);
-    board_printf("stats| tls: %u handshakes (%u resumed), %u failed, %u refused; sessions %u now, "
-                 "%u at most of %u\r\n",
-                 st.handshakes, st.resumed, st.failed, st.refused, st.sessions, st.sessions_peak,
-                 (unsigned)CB_TLS_SESSIONS);
+    board_printf("stats| tls: %u handshakes (%u resumed), %u failed, %u refused, %u evicted; "
+                 "sessions %u now, %u at most of %u\r\n",
+                 st.handshakes, st.resumed, st.failed, st.refused, st.evicted, st.sessions,
+                 st.sessions_peak, (unsigned)CB_TLS_SESSIONS);
     board_printf("stats|   tls heap %lu of %lu bytes in use, peak %lu; shared %lu, one session "
                  "peaked at %lu of %lu\r\n",
                  (unsigned long)st.heap_in_use, (unsigned long)st.heap_bytes,

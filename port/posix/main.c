@@ -163,10 +163,10 @@ int main(int argc, char **argv)
         cb_tls_stats(&st);
         cb_port_log(
             CB_LOG_INFO,
-            "tls: %u handshakes (%u resumed), %u failed handshakes, %u refused; %u sessions at "
-            "most; heap peak %zu of %zu bytes (shared %zu, one session at most %zu)",
-            st.handshakes, st.resumed, st.failed, st.refused, st.sessions_peak, st.heap_peak,
-            st.heap_bytes, st.shared_bytes, st.session_peak);
+            "tls: %u handshakes (%u resumed), %u failed handshakes, %u refused, %u evicted; %u "
+            "sessions at most; heap peak %zu of %zu bytes (shared %zu, one session at most %zu)",
+            st.handshakes, st.resumed, st.failed, st.refused, st.evicted, st.sessions_peak,
+            st.heap_peak, st.heap_bytes, st.shared_bytes, st.session_peak);
     }
     cb_server_stop();
     cb_store_posix_close();

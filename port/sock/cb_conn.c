@@ -84,6 +84,25 @@ bool cb_conn_expired(int tls, uint64_t now_ms)
     return cb_tls_expired(tls, now_ms);
 }
 
+bool cb_conn_tls_full(void)
+{
+    return cb_tls_full();
+}
+
+bool cb_conn_tls_idle(int fd, int tls)
+{
+    uint8_t b;
+    if (!cb_tls_idle(tls))
+        return false;
+    /* nothing yet (EAGAIN), or EOF or a reset: nothing to serve either way */
+    return cb_sock_recv(fd, &b, 1, MSG_PEEK) <= 0;
+}
+
+void cb_conn_tls_evicted(int tls)
+{
+    cb_tls_evicted(tls);
+}
+
 int cb_conn_finish(int tls)
 {
     cb_tls_notify_close(tls);

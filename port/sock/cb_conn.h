@@ -32,6 +32,15 @@ bool cb_conn_pending(int tls);
 /* A handshake that ran out of time (close it). */
 bool cb_conn_expired(int tls, uint64_t now_ms);
 
+/* A TLS connection arrives with every session taken (cb_tls_full). */
+bool cb_conn_tls_full(void);
+/* fd's TLS session is between requests as far as its bytes go: nothing read
+ * ahead or waiting to be sent in the session, and a peek of the socket finds
+ * no new byte. */
+bool cb_conn_tls_idle(int fd, int tls);
+/* It gives way to a newcomer: counted (`evicted`); the loop then closes it. */
+void cb_conn_tls_evicted(int tls);
+
 /* Answered and done: close_notify (TLS), then the session is freed; the
  * socket drains as a plain one. Returns -1 (the slot's new tls value). */
 int cb_conn_finish(int tls);

@@ -199,6 +199,31 @@ static void slot_drain(slot_t *s)
     s->fd = -1;
 }
 
+/* A TLS connection arrives with every session taken: the TLS connection
+ * idle longest between requests is closed to make room (RFC 9112 9.3: a
+ * server may close an idle persistent connection). With none idle (all
+ * mid-request or mid-handshake) the newcomer is refused as before. */
+static void evict_idle_tls(void)
+{
+    slot_t *oldest = NULL;
+    uint64_t oldest_ms = 0;
+    for (int i = 0; i < SLOTS; i++) {
+        slot_t *s = &s_loop.slots[i];
+        uint64_t since;
+        if (s->fd < 0 || s->tls < 0 || s->rx_len || s->tx_len || s->eof || s->until ||
+            !cb_server_conn_idle(s->id, &since) || !cb_conn_tls_idle(s->fd, s->tls))
+            continue;
+        if (!oldest || since < oldest_ms) {
+            oldest = s;
+            oldest_ms = since;
+        }
+    }
+    if (oldest) {
+        cb_conn_tls_evicted(oldest->tls);
+        slot_drain(oldest); /* close_notify, then its FIN */
+    }
+}
+
 static void accept_new(int listen_fd)
 {
     for (int n = 0; n < ACCEPTS_PER_TURN; n++) {
@@ -217,7 +242,10 @@ static void accept_new(int listen_fd)
         if (!cb_sock_inet_ntop(AF_INET, &sa.sin_addr, peer, sizeof peer))
             strcpy(peer, "?");
         int id = cb_server_conn_open(peer);
-        int tls = id >= 0 && listen_fd == s_loop.listen_tls_fd ? cb_conn_tls_open(fd) : -1;
+        bool on_tls = id >= 0 && listen_fd == s_loop.listen_tls_fd;
+        if (on_tls && cb_conn_tls_full())
+            evict_idle_tls();
+        int tls = on_tls ? cb_conn_tls_open(fd) : -1;
         if (listen_fd == s_loop.listen_tls_fd && tls < 0) { /* no plain 503 inside TLS */
             if (id >= 0)
                 cb_server_conn_close(id);

@@ -107,6 +107,14 @@ size_t cb_tls_pending(int t);
 /* True once a handshake has run past CB_TLS_HANDSHAKE_MS. */
 bool cb_tls_expired(int t, uint64_t now_ms);
 
+/* Every session is taken (the next cb_tls_open would be refused). */
+bool cb_tls_full(void);
+/* Session t is between records: handshake over, no byte read ahead (not even
+ * part of a record), nothing waiting to be sent. */
+bool cb_tls_idle(int t);
+/* Session t gives way to a newcomer (counted `evicted`); close it as usual. */
+void cb_tls_evicted(int t);
+
 /* Sends close_notify, best effort (no-op before the handshake is over). */
 void cb_tls_notify_close(int t);
 /* Frees the session; t < 0 is ignored. */
@@ -124,6 +132,7 @@ typedef struct {
     unsigned resumed;       /* of which by session ticket */
     unsigned failed;        /* handshakes ended by an error, alert or EOF */
     unsigned refused;       /* opens refused: no session free */
+    unsigned evicted;       /* idle sessions closed to make room for a newcomer */
 } cb_tls_stats_t;
 
 void cb_tls_stats(cb_tls_stats_t *st);

@@ -1116,6 +1116,18 @@ def tls_get(sock, target, request=None):
     return int(head.split(b" ", 2)[1])
 
 
+def closed_by_peer(sock, seconds=5.0):
+    """True if the board closes sock (close_notify, EOF or reset) within
+    seconds without sending data."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(64) == b""
+    except socket.timeout:
+        return False
+    except (ssl.SSLError, ConnectionError):
+        return True
+
+
 def stats_line(board, pattern):
     n, _ = board.uart.count()
     board.console("s")
@@ -1127,10 +1139,12 @@ def check_tls_device(args):
     """The HTTPS image on a blank flash: the certificate it serves is the
     one its banner names; a client that pins it gets TLS 1.2 with an AEAD
     ECDHE-ECDSA suite, and its session ticket resumes. The one TLS session
-    is the cap: a second TLS connection is closed before any handshake and
-    counted, while HTTP on port 80 answers and the first connection goes on.
-    A handshake that stalls is closed after the handshake timeout and frees
-    the session; a renegotiation gets a no_renegotiation alert. A body of the full limit arrives in one 16 KiB record and
+    is the cap: an idle keep-alive gives it to a second TLS connection (closed
+    and counted `evicted`, the second served), while a connection mid-request
+    keeps it: a third is closed before any handshake and counted `refused`,
+    HTTP on port 80 answers, and the request mid-way is answered.
+    A handshake that stalls keeps the session from a newcomer, is closed
+    after the handshake timeout and frees the session; a renegotiation gets a no_renegotiation alert. A body of the full limit arrives in one 16 KiB record and
     is accepted; one byte more is 413. A restart serves the same
     certificate (the key is kept in flash); the console's `tls` prints it;
     chatbell-provision stores settings over HTTPS; `tls newkey` replaces key
@@ -1154,22 +1168,39 @@ def check_tls_device(args):
             s.close()
         assert len(resumed) == 3, "%d of 3 ticket resumptions" % len(resumed)
 
+        # at the cap, an idle keep-alive gives its session to a newcomer
+        # (RFC 9112 9.3): the first finds its connection closed, the second
+        # is served
         first = tls_connect(board, ctx)
+        assert tls_get(first, "/healthz") == 200
+        second = tls_connect(board, ctx)
+        assert tls_get(second, "/healthz") == 200, "the newcomer was not served"
+        assert closed_by_peer(first), "the idle keep-alive kept its session"
+        first.close()
+        # a client mid-request (head sent, body not finished) keeps it: the
+        # newcomer is refused before any handshake and counted
+        req = H.webhook_request(H.make_event(notification_message="a mitad del cuerpo"),
+                                secret=args.secret)
+        cut = req.index(b"\r\n\r\n") + 4 + 5
+        second.sendall(req[:cut])
+        time.sleep(0.3)
         try:
-            second = tls_connect(board, ctx)
-            second.close()
-            raise AssertionError("a TLS connection past the cap was served")
+            third = tls_connect(board, ctx)
+            third.close()
+            raise AssertionError("a TLS connection past the cap took a session mid-request")
         except (ssl.SSLError, OSError) as e:
             refused = type(e).__name__
         assert get(board, "/healthz").status == 200
+        assert tls_get(second, None, req[cut:]) == 200, "the request mid-way lost its session"
         n, t0 = 0, time.monotonic()
         while time.monotonic() - t0 < 2.0:
-            assert tls_get(first, "/healthz") == 200
+            assert tls_get(second, "/healthz") == 200
             n += 1
         rps = n / (time.monotonic() - t0)
-        first.close()
-        m = stats_line(board, r"^stats\| tls: (\d+) handshakes \((\d+) resumed\), (\d+) failed, (\d+) refused")
-        assert int(m.group(4)) >= 1 and int(m.group(2)) == 3, m.group(0)
+        second.close()
+        m = stats_line(board, r"^stats\| tls: (\d+) handshakes \((\d+) resumed\), (\d+) failed, "
+                       r"(\d+) refused, (\d+) evicted")
+        assert int(m.group(4)) >= 1 and int(m.group(5)) == 1 and int(m.group(2)) == 3, m.group(0)
         s = tls_connect(board, ctx)  # the session came free
         assert tls_get(s, "/healthz") == 200
         s.close()
@@ -1177,6 +1208,12 @@ def check_tls_device(args):
         stall = socket.create_connection(("127.0.0.1", board.tls_port), timeout=10)
         stall.sendall(b"\x16\x03\x01\x02\x00\x01")  # a ClientHello's first bytes, then nothing
         t0 = time.monotonic()
+        time.sleep(0.3)
+        try:  # mid-handshake keeps the session too
+            tls_connect(board, ctx).close()
+            raise AssertionError("a TLS connection past the cap took a session mid-handshake")
+        except (ssl.SSLError, OSError):
+            pass
         assert stall.recv(64) == b"", "the stalled handshake got an answer"
         stalled_s = time.monotonic() - t0
         stall.close()
@@ -1255,7 +1292,8 @@ def check_tls_device(args):
         board.pin()
         ms = lambda v: sorted(v)[len(v) // 2] * 1000  # noqa: E731
         print("       handshake through QEMU: full %.0f ms, resumed %.0f ms (medians); %.0f keep-alive "
-              "requests/s on one connection; a second connection at the cap: %s; a stalled "
+              "requests/s on one connection; an idle keep-alive gave way to a newcomer; a "
+              "newcomer while the session was mid-request: %s; a stalled "
               "handshake closed after %.1f s; same certificate after a reset, a new one after "
               "`tls newkey`" % (
                   ms(full), ms(resumed), rps, refused, stalled_s))

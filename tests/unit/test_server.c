@@ -239,6 +239,42 @@ static void test_server_idle_connection_closed_silently(void **state)
     assert_true(cb_server_conn_closing(c));
 }
 
+/* Between requests only: a request begun (head, then half a body), an
+ * answer not yet taken, a closing connection are not idle; the time is the
+ * last answer's, so the loop can pick the one idle longest. */
+static void test_server_conn_idle_between_requests_only(void **state)
+{
+    (void)state;
+    int c = cb_server_conn_open("127.0.0.1");
+    uint64_t since = 0;
+    assert_true(cb_server_conn_idle(c, &since)); /* open, nothing sent yet */
+    fake_port.now_ms += 500;
+    const char *req = webhook("JOB-I", "Hola", CB_DEMO_SECRET);
+    const char *body = strstr(req, "\r\n\r\n") + 4;
+    size_t head = (size_t)(body - req);
+    cb_server_conn_feed(c, (const uint8_t *)req, 5); /* part of the request line */
+    assert_false(cb_server_conn_idle(c, NULL));
+    cb_server_conn_feed(c, (const uint8_t *)req + 5, head - 5 + 10); /* head, part of body */
+    assert_false(cb_server_conn_idle(c, NULL));
+    cb_server_conn_feed(c, (const uint8_t *)req + head + 10, strlen(req) - head - 10);
+    assert_false(cb_server_conn_idle(c, NULL)); /* held for the commit */
+    cb_server_commit();
+    const uint8_t *o;
+    size_t n = cb_server_conn_output(c, &o);
+    assert_non_null(strstr((const char *)o, "200 OK"));
+    assert_false(cb_server_conn_idle(c, NULL)); /* answer not taken */
+    fake_port.now_ms += 250;
+    cb_server_conn_sent(c, n);
+    assert_true(cb_server_conn_idle(c, &since));
+    assert_int_equal(since, fake_port.now_ms);
+    assert_false(cb_server_conn_idle(CB_CFG_MAX_CONN, NULL)); /* no such connection */
+    exchange(c, "GET /healthz HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n");
+    assert_true(cb_server_conn_closing(c));
+    assert_false(cb_server_conn_idle(c, NULL));
+    cb_server_conn_close(c);
+    assert_false(cb_server_conn_idle(c, NULL));
+}
+
 static void test_server_refuses_connections_over_cap(void **state)
 {
     (void)state;
@@ -639,6 +675,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_request_timeout_gives_408, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_idle_connection_closed_silently, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_server_conn_idle_between_requests_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_server_refuses_connections_over_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_gate_source_is_the_peer_parsed_at_open, setup,

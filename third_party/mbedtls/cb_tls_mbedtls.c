@@ -870,6 +870,26 @@ bool cb_tls_expired(int t, uint64_t now_ms)
     return t >= 0 && !s_tls.sess[t].done && now_ms >= s_tls.sess[t].deadline_ms;
 }
 
+bool cb_tls_full(void)
+{
+    return s_tls.st.sessions >= CB_TLS_SESSIONS;
+}
+
+bool cb_tls_idle(int t)
+{
+    if (t < 0 || !s_tls.sess[t].used)
+        return false;
+    const sess_t *s = &s_tls.sess[t];
+    return s->done && !s->want_write && !s->inflight && !mbedtls_ssl_check_pending(&s->ssl) &&
+           s->ssl.out_left == 0;
+}
+
+void cb_tls_evicted(int t)
+{
+    if (t >= 0 && s_tls.sess[t].used)
+        s_tls.st.evicted++;
+}
+
 void cb_tls_notify_close(int t)
 {
     if (t < 0 || !s_tls.sess[t].done)

@@ -51,6 +51,22 @@ bool cb_tls_expired(int t, uint64_t now_ms)
     return false;
 }
 
+bool cb_tls_full(void)
+{
+    return true;
+}
+
+bool cb_tls_idle(int t)
+{
+    (void)t;
+    return false;
+}
+
+void cb_tls_evicted(int t)
+{
+    (void)t;
+}
+
 void cb_tls_notify_close(int t)
 {
     (void)t;
