@@ -38,33 +38,25 @@ static size_t key_from(const uint8_t *addr, cb_span_t text, char out[CB_GATE_SOU
     return n;
 }
 
-static size_t key_of(cb_span_t text, char out[CB_GATE_SOURCE_MAX])
-{
-    uint8_t a[CB_ADDR_LEN];
-    return key_from(cb_addr_parse(text, a) == CB_OK ? a : NULL, text, out);
-}
-
-size_t cb_gate_source(const cb_settings_t *s, cb_span_t peer, const cb_http_request_t *req,
-                      char out[CB_GATE_SOURCE_MAX])
+size_t cb_gate_source(const cb_settings_t *s, cb_span_t peer, const uint8_t *peer_addr,
+                      const cb_http_request_t *req, char out[CB_GATE_SOURCE_MAX])
 {
     if (s->trusted_proxies[0] && cb_addr_in_list(cb_span_str(s->trusted_proxies), peer)) {
         uint8_t a[CB_ADDR_LEN];
         cb_span_t hop = last_hop(req, "X-Forwarded-For");
         if (hop.p && cb_addr_parse(hop, a) == CB_OK)
-            return key_of(hop, out);
+            return key_from(a, hop, out);
     }
-    return key_of(peer, out);
+    return key_from(peer_addr, peer, out);
 }
 
 void cb_gate_open(cb_gate_t *g, cb_conn_t *c, const cb_http_request_t *req)
 {
     memset(g, 0, sizeof *g);
     g->c = c;
-    const cb_settings_t *s = cb_server_settings();
-    /* without trusted proxies the source is the peer, parsed at its open */
-    g->source_len = s->trusted_proxies[0] ? cb_gate_source(s, cb_span_str(c->peer), req, g->source)
-                                          : key_from(c->peer_is_addr ? c->peer_addr : NULL,
-                                                     cb_span_str(c->peer), g->source);
+    /* the peer was parsed once, at the connection's open */
+    g->source_len = cb_gate_source(cb_server_settings(), cb_span_str(c->peer),
+                                   c->peer_is_addr ? c->peer_addr : NULL, req, g->source);
     g->blocked =
         cb_ratelimit_blocked(cb_span(g->source, g->source_len), cb_port_now_ms(), &g->retry_s);
 }

@@ -45,9 +45,10 @@ void cb_gate_refuse(cb_gate_t *g, cb_error_t e, const char *message, const char 
 
 /* The source of a request (SPEC 2): the peer, or the last hop of the last
  * X-Forwarded-For field when the peer is in s->trusted_proxies. A hop that is
- * not an address leaves the peer as the source. Writes the key (at most
+ * not an address leaves the peer as the source. peer_addr is the peer parsed
+ * (cb_addr_parse), or NULL when it is no address. Writes the key (at most
  * CB_GATE_SOURCE_MAX bytes) to out and returns its length. */
-size_t cb_gate_source(const cb_settings_t *s, cb_span_t peer, const cb_http_request_t *req,
-                      char out[CB_GATE_SOURCE_MAX]);
+size_t cb_gate_source(const cb_settings_t *s, cb_span_t peer, const uint8_t *peer_addr,
+                      const cb_http_request_t *req, char out[CB_GATE_SOURCE_MAX]);
 
 #endif

@@ -33,14 +33,23 @@ static void add_field(const char *name, const char *value)
     s_req.nfields++;
 }
 
-/* The source key of a request from peer, compared with the key of want. */
+/* The source key of a request from peer (parsed as the server does at a
+ * connection's open), compared with the key of want. */
+static size_t source_of(const char *peer, const cb_http_request_t *req,
+                        char out[CB_GATE_SOURCE_MAX])
+{
+    uint8_t a[CB_ADDR_LEN];
+    bool is_addr = cb_addr_parse(cb_span_str(peer), a) == CB_OK;
+    return cb_gate_source(&s_settings, cb_span_str(peer), is_addr ? a : NULL, req, out);
+}
+
 static bool source_is(const char *peer, const char *want)
 {
     char got[CB_GATE_SOURCE_MAX], exp[CB_GATE_SOURCE_MAX];
-    size_t n = cb_gate_source(&s_settings, cb_span_str(peer), &s_req, got);
+    size_t n = source_of(peer, &s_req, got);
     cb_http_request_t none;
     memset(&none, 0, sizeof none);
-    size_t m = cb_gate_source(&s_settings, cb_span_str(want), &none, exp);
+    size_t m = source_of(want, &none, exp);
     return n == m && memcmp(got, exp, n) == 0;
 }
 
