@@ -91,7 +91,7 @@ static int setup_tls(const cb_settings_t *s, char *err, size_t cap)
         snprintf(cert, sizeof cert, "%s", s->tls_cert);
         snprintf(key, sizeof key, "%s", s->tls_key);
     }
-    if (cb_conn_tls_setup(cert, key, err, cap) != 0)
+    if (cb_tls_setup(cert, key, cb_conn_tls_bio(), err, cap) != 0)
         return -1;
     s_main.opts.tls_cert_used = cert;
     cb_loop_listen_tls(s->listen_tls);

@@ -36,11 +36,6 @@ const cb_tls_bio_t *cb_conn_tls_bio(void)
     return &s_bio;
 }
 
-int cb_conn_tls_setup(const char *cert_path, const char *key_path, char *err, size_t cap)
-{
-    return cb_tls_setup(cert_path, key_path, &s_bio, err, cap);
-}
-
 int cb_conn_tls_open(int fd)
 {
     return cb_tls_open(fd, cb_port_now_ms());

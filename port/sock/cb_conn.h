@@ -11,11 +11,8 @@
 
 #include "cb_tls.h"
 
-/* Sets up HTTPS over the loop's sockets (cb_tls_setup with their transport).
- * 0, or -1 with one line in err. */
-int cb_conn_tls_setup(const char *cert_path, const char *key_path, char *err, size_t cap);
-/* The loop's sockets as a TLS transport, for another set-up (a board's
- * cb_tls_setup_device). */
+/* The loop's sockets as a TLS transport, for the set-up that serves HTTPS
+ * over them (the simulator's cb_tls_setup, a board's cb_tls_setup_device). */
 const cb_tls_bio_t *cb_conn_tls_bio(void);
 
 /* A TLS session for an accepted socket, or -1 (none free: close it). */

@@ -26,7 +26,7 @@ int cb_loop_run(const char *addr, void (*on_listening)(const char *bound), volat
 void cb_loop_on_idle(void (*fn)(void));
 
 /* Serves HTTPS on addr ("ADDR:PORT") as well, from the next cb_loop_run
- * (cb_conn_tls_setup must have succeeded): same routes, same caps. */
+ * (a TLS set-up over cb_conn_tls_bio must have succeeded): same routes, same caps. */
 void cb_loop_listen_tls(const char *addr);
 /* The HTTPS listener's bound "ADDR:PORT" once it listens, else "". */
 const char *cb_loop_tls_bound(void);
