@@ -127,6 +127,12 @@ def best_run(rs):
     return max(rs, key=lambda r: r["rps"])
 
 
+def client_bound(r):
+    """True when the client's core was the limit of the run (>= 95% busy): the
+    server could have answered more than the client sent."""
+    return r.get("client_load_s") is not None and r["client_load_s"] >= 0.95 * r["seconds"]
+
+
 def us_per_req(r, key):
     return 1e6 * r[key] / r["requests"] if r.get(key) is not None else 0.0
 
@@ -456,10 +462,15 @@ def targets(raw, lines):
                         "nginx" if other == "nginx" else "Node", us_per_req(co, "server_cpu_s") /
                         us_per_req(ca, "server_cpu_s"))
                 noisy = [k for k, r in (("chatbell", ca), (other, co)) if r.get("disturbed")]
-                row(target, "**%.2fx** (%s vs %s req/s, best of %d runs each%s%s)" % (
+                bound = [k for k, r in (("chatbell", ca), (other, co)) if client_bound(r)]
+                row(target, "**%.2fx** (%s vs %s req/s, best of %d runs each%s%s%s)" % (
                     a / b, fmt_int(a), fmt_int(b),
                     min(len(runs(raw, client, "chatbell-off")), len(runs(raw, client, other))),
-                    cpu, "; disturbed: " + ", ".join(noisy) if noisy else ""),
+                    cpu, "; disturbed: " + ", ".join(noisy) if noisy else "",
+                    "; client-bound: %s's core was the limit (>= 95%% busy) in the run of "
+                    "%s, whose figure is the client's ceiling, not the server's" % (
+                        cname, " and of ".join(bound))
+                    if bound else ""),
                     a / b >= factor)
             else:
                 row(target, "–", None)
