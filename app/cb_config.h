@@ -126,6 +126,13 @@
 #define CB_CFG_DUPKEY_LEN 16
 #endif
 
+/* How the journal's CRC-32 runs (cb_crc32.c): 8, eight bytes a step over
+ * 8 KiB of tables (7 KiB of them RAM, made at the first call); 1, a byte at a
+ * step over 1 KiB of flash, where RAM is scarce (boards). */
+#ifndef CB_CFG_CRC_SLICES
+#define CB_CFG_CRC_SLICES 8
+#endif
+
 /* Unacknowledged messages held in RAM for the display (SPEC 8); the rest stay
  * in the journal and move up as older ones are acknowledged. */
 #ifndef CB_CFG_INBOX_SHOWN

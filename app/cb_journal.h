@@ -89,7 +89,4 @@ int cb_journal_compact_begin(void);
 int cb_journal_compact_add(uint8_t type, const void *payload, size_t len);
 int cb_journal_compact_commit(void);
 
-/* CRC-32 (IEEE 802.3, as zlib) of n bytes, continuing from crc (start 0). */
-uint32_t cb_crc32(uint32_t crc, const void *data, size_t n);
-
 #endif

@@ -39,6 +39,7 @@
 #define CB_CFG_METRICS_HELP    0    /* /metrics without HELP lines fits ... */
 #define CB_CFG_POOL_PAGE_MIN   4096 /* ... a body-sized 4 KiB pool buffer */
 #define CB_CFG_DUPKEY_LEN      8    /* the odds: cb_config.h */
+#define CB_CFG_CRC_SLICES      1    /* no 7 KiB of RAM for CRC tables */
 
 /* One record and its frames per commit (a second waits for the next turn);
  * a signal-log line (the console) holds 1 KiB, a longer text is cut there

@@ -44,6 +44,7 @@
 #endif
 #define CB_CFG_RATE_SOURCES 32
 #define CB_CFG_DUPKEY_LEN   8 /* 1,024 keys in 13 KiB (cb_config.h: the odds) */
+#define CB_CFG_CRC_SLICES   1 /* no 7 KiB of RAM for CRC tables */
 /* The 64 shown messages keep 128 bytes of text each for the display to
  * scroll (the journal and the signal log keep it whole); a body's JSON has
  * a few dozen tokens, 128 at most. */

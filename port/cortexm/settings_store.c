@@ -9,7 +9,7 @@
 #include "board.h"
 #include "cb_config.h"
 #include "cb_err.h"
-#include "cb_journal.h"
+#include "cb_crc32.h"
 #include "cb_port.h"
 #include "flash.h"
 

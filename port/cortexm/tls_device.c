@@ -7,7 +7,7 @@
 #include "cb_base64.h"
 #include "cb_conn.h"
 #include "cb_err.h"
-#include "cb_journal.h"
+#include "cb_crc32.h"
 #include "cb_loop.h"
 #include "cb_port.h"
 #include "cb_tls.h"

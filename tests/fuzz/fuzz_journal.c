@@ -8,6 +8,7 @@
  * cuts the power during the compaction (the old or the new set must remain). */
 #include "cb_config.h"
 #include "cb_err.h"
+#include "cb_crc32.h"
 #include "cb_journal.h"
 #include "fake_port.h"
 #include "fake_store.h"

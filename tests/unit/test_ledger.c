@@ -12,6 +12,7 @@
 #include "cb_crypto.h"
 #include "cb_err.h"
 #include "cb_inbox.h"
+#include "cb_crc32.h"
 #include "cb_journal.h"
 #include "cb_ledger.h"
 #include "cb_metrics.h"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cb_err.h"
+#include "cb_crc32.h"
 #include "cb_journal.h"
 #include "cb_record.h"
 #include "cb_port.h"
