@@ -447,9 +447,15 @@ def targets(raw, lines):
         verdict = "n/a (not measured)" if ok is None else ("**pass**" if ok else "**FAIL**")
         rows.append("| %s | %s | %s |" % (target, measured, verdict))
 
+    scale = []
     for client, cname in (("isend", "instaleap-send"), ("wrk", "wrk")):
         best = {k: best_run(runs(raw, client, k)) for k in ("chatbell-off", "nginx", "node")
                 if runs(raw, client, k)}
+        if "nginx" in best and "node" in best and best["nginx"].get("server_cpu_s") and \
+                best["node"].get("server_cpu_s"):
+            scale.append("%s %.2fx by requests/s, %.2fx by CPU per request" % (
+                cname, best["nginx"]["rps"] / best["node"]["rps"],
+                us_per_req(best["node"], "server_cpu_s") / us_per_req(best["nginx"], "server_cpu_s")))
         for other, factor, oname in (("nginx", 0.8, "nginx `return 200`"),
                                      ("node", 4.0, "the Node.js receiver")):
             target = "chatbell `--fsync off` >= %gx %s requests/s (%s)" % (factor, oname, cname)
@@ -515,6 +521,12 @@ def targets(raw, lines):
     met = sum(1 for r in rows if r.endswith("**pass** |"))
     lines.append("%d of %d targets met in this run." % (met, len(rows)))
     lines.append("")
+    if scale:
+        # a server that answers with a constant bounds what any receiver can
+        # reach against Node on this machine: the 4x target's scale
+        lines.append("For scale, nginx `return 200` (a constant answer, no work) against the "
+                     "Node.js receiver in this run: " + "; ".join(scale) + ".")
+        lines.append("")
 
 
 def main():
