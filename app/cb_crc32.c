@@ -52,7 +52,8 @@ static const uint32_t s_crc_table[256] = {
 };
 
 #if CB_CFG_CRC_SLICES == 8
-/* s_slice[k][b]: the CRC of byte b followed by k zero bytes */
+/* s_slice[k]: slice k + 1 of slicing-by-8 (slice 0 is s_crc_table), the
+ * table step for byte b followed by k + 1 zero bytes */
 static uint32_t s_slice[7][256];
 static int s_slice_ready;
 
