@@ -38,6 +38,16 @@ set_tests_properties(e2e.lwip PROPERTIES
                      ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=0:malloc_context_size=4;UBSAN_OPTIONS=print_stacktrace=1;PYTHONDONTWRITEBYTECODE=1;CB_E2E_RSS_MARGIN_KB=${CB_LWIP_RSS_MARGIN_KB}"
                      FAIL_REGULAR_EXPRESSION "[0-9]+ passed, [1-9][0-9]* failed")
 
+# The TIME_WAIT hook (port/lwip/cb_net_glue.c) on the same lwIP, no thread.
+add_executable(test_net_glue ${CMAKE_CURRENT_LIST_DIR}/test_net_glue.c
+               ${CMAKE_SOURCE_DIR}/port/lwip/cb_net_glue.c)
+target_include_directories(test_net_glue PRIVATE ${CMAKE_SOURCE_DIR}/port/lwip ${CMOCKA_INCLUDE_DIR})
+target_include_directories(test_net_glue SYSTEM PRIVATE ${LWIP_INCLUDE_DIR})
+target_link_libraries(test_net_glue PRIVATE ${LWIP_LIBRARY} ${CMOCKA_LIBRARY})
+target_compile_options(test_net_glue PRIVATE ${CB_WARN})
+add_test(NAME unit.test_net_glue COMMAND test_net_glue)
+set_tests_properties(unit.test_net_glue PROPERTIES LABELS "unit;lwip" TIMEOUT 120)
+
 # The webhook and error suites over HTTPS through lwIP (issue 16; the
 # hostile-TLS suite test_tls.py is part of e2e.lwip above). The dev build
 # only: e2e.webhook_tls/errors_tls already run our TLS glue under ASan, and
@@ -57,13 +67,3 @@ set_tests_properties(e2e.lwip_tls PROPERTIES
                      SKIP_RETURN_CODE 77
                      ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:quarantine_size_mb=0:malloc_context_size=4;UBSAN_OPTIONS=print_stacktrace=1;PYTHONDONTWRITEBYTECODE=1;CB_E2E_RSS_MARGIN_KB=${CB_LWIP_RSS_MARGIN_KB}"
                      FAIL_REGULAR_EXPRESSION "[0-9]+ passed, [1-9][0-9]* failed")
-
-# The TIME_WAIT hook (port/lwip/cb_net_glue.c) on the same lwIP, no thread.
-add_executable(test_net_glue ${CMAKE_CURRENT_LIST_DIR}/test_net_glue.c
-               ${CMAKE_SOURCE_DIR}/port/lwip/cb_net_glue.c)
-target_include_directories(test_net_glue PRIVATE ${CMAKE_SOURCE_DIR}/port/lwip ${CMOCKA_INCLUDE_DIR})
-target_include_directories(test_net_glue SYSTEM PRIVATE ${LWIP_INCLUDE_DIR})
-target_link_libraries(test_net_glue PRIVATE ${LWIP_LIBRARY} ${CMOCKA_LIBRARY})
-target_compile_options(test_net_glue PRIVATE ${CB_WARN})
-add_test(NAME unit.test_net_glue COMMAND test_net_glue)
-set_tests_properties(unit.test_net_glue PROPERTIES LABELS "unit;lwip" TIMEOUT 120)
