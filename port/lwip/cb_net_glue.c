@@ -34,15 +34,17 @@ static u16_t be16(const uint8_t *b)
  * listener then takes it as a new connection. lwIP 2.1 has no input hook
  * for this (Debian's prebuilt one none at all), so it runs on each frame on
  * the tcpip thread, before ethernet_input.
- * Only a TIME_WAIT no socket holds any more is ended. The loop half-closes
- * a connection it is done with and drains it (port/sock/cb_loop.c); the
- * peer's FIN puts its pcb in TIME_WAIT while that socket still points at it
- * until the loop's next turn closes it, and lwIP frees a TIME_WAIT pcb
- * without telling its socket: freed then, the socket's close would later
- * act on whatever connection took the pcb's memory (the new one, as seen:
- * its request never answered). A SYN in that window gets lwIP's ACK, the
- * peer sends it again after its retransmission timeout (1 s on Linux), and by
- * then the socket is closed. */
+ * A TIME_WAIT pcb may still be held by a socket: the loop half-closes a
+ * connection it is done with and drains it (port/sock/cb_loop.c), and the
+ * peer's FIN puts the pcb in TIME_WAIT while that socket points at it until
+ * the loop's next turn closes it. lwIP frees a TIME_WAIT pcb without telling
+ * its socket, so the hook tells it, as tcp_abandon does for a connection in
+ * any other state: the socket's error callback with ERR_ABRT, once the pcb
+ * is gone (the socket then drops the pcb and reports the abort to the loop).
+ * Freed silently, the socket's close would act on whatever connection took
+ * the pcb's memory: the new one, as seen, its request never answered. Left
+ * to lwIP instead, a SYN within the old window gets a RST (RFC 1337 as lwIP
+ * does it) and the peer's connect is refused. */
 static void end_time_wait_for_new_syn(const struct pbuf *p)
 {
     const uint8_t *f = p->payload;
@@ -64,8 +66,13 @@ static void end_time_wait_for_new_syn(const struct pbuf *p)
             !IP_IS_V4_VAL(pcb->remote_ip) || ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)) != src ||
             ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) != dst)
             continue;
-        if (TCP_SEQ_GT(seq, pcb->rcv_nxt) && pcb->callback_arg == NULL)
+        if (TCP_SEQ_GT(seq, pcb->rcv_nxt)) {
+            tcp_err_fn errf = pcb->errf;
+            void *owner = pcb->callback_arg;
             tcp_abort(pcb); /* a TIME_WAIT pcb is freed, no RST sent */
+            if (errf)
+                errf(owner, ERR_ABRT);
+        }
         return;
     }
 }

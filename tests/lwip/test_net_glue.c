@@ -1,8 +1,9 @@
 /* test_net_glue.c - unit tests for the TIME_WAIT hook of
  * port/lwip/cb_net_glue.c (cb_net_input) on Debian's lwIP, no tcpip thread:
- * a SYN newer than a TIME_WAIT's connection ends it when no socket holds the
- * pcb any more; one a socket still holds (a connection the loop half-closed
- * and drains) is left to lwIP, as is an older SYN and another port pair. */
+ * a SYN newer than a TIME_WAIT's connection ends it; a socket that still
+ * holds the pcb (a connection the loop half-closed and drains) is told, as
+ * lwIP tells one whose connection is aborted; an older SYN and another port
+ * pair leave it. */
 #define _GNU_SOURCE /* Debian's lwIP arch/cc.h wants glibc's ssize_t */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,18 +150,31 @@ static void test_newer_syn_ends_a_closed_sockets_time_wait(void **state)
     assert_false(in_time_wait(pcb));
 }
 
-static void test_time_wait_still_held_by_a_socket_stays(void **state)
+/* what the socket holding a pcb hears (lwIP's err_tcp for a netconn) */
+static void *s_err_arg;
+static err_t s_err;
+static int s_errs;
+
+static void record_err(void *arg, err_t err)
+{
+    s_err_arg = arg;
+    s_err = err;
+    s_errs++;
+}
+
+static void test_time_wait_held_by_a_socket_ends_and_tells_it(void **state)
 {
     (void)state;
     int owner;
     struct tcp_pcb *pcb = time_wait(&owner);
-    syn(CLIENT_PORT, RCV_NXT + 50000);
-    assert_true(in_time_wait(pcb)); /* freed, the socket's close would hit it */
-    assert_ptr_equal(pcb->callback_arg, &owner);
-    /* the socket closes (lwIP drops its argument), the peer sends it again */
-    tcp_arg(pcb, NULL);
+    tcp_err(pcb, record_err);
+    s_errs = 0;
     syn(CLIENT_PORT, RCV_NXT + 50000);
     assert_false(in_time_wait(pcb));
+    /* told, the socket lets go of the freed pcb rather than close it later */
+    assert_int_equal(s_errs, 1);
+    assert_ptr_equal(s_err_arg, &owner);
+    assert_int_equal(s_err, ERR_ABRT);
 }
 
 static void test_older_syn_or_other_port_leaves_time_wait(void **state)
@@ -178,7 +192,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_newer_syn_ends_a_closed_sockets_time_wait),
-        cmocka_unit_test(test_time_wait_still_held_by_a_socket_stays),
+        cmocka_unit_test(test_time_wait_held_by_a_socket_ends_and_tells_it),
         cmocka_unit_test(test_older_syn_or_other_port_leaves_time_wait),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
